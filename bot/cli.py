@@ -1,0 +1,192 @@
+"""The ``citebot`` command line: index, ask, sources, chat, run, summary, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.config import Config, load_config
+from bot.console import chat, render_answer
+from bot.formats import format_date
+from bot.services import open_library
+from retrieval.errors import CitebotError
+from retrieval.library import IndexReport, Library
+
+
+class ProgressBar:
+    """tqdm bars for the stages of indexing (on stderr, only at a terminal unless forced)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bars: dict = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or stage == "read":
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(total=total, desc=f"embedding {stage}", unit="text", file=sys.stderr)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+
+def print_report(report: IndexReport) -> None:
+    print(report.summary(), file=sys.stderr)
+    for path, reason in report.skipped:
+        print(f"  skipped {path}: {reason}", file=sys.stderr)
+
+
+def ensure_index(library: Library, config: Config) -> None:
+    """Index the configured article folders when no index exists yet (first run)."""
+    if library.has_index():
+        return
+    print(f"No index yet: indexing {', '.join(map(str, config.article_folders))} …", file=sys.stderr)
+    print_report(library.index(config.article_folders, ProgressBar(sys.stderr.isatty())))
+
+
+def cmd_index(args, config: Config) -> int:
+    library = open_library(config)
+    paths = [Path(p) for p in args.paths] or config.article_folders
+    missing = [p for p in paths if not p.exists()]
+    if missing and len(missing) == len(paths):
+        raise CitebotError(f"no such file or folder: {', '.join(map(str, missing))}")
+    print_report(library.index(paths, ProgressBar(sys.stderr.isatty() or args.progress)))
+    return 0
+
+
+def cmd_ask(args, config: Config) -> int:
+    library = open_library(config)
+    answer = library.ask(args.question, args.k)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(render_answer(answer, color=sys.stdout.isatty()))
+    return 0
+
+
+def cmd_sources(args, config: Config) -> int:
+    rows = open_library(config).sources()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        parts = [r["source"] or "unknown publisher", format_date(r["published"]) or "undated", f"{r['paragraphs']} ¶"]
+        print(f"{r['title']}\n    {' · '.join(parts)} · id {r['article_id']}" + (f"\n    {r['url']}" if r["url"] else ""))
+    return 0
+
+
+def console_handler(library: Library, config: Config):
+    """What console mode does with one line (a question, or a /command)."""
+
+    def handle(line: str) -> str:
+        if line.startswith("/sources"):
+            return "\n".join(f"{r['title']} ({r['source'] or 'unknown'}, {r['paragraphs']} ¶)" for r in library.sources())
+        if line.startswith("/ask "):
+            line = line[5:]
+        return render_answer(library.ask(line), color=sys.stdout.isatty())
+
+    return handle
+
+
+def cmd_chat(args, config: Config) -> int:
+    library = open_library(config)
+    ensure_index(library, config)
+    library.collection()
+    banner = (
+        f"citebot console — {len(library.collection().articles)} articles indexed. "
+        "Ask a question (or /sources); 'quit' to leave."
+    )
+    chat(console_handler(library, config), banner=banner)
+    return 0
+
+
+def cmd_run(args, config: Config) -> int:
+    if not config.discord.token:
+        raise CitebotError(
+            "no Discord token: set the DISCORD_TOKEN environment variable (or discord.token in config.toml); "
+            "without one, use `citebot chat` for console mode"
+        )
+    from bot.discord_app import run_bot
+
+    return run_bot(config)
+
+
+def cmd_eval_retrieval(args, config: Config) -> int:
+    from retrieval.evaluate import evaluate_retrieval
+    from retrieval.library import open_embedder
+
+    embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size)
+    result = evaluate_retrieval(
+        Path(args.paragraphs), Path(args.questions), embedder, config.retrieval,
+        ProgressBar(sys.stderr.isatty() or args.progress), limit=args.limit,
+    )
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>14}: {value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="citebot", description=__doc__)
+    parser.add_argument("--config", help="config file (default: ./config.toml, else built-in defaults)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="index article files (default: the configured folders)")
+    p.add_argument("paths", nargs="*")
+    p.add_argument("--progress", action="store_true", help="show progress bars even when not at a terminal")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer a question with quotes")
+    p.add_argument("question")
+    p.add_argument("--k", type=int, default=None, help="number of quotes (default: retrieval.top_k)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("sources", help="list the indexed articles")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sources)
+
+    p = sub.add_parser("chat", help="console mode: one question per line")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("eval", help="evaluate on a dev set")
+    ev = p.add_subparsers(dest="what", required=True)
+    e = ev.add_parser("retrieval", help="Recall@1/5, MRR@10, abstention, highlights, latency")
+    e.add_argument("--paragraphs", required=True)
+    e.add_argument("--questions", required=True)
+    e.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    e.add_argument("--json", action="store_true")
+    e.add_argument("--progress", action="store_true")
+    e.set_defaults(func=cmd_eval_retrieval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: exit 0 on success, 1 with a one-line message on stderr for errors."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config)
+        if getattr(args, "k", None) is not None and not 1 <= args.k <= 50:
+            raise CitebotError("--k must be between 1 and 50")
+        return int(args.func(args, config) or 0)
+    except CitebotError as exc:
+        print(f"citebot: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

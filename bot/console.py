@@ -1,0 +1,82 @@
+"""Console mode: the same answers as in Discord, rendered as terminal text."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.formats import attribution_parts
+from retrieval.errors import CitebotError
+from retrieval.models import Answer, Quote, Summary
+
+BOLD, RESET = "\033[1m", "\033[0m"
+
+
+def _emphasise(text: str, color: bool) -> str:
+    return f"{BOLD}{text}{RESET}" if color else f"**{text}**"
+
+
+def render_quote(quote: Quote, n: int, color: bool = False) -> str:
+    """A numbered quote with its highlighted sentence, then its attribution line."""
+    start, end = quote.highlight_start, quote.highlight_start + len(quote.highlight)
+    body = quote.text[:start] + _emphasise(quote.text[start:end], color) + quote.text[end:]
+    body = "\n    ".join(body.split("\n"))
+    credit = " · ".join([quote.article.title, *attribution_parts(quote.article, quote.paragraph)])
+    if quote.article.url:
+        credit += f" · {quote.article.url}"
+    return f"[{n}] “{body}”\n    — {credit}"
+
+
+def render_answer(answer: Answer, color: bool = False) -> str:
+    """Console text for an ``Answer``."""
+    if not answer.found:
+        nearest = answer.quotes[0].article.title if answer.quotes else None
+        text = "The indexed articles don't cover this."
+        if nearest:
+            text += f" The nearest article is “{nearest}”."
+        return text
+    return "\n\n".join(render_quote(q, i, color) for i, q in enumerate(answer.quotes, 1))
+
+
+def render_summary(summary: Summary, color: bool = False) -> str:
+    """Console text for a ``Summary``: each key sentence quoted, with its attribution."""
+    if not summary.sentences:
+        return summary.message or "Nothing to summarise."
+    lines = []
+    for s in summary.sentences:
+        credit = " · ".join([s.article.title, *attribution_parts(s.article, s.paragraph)])
+        lines.append(f"• “{s.text}”\n    — {credit}")
+    return "\n".join(lines)
+
+
+def chat(
+    handle_line: Callable[[str], str],
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    banner: str = "",
+) -> None:
+    """Read one question per line and print the reply; at a terminal, prompt and stop on 'quit' or EOF."""
+    interactive = stdin.isatty()
+    if interactive and banner:
+        print(banner, file=stdout)
+    while True:
+        if interactive:
+            print("\n? ", end="", file=stdout, flush=True)
+        line = stdin.readline()
+        if not line:
+            break
+        line = line.strip()
+        if not line:
+            continue
+        if interactive and line.lower() in {"quit", "exit", ":q"}:
+            break
+        try:
+            reply = handle_line(line)
+        except CitebotError as exc:
+            reply = f"error: {exc}"
+        if not interactive:
+            print(f"> {line}", file=stdout)
+        print(reply, file=stdout, flush=True)
+        if not interactive:
+            print(file=stdout)

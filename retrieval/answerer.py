@@ -1,0 +1,75 @@
+"""Answer a question with ranked, verbatim, attributed quotes, or say the articles do not cover it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrieval.bm25 import tokenize
+from retrieval.collection import Collection
+from retrieval.errors import IndexMissingError, QuestionError
+from retrieval.highlight import best_sentence
+from retrieval.models import Answer, Quote
+from retrieval.ranking import Hit, rank
+from retrieval.settings import RetrievalSettings
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """The question stripped; ``QuestionError`` when it is empty or too long."""
+    text = " ".join((question or "").split())
+    if not text:
+        raise QuestionError("the question is empty: ask something about the indexed articles")
+    if len(text) > max_chars:
+        raise QuestionError(f"the question is {len(text)} characters long; the limit is {max_chars}")
+    return text
+
+
+class Answerer:
+    """``ask(question)`` over one collection; the embedder is loaded once and shared."""
+
+    def __init__(self, collection: Collection | None, embedder, settings: RetrievalSettings) -> None:
+        self.collection = collection
+        self.embedder = embedder
+        self.settings = settings
+
+    def _require(self) -> Collection:
+        if self.collection is None:
+            raise IndexMissingError("no articles are indexed yet: run `citebot index`")
+        return self.collection
+
+    def embed_query(self, question: str) -> np.ndarray:
+        return self.embedder.encode([question])[0]
+
+    def search(self, question: str, query_vector: np.ndarray | None = None) -> list[Hit]:
+        """Every candidate paragraph for ``question``, best first."""
+        collection = self._require()
+        if query_vector is None:
+            query_vector = self.embed_query(question)
+        return rank(collection, question, query_vector, self.settings.bm25_weight, self.settings.candidates)
+
+    def quote(self, hit: Hit, query_tokens: set[str], query_vector: np.ndarray) -> Quote:
+        """A ``Quote`` for a ranked paragraph, with its best sentence highlighted."""
+        collection = self._require()
+        paragraph = collection.paragraphs[hit.row]
+        start, end = best_sentence(collection, hit.row, query_tokens, query_vector)
+        return Quote(
+            text=paragraph.text,
+            highlight=paragraph.text[start:end],
+            highlight_start=start,
+            article=collection.articles[paragraph.article_id],
+            paragraph=paragraph.number,
+            score=hit.score,
+            pid=paragraph.pid,
+        )
+
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        """The top ``k`` quotes; ``found`` is false when the best score is under the threshold."""
+        text = clean_question(question, self.settings.max_question_chars)
+        k = max(1, k or self.settings.top_k)
+        query_vector = self.embed_query(text)
+        hits = self.search(text, query_vector)
+        if not hits:
+            return Answer(question=text, found=False, quotes=[])
+        found = hits[0].score >= self.settings.min_score
+        tokens = set(tokenize(text))
+        quotes = [self.quote(hit, tokens, query_vector) for hit in hits[:k]]
+        return Answer(question=text, found=found, quotes=quotes)

@@ -1,0 +1,128 @@
+"""``eval retrieval``: index given paragraphs into a temporary store and score the real answering code."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.answerer import Answerer
+from retrieval.collection import Collection
+from retrieval.errors import CitebotError
+from retrieval.models import ArticleMeta, Paragraph
+from retrieval.paragraphs import make_paragraph
+from retrieval.settings import RetrievalSettings
+
+PARAGRAPH_SEPARATOR = "\n\n"
+
+
+def read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:
+    """Rows of a JSON-lines file; a bad line raises ``CitebotError`` naming the file and line."""
+    rows = []
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for n, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise CitebotError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
+                missing = [key for key in required if key not in row]
+                if missing:
+                    raise CitebotError(f"{path}:{n}: missing key(s) {', '.join(missing)}")
+                rows.append(row)
+    except OSError as exc:
+        raise CitebotError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return rows
+
+
+def articles_from_paragraphs(rows: list[dict]) -> tuple[list[tuple[ArticleMeta, str]], list[Paragraph]]:
+    """Articles and paragraphs exactly as given: paragraphs sharing a doc_id form one article, in file order."""
+    grouped: dict[str, list[dict]] = {}
+    for row in rows:
+        grouped.setdefault(str(row["doc_id"]), []).append(row)
+    articles, paragraphs = [], []
+    for doc_id, parts in grouped.items():
+        offset, pieces = 0, []
+        for number, row in enumerate(parts, 1):
+            text = row["text"]
+            paragraph = make_paragraph(doc_id, number, text, offset, offset + len(text))
+            paragraphs.append(Paragraph(**{**paragraph.__dict__, "pid": str(row["pid"])}))
+            pieces.append(text)
+            offset += len(text) + len(PARAGRAPH_SEPARATOR)
+        meta = ArticleMeta(article_id=doc_id, title=str(parts[0].get("title") or doc_id), source=row.get("source"))
+        articles.append((meta, PARAGRAPH_SEPARATOR.join(pieces)))
+    return articles, paragraphs
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 2) if values else None
+
+
+def evaluate_retrieval(
+    paragraphs_path: Path,
+    questions_path: Path,
+    embedder,
+    settings: RetrievalSettings,
+    progress: Callable[[str, int, int], None] | None = None,
+    limit: int | None = None,
+) -> dict:
+    """Recall@1/5, MRR@10, answered/abstain rates, highlight hits and latency of ``Answerer.ask``."""
+    started = time.time()
+    paragraph_rows = read_jsonl(paragraphs_path, ("pid", "doc_id", "text"))
+    questions = read_jsonl(questions_path, ("qid", "question"))[:limit]
+    articles, paragraphs = articles_from_paragraphs(paragraph_rows)
+    with tempfile.TemporaryDirectory(prefix="citebot-eval-") as tmp:
+        collection = Collection.build(Path(tmp) / "collection", articles, paragraphs, embedder, progress)
+        answerer = Answerer(collection, embedder, settings)
+        answerable = absent = hits1 = hits5 = answered = abstained = highlight_hits = highlight_total = 0
+        reciprocal = 0.0
+        latencies: list[float] = []
+        for n, q in enumerate(questions, 1):
+            gold_pid, gold_doc = q.get("gold_pid"), q.get("gold_doc")
+            tick = time.perf_counter()
+            try:
+                answer = answerer.ask(q["question"], k=10)
+            except CitebotError:
+                answer = None
+            latencies.append((time.perf_counter() - tick) * 1000)
+            if progress:
+                progress("questions", n, len(questions))
+            if gold_pid is None and gold_doc is None:
+                absent += 1
+                abstained += int(answer is None or not answer.found)
+                continue
+            answerable += 1
+            if answer is None:
+                continue
+            answered += int(answer.found)
+            ranks = [
+                i for i, quote in enumerate(answer.quotes, 1)
+                if (quote.pid == gold_pid if gold_pid is not None else quote.article.article_id == gold_doc)
+            ]
+            first = ranks[0] if ranks else None
+            hits1 += int(first == 1)
+            hits5 += int(first is not None and first <= 5)
+            reciprocal += 1.0 / first if first else 0.0
+            gold_answers = [a for a in q.get("answers") or [] if a]
+            if gold_answers and answer.quotes:
+                highlight_total += 1
+                highlight_hits += int(any(a in answer.quotes[0].highlight for a in gold_answers))
+    ratio = (lambda a, b: round(a / b, 4) if b else None)
+    return {
+        "questions": len(questions),
+        "recall@1": ratio(hits1, answerable),
+        "recall@5": ratio(hits5, answerable),
+        "mrr@10": ratio(reciprocal, answerable),
+        "answered_rate": ratio(answered, answerable),
+        "abstain_rate": ratio(abstained, absent),
+        "highlight_hit": ratio(highlight_hits, highlight_total),
+        "p50_ms": _percentile(latencies, 50),
+        "p95_ms": _percentile(latencies, 95),
+        "seconds": round(time.time() - started, 2),
+    }

@@ -1,0 +1,112 @@
+"""The objects every surface renders from: articles, paragraphs, quotes, answers, summaries."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class ArticleMeta:
+    """Attribution for one article. ``article_id`` is stable across re-indexing."""
+
+    article_id: str
+    title: str
+    source: str | None = None
+    author: str | None = None
+    published: str | None = None  # YYYY-MM-DD
+    url: str | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One indexed paragraph: ``text`` is the exact slice ``article_text[start:end]`` of its article."""
+
+    pid: str
+    article_id: str
+    number: int  # 1-based, over the article's indexed paragraphs
+    text: str
+    start: int
+    end: int
+    context: str = ""  # sub-heading that precedes it (indexed, never quoted)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim paragraph with the sentence that best answers highlighted."""
+
+    text: str
+    highlight: str
+    highlight_start: int  # offset of ``highlight`` inside ``text``
+    article: ArticleMeta
+    paragraph: int
+    score: float
+    pid: str = ""
+
+    def to_json(self) -> dict:
+        return {
+            "article_id": self.article.article_id,
+            "text": self.text,
+            "highlight": self.highlight,
+            "title": self.article.title,
+            "source": self.article.source,
+            "url": self.article.url,
+            "published": self.article.published,
+            "paragraph": self.paragraph,
+            "score": round(float(self.score), 4),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reply to a question. With ``found`` false, ``quotes`` are the nearest misses."""
+
+    question: str
+    found: bool
+    quotes: list[Quote] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"question": self.question, "found": self.found, "quotes": [q.to_json() for q in self.quotes]}
+
+
+@dataclass(frozen=True)
+class SummarySentence:
+    """A key sentence, verbatim, with its article and paragraph number."""
+
+    text: str
+    article: ArticleMeta
+    paragraph: int
+
+    def to_json(self) -> dict:
+        return {
+            "text": self.text,
+            "title": self.article.title,
+            "url": self.article.url,
+            "source": self.article.source,
+            "published": self.article.published,
+            "paragraph": self.paragraph,
+            "article_id": self.article.article_id,
+        }
+
+
+@dataclass(frozen=True)
+class Summary:
+    """An extractive summary of one article or of a topic across articles."""
+
+    article: str | None
+    topic: str | None
+    sentences: list[SummarySentence]
+    message: str = ""  # set when nothing could be summarised (e.g. nothing relevant indexed)
+
+    def to_json(self) -> dict:
+        return {
+            "article": self.article,
+            "topic": self.topic,
+            "sentences": [s.to_json() for s in self.sentences],
+            "message": self.message or None,
+        }
+
+
+def as_dict(obj) -> dict:
+    """Plain-dict view of any of these dataclasses."""
+    return asdict(obj)

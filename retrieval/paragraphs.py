@@ -1,0 +1,140 @@
+"""Cut article text into quotable paragraphs, the way scraped news needs.
+
+Blank lines separate paragraphs. A short line that is not a sentence (a sub-heading) becomes context of the
+paragraph after it and is never quoted on its own. A line ending in a photo credit is a caption and is dropped
+whole; editor boilerplate is dropped. Over-long paragraphs are split at sentence boundaries. Every paragraph keeps
+its character offsets, so ``text[start:end]`` of the article is the paragraph, verbatim.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from retrieval.models import Paragraph
+from retrieval.sentences import sentence_spans
+from retrieval.settings import SplitterSettings
+
+CAPTION_PATTERNS = [
+    r"\((?:photo|photograph|image|picture|pic|credit|illustration)s?(?:\s+credit)?\s*:[^()]*\)\s*$",
+    r"^(?:photo|image|picture)\s*(?:credit)?\s*:",
+    r"\((?:getty images|pa|afp|reuters|ap)(?: photo)?\)\s*$",
+]
+BOILERPLATE_PATTERNS = [
+    r"^a message from the editor",
+    r"^additional reporting (?:by|from)\b",
+    r"^(?:reporting|writing|editing) by\b",
+    r"^(?:sign up|subscribe) (?:to|for) our\b",
+    r"^(?:read more|related|advertisement)\s*:?\s*$",
+]
+_SENTENCE_END = re.compile(r"[.?!…:;][\"'”’»)\]]*\s*$")
+_HEADING_MARK = re.compile(r"^\s*#{1,6}\s+")
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    end: int
+    text: str
+
+
+class ParagraphSplitter:
+    """Splits an article body into ``Paragraph`` objects; patterns from config extend the defaults."""
+
+    def __init__(self, settings: SplitterSettings | None = None) -> None:
+        self.settings = settings or SplitterSettings()
+        flags = re.IGNORECASE
+        self._captions = [re.compile(p, flags) for p in CAPTION_PATTERNS + self.settings.caption_patterns]
+        self._boilerplate = [re.compile(p, flags) for p in BOILERPLATE_PATTERNS + self.settings.boilerplate_patterns]
+
+    def is_caption(self, line: str) -> bool:
+        return any(p.search(line.strip()) for p in self._captions)
+
+    def is_boilerplate(self, text: str) -> bool:
+        return any(p.search(text.strip()) for p in self._boilerplate)
+
+    def is_subheading(self, text: str) -> bool:
+        """A short single line that is not a sentence (closing quotes and brackets aside)."""
+        stripped = text.strip()
+        if "\n" in stripped or not stripped:
+            return False
+        if _HEADING_MARK.match(stripped):
+            return True
+        words = stripped.split()
+        return len(words) <= self.settings.subheading_max_words and not _SENTENCE_END.search(stripped)
+
+    def _blocks(self, text: str) -> list[list[_Line]]:
+        """Runs of non-blank, non-caption lines."""
+        blocks: list[list[_Line]] = []
+        current: list[_Line] = []
+        pos = 0
+        for raw in text.split("\n"):
+            start, end = pos, pos + len(raw)
+            pos = end + 1
+            if not raw.strip() or self.is_caption(raw):
+                if current:
+                    blocks.append(current)
+                current = []
+                continue
+            lead = len(raw) - len(raw.lstrip())
+            current.append(_Line(start + lead, start + len(raw.rstrip()), raw.strip()))
+        if current:
+            blocks.append(current)
+        return blocks
+
+    def _pieces(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Split [start, end) at sentence boundaries into pieces of at most max_paragraph_chars."""
+        limit = self.settings.max_paragraph_chars
+        if end - start <= limit:
+            return [(start, end)]
+        pieces: list[tuple[int, int]] = []
+        piece_start = piece_end = None
+        for s, e in sentence_spans(text[start:end]):
+            s, e = s + start, e + start
+            if piece_start is None:
+                piece_start, piece_end = s, e
+            elif e - piece_start > limit:
+                pieces.append((piece_start, piece_end))
+                piece_start, piece_end = s, e
+            else:
+                piece_end = e
+        if piece_start is not None:
+            pieces.append((piece_start, piece_end))
+        return pieces
+
+    def split(self, article_id: str, text: str) -> list[Paragraph]:
+        """The quotable paragraphs of ``text``, numbered from 1."""
+        paragraphs: list[Paragraph] = []
+        heading = ""
+        for block in self._blocks(text):
+            start, end = block[0].start, block[-1].end
+            body = text[start:end]
+            if len(block) == 1 and self.is_subheading(body):
+                heading = _HEADING_MARK.sub("", body).strip()
+                continue
+            if self.is_boilerplate(body):
+                heading = ""
+                continue
+            for s, e in self._pieces(text, start, end):
+                paragraphs.append(make_paragraph(article_id, len(paragraphs) + 1, text[s:e], s, e, heading))
+            heading = ""
+        return paragraphs
+
+
+def paragraph_id(article_id: str, text: str) -> str:
+    """Stable while the paragraph's text is unchanged."""
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+    return f"{article_id}:{digest}"
+
+
+def make_paragraph(article_id: str, number: int, text: str, start: int, end: int, context: str = "") -> Paragraph:
+    return Paragraph(
+        pid=paragraph_id(article_id, text),
+        article_id=article_id,
+        number=number,
+        text=text,
+        start=start,
+        end=end,
+        context=context,
+    )

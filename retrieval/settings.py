@@ -1,0 +1,33 @@
+"""Settings the retrieval package takes (filled from the [retrieval], [splitter] and [summary] config tables)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SplitterSettings:
+    """How article text is cut into quotable paragraphs."""
+
+    max_paragraph_chars: int = 1200
+    subheading_max_words: int = 14
+    caption_patterns: list[str] = field(default_factory=list)  # extra regexes: a matching line is dropped
+    boilerplate_patterns: list[str] = field(default_factory=list)  # extra regexes: a matching paragraph is dropped
+
+
+@dataclass
+class RetrievalSettings:
+    """Ranking, abstention and limits for questions."""
+
+    top_k: int = 3
+    bm25_weight: float = 0.5
+    min_score: float = 0.25
+    max_question_chars: int = 500
+    candidates: int = 50
+
+
+@dataclass
+class SummarySettings:
+    """Defaults for extractive summaries."""
+
+    sentences: int = 3

@@ -1,0 +1,1254 @@
+"""A local, faithful-enough fake of Discord (REST v10 + Gateway v10, JSON) for end-to-end tests.
+
+The real discord.py client talks to it over plain HTTP and WebSocket on 127.0.0.1. It answers what a
+bot needs (login, command sync, gateway session, messages, typing, interaction callbacks, follow-ups and
+edits) and it rejects what Discord rejects (over-long content and embeds, empty messages, a second
+acknowledgement, follow-ups before the acknowledgement, acknowledgements later than 3 s). Everything it does
+not know, and every rejection, is recorded in :attr:`FakeDiscord.errors` so a test fails unless expected.
+
+Point a client at it, in that client's process and before login::
+
+    discord.http.Route.BASE = f"{fake.base_url}/api/v10"
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
+
+Test-side API: :meth:`FakeDiscord.send_message` (a user or bot posts, a MESSAGE_CREATE is dispatched),
+:meth:`FakeDiscord.invoke` (a slash command, an INTERACTION_CREATE is dispatched) and the ``wait_*`` helpers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+DISCORD_EPOCH_MS = 1420070400000
+API_PREFIX = "/api/v10"
+
+# Gateway opcodes and intents that matter here.
+OP_DISPATCH, OP_HEARTBEAT, OP_IDENTIFY, OP_PRESENCE, OP_RESUME = 0, 1, 2, 3, 6
+OP_INVALID_SESSION, OP_HELLO, OP_HEARTBEAT_ACK = 9, 10, 11
+INTENT_GUILDS = 1 << 0
+INTENT_GUILD_MEMBERS = 1 << 1
+INTENT_GUILD_PRESENCES = 1 << 8
+INTENT_GUILD_MESSAGES = 1 << 9
+INTENT_MESSAGE_CONTENT = 1 << 15
+
+# Permission bits used by tests.
+PERM_ADMINISTRATOR = 1 << 3
+PERM_MANAGE_GUILD = 1 << 5
+PERM_VIEW_CHANNEL = 1 << 10
+PERM_SEND_MESSAGES = 1 << 11
+PERM_EMBED_LINKS = 1 << 14
+PERM_READ_HISTORY = 1 << 16
+PERM_USE_APP_COMMANDS = 1 << 31
+ALL_PERMISSIONS = (1 << 51) - 1
+MEMBER_PERMISSIONS = (
+    PERM_VIEW_CHANNEL | PERM_SEND_MESSAGES | PERM_EMBED_LINKS | PERM_READ_HISTORY | PERM_USE_APP_COMMANDS
+)
+
+FLAG_EPHEMERAL = 1 << 6
+FLAG_LOADING = 1 << 7
+
+# Discord's documented limits.
+CONTENT_LIMIT = 2000
+MAX_EMBEDS = 10
+EMBED_TOTAL = 6000
+EMBED_LIMITS = {"title": 256, "description": 4096}
+MAX_FIELDS = 25
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+AUTHOR_LIMIT = 256
+ACK_DEADLINE_S = 3.0
+TOKEN_LIFETIME_S = 15 * 60
+
+COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
+OPTION_TYPES = {str: 3, int: 4, bool: 5, float: 10}
+MENTION = re.compile(r"<@!?(\d+)>")
+
+
+class Reject(Exception):
+    """Raised inside a handler: answer like Discord does and record the rejection."""
+
+    def __init__(self, status: int, code: int, message: str, errors: dict | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.errors = status, code, message, errors
+
+    def body(self) -> dict:
+        body: dict[str, Any] = {"message": self.message, "code": self.code}
+        if self.errors is not None:
+            body["errors"] = self.errors
+        return body
+
+
+def _form_error(path: list[str], code: str, message: str) -> Reject:
+    """A 50035 Invalid Form Body with Discord's nested ``errors`` shape."""
+    errors: dict = {"_errors": [{"code": code, "message": message}]}
+    for key in reversed(path):
+        errors = {key: errors}
+    return Reject(400, 50035, "Invalid Form Body", errors)
+
+
+@dataclass
+class FakeError:
+    """Something the bot did that Discord would not accept, or that the fake does not know."""
+
+    kind: str  # "unknown_route", "rejected", "late_heartbeat", "unacknowledged", "gateway"
+    detail: str
+    method: str = ""
+    path: str = ""
+
+    def __str__(self) -> str:
+        where = f" {self.method} {self.path}" if self.method else ""
+        return f"[{self.kind}]{where}: {self.detail}"
+
+
+@dataclass
+class Sent:
+    """One write the bot made: a message, a typing indicator, an interaction callback, a follow-up or edit."""
+
+    kind: str  # "message", "typing", "callback", "followup", "edit", "delete", "presence"
+    payload: dict
+    channel_id: int | None = None
+    message: dict | None = None
+    interaction_id: int | None = None
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class FakeInteraction:
+    """Server-side state of one dispatched interaction, plus waiting helpers for the test."""
+
+    fake: FakeDiscord
+    id: int
+    token: str
+    name: str
+    channel_id: int
+    created: float
+    payload: dict
+    response_type: int | None = None
+    acked_at: float | None = None
+    ephemeral: bool = False
+    original: dict | None = None
+    followups: list[dict] = field(default_factory=list)
+    edits: list[dict] = field(default_factory=list)  # each PATCH body, in order
+    late_reported: bool = False
+
+    async def wait_ack(self, timeout: float = 10.0) -> Sent:
+        """The interaction callback (type 4 or 5)."""
+        return await self.fake.wait_for(
+            lambda s: s.kind == "callback" and s.interaction_id == self.id, timeout=timeout
+        )
+
+    async def wait_original(self, predicate: Callable[[dict], bool], timeout: float = 30.0) -> dict:
+        """Wait until the original response message satisfies ``predicate`` (after a callback or an edit)."""
+        await self.fake.wait_for(
+            lambda s: (
+                s.interaction_id == self.id
+                and s.kind in ("callback", "edit")
+                and self.original is not None
+                and predicate(self.original)
+            ),
+            timeout=timeout,
+        )
+        assert self.original is not None
+        return self.original
+
+    async def wait_answer(self, timeout: float = 60.0) -> dict:
+        """The original response once it carries content or embeds (no longer 'thinking')."""
+        return await self.wait_original(lambda m: not m["flags"] & FLAG_LOADING, timeout=timeout)
+
+    async def wait_followup(
+        self, predicate: Callable[[dict], bool] = lambda m: True, timeout: float = 30.0
+    ) -> dict:
+        """A follow-up message of this interaction that satisfies ``predicate``."""
+        sent = await self.fake.wait_for(
+            lambda s: s.kind == "followup" and s.interaction_id == self.id and predicate(s.message or {}),
+            timeout=timeout,
+        )
+        assert sent.message is not None
+        return sent.message
+
+
+class GatewaySession:
+    """One client WebSocket connection."""
+
+    def __init__(self, ws: web.WebSocketResponse, interval_ms: int) -> None:
+        self.ws = ws
+        self.interval_ms = interval_ms
+        self.session_id = f"fake-session-{id(self):x}"
+        self.seq = 0
+        self.intents = 0
+        self.ready = False
+        self.last_heartbeat = time.monotonic()
+        self.heartbeats = 0
+        self.overdue_reported = False
+        self.lock = asyncio.Lock()
+
+    async def send(self, op: int, data: Any, event: str | None = None) -> None:
+        """Send one plain-text JSON frame (the client decompresses binary frames only)."""
+        async with self.lock:
+            frame: dict[str, Any] = {"op": op, "d": data, "s": None, "t": None}
+            if op == OP_DISPATCH:
+                self.seq += 1
+                frame["s"], frame["t"] = self.seq, event
+            if not self.ws.closed:
+                await self.ws.send_str(json.dumps(frame))
+
+
+class FakeDiscord:
+    """The emulator. ``await start()``, point a client at it, drive it, ``await close()``."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "fake-bot-token",
+        message_content_enabled: bool = True,
+        heartbeat_interval_ms: int = 41250,
+        heartbeat_grace_s: float = 5.0,
+        ack_deadline_s: float = ACK_DEADLINE_S,
+        channel_names: tuple[str, ...] = ("general", "ask-the-news"),
+    ) -> None:
+        self.token = token
+        self.message_content_enabled = message_content_enabled
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.heartbeat_grace_s = heartbeat_grace_s
+        self.ack_deadline_s = ack_deadline_s
+        self._ids = itertools.count(1)
+        self.app_id = self.snowflake()
+        self.users: dict[int, dict] = {}
+        self.bot_user = {
+            "id": str(self.app_id),
+            "username": "citebot",
+            "global_name": None,
+            "discriminator": "0",
+            "avatar": None,
+            "bot": True,
+            "verified": True,
+            "flags": 0,
+            "mfa_enabled": False,
+        }
+        self.owner = self.add_user("owner")
+        self.guild_id = self.snowflake()
+        self.channels: dict[int, dict] = {}
+        for position, name in enumerate(channel_names):
+            cid = self.snowflake()
+            self.channels[cid] = {
+                "id": str(cid),
+                "type": 0,
+                "guild_id": str(self.guild_id),
+                "name": name,
+                "position": position,
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": None,
+                "topic": None,
+                "last_message_id": None,
+                "rate_limit_per_user": 0,
+            }
+        self.roles: dict[int, dict] = {}
+        self._add_role_payload(self.guild_id, "@everyone", MEMBER_PERMISSIONS)
+        self.messages: dict[int, dict] = {}
+        self.global_commands: dict[str, dict] = {}
+        self.guild_commands: dict[int, dict[str, dict]] = {}
+        self.command_syncs: list[tuple[int | None, list[dict]]] = []
+        self.interactions: dict[int, FakeInteraction] = {}
+        self._by_token: dict[str, FakeInteraction] = {}
+        self.sessions: list[GatewaySession] = []
+        self.identify_payloads: list[dict] = []
+        self.presences: list[dict] = []
+        self.sent: list[Sent] = []
+        self.requests: list[tuple[str, str]] = []
+        self.errors: list[FakeError] = []
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._monitor: asyncio.Task | None = None
+        self.port = 0
+
+    # ----------------------------------------------------------------- lifecycle
+
+    async def start(self) -> FakeDiscord:
+        """Listen on 127.0.0.1 at a random free port."""
+        app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
+        app.router.add_get("/", self._gateway)
+        app.router.add_route("*", "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._monitor = asyncio.create_task(self._watch())
+        return self
+
+    async def close(self) -> None:
+        """Stop listening; open gateway sessions are closed with 1001 (going away)."""
+        if self._monitor:
+            self._monitor.cancel()
+        for session in list(self.sessions):
+            await session.ws.close(code=1001)
+        if self._runner:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        """What CITEBOT_DISCORD_API_BASE is set to: ``http://127.0.0.1:PORT``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_base(self) -> str:
+        return self.base_url + API_PREFIX
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/"
+
+    # ----------------------------------------------------------------- world building
+
+    def snowflake(self) -> int:
+        """A real-looking snowflake: creation time in the high bits, a counter in the low ones."""
+        ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+        return (ms << 22) | (next(self._ids) & 0xFFF)
+
+    def add_user(self, name: str, *, bot: bool = False) -> dict:
+        """A user the test can post as. Returns the user payload."""
+        user = {
+            "id": str(self.snowflake()),
+            "username": name,
+            "global_name": name.title(),
+            "discriminator": "0",
+            "avatar": None,
+            "bot": bot,
+            "public_flags": 0,
+        }
+        self.users[int(user["id"])] = user
+        return user
+
+    def _add_role_payload(self, rid: int, name: str, permissions: int) -> dict:
+        role = {
+            "id": str(rid),
+            "name": name,
+            "permissions": str(permissions),
+            "position": len(self.roles),
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
+        self.roles[rid] = role
+        return role
+
+    def add_role(self, name: str, permissions: int = 0) -> int:
+        """A guild role; returns its id."""
+        rid = self.snowflake()
+        self._add_role_payload(rid, name, permissions)
+        return rid
+
+    def channel_id(self, name: str) -> int:
+        """The id of a channel by name."""
+        for cid, channel in self.channels.items():
+            if channel["name"] == name:
+                return cid
+        raise KeyError(name)
+
+    def permissions_for(self, roles: list[int]) -> int:
+        """Guild-level permissions from @everyone plus the given roles (Administrator implies all)."""
+        value = int(self.roles[self.guild_id]["permissions"])
+        for rid in roles:
+            value |= int(self.roles[rid]["permissions"])
+        return ALL_PERMISSIONS if value & PERM_ADMINISTRATOR else value
+
+    def _member(self, user: dict, roles: list[int]) -> dict:
+        return {
+            "roles": [str(r) for r in roles],
+            "joined_at": "2024-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "nick": None,
+            "avatar": None,
+            "pending": False,
+        }
+
+    def _guild_payload(self) -> dict:
+        bot_member = {**self._member(self.bot_user, []), "user": self.bot_user}
+        return {
+            "id": str(self.guild_id),
+            "name": "Fake Newsroom",
+            "icon": None,
+            "owner_id": self.owner["id"],
+            "unavailable": False,
+            "large": False,
+            "member_count": len(self.users) + 1,
+            "joined_at": "2024-01-01T00:00:00+00:00",
+            "features": [],
+            "roles": list(self.roles.values()),
+            "emojis": [],
+            "stickers": [],
+            "channels": list(self.channels.values()),
+            "threads": [],
+            "members": [bot_member],
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "preferred_locale": "en-US",
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "premium_tier": 0,
+            "system_channel_flags": 0,
+        }
+
+    # ----------------------------------------------------------------- recording and waiting
+
+    def _error(self, kind: str, detail: str, request: web.Request | None = None) -> None:
+        self.errors.append(
+            FakeError(kind, detail, request.method if request else "", request.path if request else "")
+        )
+
+    def take_errors(self) -> list[FakeError]:
+        """Return and clear the recorded errors (for tests that expect some)."""
+        errors, self.errors = self.errors, []
+        return errors
+
+    def check_interactions(self) -> None:
+        """Record an error for every interaction left unacknowledged past the deadline."""
+        now = time.monotonic()
+        for ix in self.interactions.values():
+            if ix.response_type is None and now - ix.created > self.ack_deadline_s and not ix.late_reported:
+                ix.late_reported = True
+                self._error("unacknowledged", f"/{ix.name} (interaction {ix.id}) was never acknowledged")
+
+    async def _record(self, sent: Sent) -> Sent:
+        self.sent.append(sent)
+        async with self._changed:
+            self._changed.notify_all()
+        return sent
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_for(
+        self, predicate: Callable[[Sent], bool], *, timeout: float = 30.0, since: int = 0
+    ) -> Sent:
+        """The first recorded write (from index ``since``) that satisfies ``predicate``."""
+
+        def find() -> Sent | None:
+            return next((s for s in self.sent[since:] if predicate(s)), None)
+
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(lambda: find() is not None), timeout)
+            except TimeoutError:
+                errors = "; ".join(map(str, self.errors)) or "none"
+                raise AssertionError(
+                    f"timed out after {timeout}s waiting for the bot; it sent {len(self.sent) - since} "
+                    f"thing(s) since: {[s.kind for s in self.sent[since:]]}; fake errors: {errors}"
+                ) from None
+        found = find()
+        assert found is not None
+        return found
+
+    async def wait_for_condition(self, condition: Callable[[], bool], *, timeout: float = 30.0) -> None:
+        """Wait until ``condition()`` holds: checked on every change of the fake's state and every 50 ms."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                errors = "; ".join(map(str, self.errors)) or "none"
+                raise AssertionError(f"condition not met within {timeout}s; fake errors: {errors}")
+            async with self._changed:
+                try:
+                    await asyncio.wait_for(self._changed.wait(), min(left, 0.05))
+                except TimeoutError:
+                    pass
+
+    async def wait_ready(self, timeout: float = 60.0) -> GatewaySession:
+        """A gateway session that has received READY and its GUILD_CREATE."""
+        await self.wait_for_condition(lambda: any(s.ready for s in self.sessions), timeout=timeout)
+        return next(s for s in self.sessions if s.ready)
+
+    async def wait_presence(
+        self, predicate: Callable[[dict], bool] = lambda p: True, timeout: float = 120.0
+    ) -> dict:
+        """A presence update (op 3) the client sent, e.g. 'watching N articles' once it can answer."""
+        sent = await self.wait_for(lambda s: s.kind == "presence" and predicate(s.payload), timeout=timeout)
+        return sent.payload
+
+    async def wait_message(
+        self,
+        predicate: Callable[[dict], bool] = lambda m: True,
+        *,
+        channel_id: int | None = None,
+        timeout: float = 60.0,
+        since: int = 0,
+    ) -> dict:
+        """A channel message the bot posted (POST /channels/{id}/messages)."""
+        sent = await self.wait_for(
+            lambda s: (
+                s.kind == "message"
+                and (channel_id is None or s.channel_id == channel_id)
+                and predicate(s.message or {})
+            ),
+            timeout=timeout,
+            since=since,
+        )
+        assert sent.message is not None
+        return sent.message
+
+    def bot_messages(self, since: int = 0) -> list[dict]:
+        """Messages the bot posted to channels, from index ``since`` of :attr:`sent`."""
+        return [s.message for s in self.sent[since:] if s.kind == "message" and s.message]
+
+    def mark(self) -> int:
+        """An index into :attr:`sent`, to look only at what comes after it."""
+        return len(self.sent)
+
+    # ----------------------------------------------------------------- test-side events
+
+    def _live_sessions(self) -> list[GatewaySession]:
+        live = [s for s in self.sessions if s.ready and not s.ws.closed]
+        if not live:
+            raise RuntimeError("no client is connected to the fake gateway")
+        return live
+
+    async def send_message(
+        self,
+        content: str,
+        *,
+        author: dict | None = None,
+        channel_id: int | None = None,
+        reply_to: dict | None = None,
+        reply_ping: bool = True,
+        roles: list[int] | None = None,
+    ) -> dict:
+        """A user (a bot when ``author['bot']``) posts in a channel: a MESSAGE_CREATE is dispatched.
+
+        ``<@id>`` in ``content`` becomes a mention, as Discord parses it. With ``reply_to`` (a message dict)
+        the message is a reply; with ``reply_ping`` the replied-to author is mentioned too, as in the app.
+        """
+        author = author or self.owner
+        channel_id = channel_id or next(iter(self.channels))
+        mentioned = {int(m) for m in MENTION.findall(content)}
+        if reply_to is not None and reply_ping:
+            mentioned.add(int(reply_to["author"]["id"]))
+        message = self._message(
+            channel_id,
+            author,
+            content=content,
+            embeds=[],
+            mentions=[self._user_by_id(uid) for uid in sorted(mentioned) if self._user_by_id(uid)],
+            reference=reply_to,
+            member=self._member(author, roles or []),
+        )
+        message["mention_everyone"] = "@everyone" in content or "@here" in content
+        await self._dispatch_message("MESSAGE_CREATE", message)
+        return message
+
+    def _user_by_id(self, uid: int) -> dict | None:
+        return self.bot_user if uid == self.app_id else self.users.get(uid)
+
+    async def invoke(
+        self,
+        command: str,
+        options: dict[str, Any] | None = None,
+        *,
+        user: dict | None = None,
+        roles: list[int] | None = None,
+        permissions: int | None = None,
+        channel_id: int | None = None,
+    ) -> FakeInteraction:
+        """A member runs a slash command: an INTERACTION_CREATE is dispatched.
+
+        The command must have been synced (guild first, then global), as on Discord; option types come from
+        the synced definition. ``permissions`` defaults to what ``roles`` grant.
+        """
+        user = user or self.owner
+        roles = roles or []
+        channel_id = channel_id or next(iter(self.channels))
+        definition = self.guild_commands.get(self.guild_id, {}).get(command) or self.global_commands.get(
+            command
+        )
+        if definition is None:
+            raise AssertionError(f"/{command} is not a registered command; synced: {self.command_names()}")
+        by_name = {o["name"]: o for o in definition.get("options", [])}
+        data_options = []
+        for name, value in (options or {}).items():
+            if name not in by_name:
+                raise AssertionError(f"/{command} has no option {name!r}; it has {sorted(by_name)}")
+            expected = by_name[name]["type"]
+            if OPTION_TYPES.get(type(value)) != expected:
+                raise AssertionError(f"option {name!r} of /{command} has type {expected}, got {value!r}")
+            data_options.append({"name": name, "type": expected, "value": value})
+        missing = [n for n, o in by_name.items() if o.get("required") and n not in (options or {})]
+        if missing:
+            raise AssertionError(f"/{command} is missing required options {missing}")
+        if permissions is None:
+            permissions = self.permissions_for(roles)
+        iid, token = self.snowflake(), f"ixtoken-{self.snowflake()}"
+        data: dict[str, Any] = {"id": definition["id"], "name": command, "type": 1, "options": data_options}
+        if definition.get("guild_id"):
+            data["guild_id"] = definition["guild_id"]
+        payload = {
+            "id": str(iid),
+            "application_id": str(self.app_id),
+            "type": 2,
+            "token": token,
+            "version": 1,
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "guild_id": str(self.guild_id),
+            "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
+            "guild_locale": "en-US",
+            "locale": "en-GB",
+            "channel_id": str(channel_id),
+            "channel": self.channels[channel_id],
+            "member": {**self._member(user, roles), "user": user, "permissions": str(permissions)},
+            "data": data,
+            "app_permissions": str(MEMBER_PERMISSIONS),
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(self.guild_id)},
+            "context": 0,
+        }
+        interaction = FakeInteraction(self, iid, token, command, channel_id, time.monotonic(), payload)
+        self.interactions[iid] = interaction
+        self._by_token[token] = interaction
+        for session in self._live_sessions():
+            await session.send(OP_DISPATCH, payload, "INTERACTION_CREATE")
+        return interaction
+
+    def command_names(self, guild: bool | None = None) -> list[str]:
+        """Names of synced commands: guild ones, global ones, or both (None)."""
+        names: list[str] = []
+        if guild in (None, True):
+            names += list(self.guild_commands.get(self.guild_id, {}))
+        if guild in (None, False):
+            names += list(self.global_commands)
+        return sorted(names)
+
+    async def wait_commands(self, names: set[str], timeout: float = 60.0) -> None:
+        """Until commands with these names have been synced (guild or global)."""
+        await self.wait_for_condition(lambda: names <= set(self.command_names()), timeout=timeout)
+
+    # ----------------------------------------------------------------- messages
+
+    def _message(
+        self,
+        channel_id: int,
+        author: dict,
+        *,
+        content: str,
+        embeds: list[dict],
+        mentions: list[dict] | None = None,
+        reference: dict | None = None,
+        member: dict | None = None,
+        flags: int = 0,
+        msg_type: int | None = None,
+        interaction: FakeInteraction | None = None,
+        allowed_mentions: dict | None = None,
+        store: bool = True,
+    ) -> dict:
+        mid = self.snowflake()
+        message: dict[str, Any] = {
+            "id": str(mid),
+            "channel_id": str(channel_id),
+            "guild_id": str(self.guild_id),
+            "author": author,
+            "content": content,
+            "timestamp": datetime.now(UTC).isoformat(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": mentions or [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": embeds,
+            "pinned": False,
+            "type": 19 if reference is not None else (msg_type or 0),
+            "flags": flags,
+            "components": [],
+        }
+        if member is not None:
+            message["member"] = member
+        if reference is not None:
+            message["message_reference"] = {
+                "type": 0,
+                "message_id": reference["id"],
+                "channel_id": reference["channel_id"],
+                "guild_id": str(self.guild_id),
+            }
+            message["referenced_message"] = reference
+        if interaction is not None:
+            message["application_id"] = str(self.app_id)
+            message["webhook_id"] = str(self.app_id)
+            message["interaction_metadata"] = {
+                "id": str(interaction.id),
+                "type": 2,
+                "name": interaction.name,
+                "user": interaction.payload["member"]["user"],
+                "authorizing_integration_owners": {"0": str(self.guild_id)},
+            }
+        if allowed_mentions is not None:
+            message["_allowed_mentions"] = allowed_mentions  # what the bot asked for (not a Discord field)
+        message["_pings"] = self._pings(content, allowed_mentions, reference)
+        if store:
+            self.messages[mid] = message
+        return message
+
+    def _pings(self, content: str, allowed: dict | None, reference: dict | None) -> list[str]:
+        """Who a bot message would notify, given its allowed_mentions (not a Discord field)."""
+        parse = set(allowed.get("parse", [])) if allowed is not None else {"everyone", "users", "roles"}
+        users = set(map(str, allowed.get("users", []))) if allowed is not None else set()
+        pings = []
+        if "everyone" in parse and ("@everyone" in content or "@here" in content):
+            pings.append("@everyone")
+        for uid in MENTION.findall(content):
+            if "users" in parse or uid in users:
+                pings.append(uid)
+        if reference is not None and (allowed is None or allowed.get("replied_user", False)):
+            pings.append(reference["author"]["id"])
+        return pings
+
+    async def _dispatch_message(self, event: str, message: dict) -> None:
+        """Dispatch MESSAGE_CREATE/UPDATE to every ready session, honouring its intents."""
+        public = {k: v for k, v in message.items() if not k.startswith("_")}
+        for session in self._live_sessions():
+            if not session.intents & INTENT_GUILD_MESSAGES:
+                continue
+            data = dict(public)
+            author_is_self = data["author"]["id"] == self.bot_user["id"]
+            mentions_self = any(m["id"] == self.bot_user["id"] for m in data["mentions"])
+            if not session.intents & INTENT_MESSAGE_CONTENT and not (author_is_self or mentions_self):
+                data.update(content="", embeds=[], attachments=[], components=[])
+            await session.send(OP_DISPATCH, data, event)
+
+    def _validate_message(self, body: dict, *, allow_empty: bool = False) -> None:
+        """Reject like Discord: content and embed limits, empty messages, allowed_mentions conflicts."""
+        content = body.get("content")
+        if content is not None and not isinstance(content, str):
+            raise _form_error(["content"], "STRING_TYPE_CONVERT", "Could not interpret value as string.")
+        if content and len(content) > CONTENT_LIMIT:
+            raise _form_error(
+                ["content"], "BASE_TYPE_MAX_LENGTH", f"Must be {CONTENT_LIMIT} or fewer in length."
+            )
+        embeds = body.get("embeds") or []
+        if len(embeds) > MAX_EMBEDS:
+            raise _form_error(["embeds"], "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_EMBEDS} or fewer in length.")
+        total = 0
+        for i, embed in enumerate(embeds):
+            total += self._validate_embed(embed, ["embeds", str(i)])
+        if total > EMBED_TOTAL:
+            raise _form_error(
+                ["embeds"], "MAX_EMBED_SIZE_EXCEEDED", f"Embed size exceeds maximum size of {EMBED_TOTAL}"
+            )
+        allowed = body.get("allowed_mentions")
+        if allowed:
+            for kind in ("users", "roles"):
+                if kind in allowed.get("parse", []) and allowed.get(kind):
+                    raise _form_error(
+                        ["allowed_mentions", kind],
+                        "SET_TYPE_ALREADY_CONTAINS_VALUE",
+                        "Mutually exclusive with parse",
+                    )
+        has_content = bool(content and content.strip())
+        has_other = any(body.get(k) for k in ("embeds", "attachments", "sticker_ids", "components", "poll"))
+        if not allow_empty and not has_content and not has_other:
+            raise Reject(400, 50006, "Cannot send an empty message")
+
+    @staticmethod
+    def _validate_embed(embed: dict, path: list[str]) -> int:
+        """Check one embed's limits; return its character count toward the 6000 total."""
+        size = 0
+        for key, limit in EMBED_LIMITS.items():
+            value = embed.get(key)
+            if value is not None:
+                if len(value) > limit:
+                    raise _form_error(
+                        path + [key], "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length."
+                    )
+                size += len(value)
+        url = embed.get("url")
+        if url is not None and not re.match(r"^https?://", url):
+            raise _form_error(path + ["url"], "URL_TYPE_INVALID_URL", "Not a well formed URL.")
+        fields = embed.get("fields") or []
+        if len(fields) > MAX_FIELDS:
+            raise _form_error(
+                path + ["fields"], "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_FIELDS} or fewer in length."
+            )
+        for j, fld in enumerate(fields):
+            for key, limit in (("name", FIELD_NAME_LIMIT), ("value", FIELD_VALUE_LIMIT)):
+                value = fld.get(key)
+                where = path + ["fields", str(j), key]
+                if not value or not str(value).strip():
+                    raise _form_error(where, "BASE_TYPE_REQUIRED", "This field is required")
+                if len(value) > limit:
+                    raise _form_error(where, "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
+                size += len(value)
+        for key, inner, limit in (("footer", "text", FOOTER_LIMIT), ("author", "name", AUTHOR_LIMIT)):
+            part = embed.get(key)
+            if part is None:
+                continue
+            value = part.get(inner)
+            if not value:
+                raise _form_error(path + [key, inner], "BASE_TYPE_REQUIRED", "This field is required")
+            if len(value) > limit:
+                raise _form_error(
+                    path + [key, inner], "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length."
+                )
+            size += len(value)
+        color = embed.get("color")
+        if color is not None and not 0 <= int(color) <= 0xFFFFFF:
+            raise _form_error(path + ["color"], "NUMBER_TYPE_MAX", "int value should be <= 16777215.")
+        return size
+
+    # ----------------------------------------------------------------- HTTP plumbing
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Callable) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except Reject as exc:
+            self._error(
+                "rejected", f"{exc.status} {exc.code} {exc.message} {exc.errors or ''}".strip(), request
+            )
+            return self._json(exc.body(), status=exc.status)
+
+    @staticmethod
+    def _json(data: Any, status: int = 200) -> web.Response:
+        # Exactly 'application/json': with '; charset=utf-8' discord.py would hand the caller a str.
+        return web.Response(
+            body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+        )
+
+    async def _body(self, request: web.Request) -> dict:
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            raw = form.get("payload_json")
+            body = json.loads(raw) if isinstance(raw, str) else {}
+            if any(k.startswith("files[") for k in form):
+                body.setdefault("attachments", [{"id": "0"}])
+            return body
+        if not request.can_read_body:
+            return {}
+        if request.content_type != "application/json":
+            raise Reject(400, 50109, "The request body contains invalid JSON.")
+        return await request.json()
+
+    def _check_auth(self, request: web.Request) -> None:
+        if request.headers.get("Authorization") != f"Bot {self.token}":
+            raise Reject(401, 0, "401: Unauthorized")
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        """Route one REST call; unknown routes are a 404 and a recorded error."""
+        path = request.path
+        self.requests.append((request.method, path))
+        if not path.startswith(API_PREFIX + "/"):
+            return self._unknown(request)
+        parts = path[len(API_PREFIX) + 1 :].split("/")
+        method = request.method
+        match parts:
+            case ["users", "@me"] if method == "GET":
+                self._check_auth(request)
+                return self._json(self.bot_user)
+            case ["oauth2", "applications", "@me"] if method == "GET":
+                self._check_auth(request)
+                return self._json(self._application())
+            case ["gateway", "bot"] if method == "GET":
+                self._check_auth(request)
+                limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+                return self._json(
+                    {"url": self.gateway_url.rstrip("/"), "shards": 1, "session_start_limit": limit}
+                )
+            case ["gateway"] if method == "GET":
+                return self._json({"url": self.gateway_url.rstrip("/")})
+            case ["applications", app, "commands"] if method in ("PUT", "GET"):
+                return await self._commands(request, app, None)
+            case ["applications", app, "guilds", gid, "commands"] if method in ("PUT", "GET"):
+                return await self._commands(request, app, gid)
+            case ["channels", cid, "messages"] if method == "POST":
+                return await self._create_message(request, cid)
+            case ["channels", cid, "messages", mid] if method in ("GET", "PATCH", "DELETE"):
+                return await self._channel_message(request, cid, mid)
+            case ["channels", cid, "typing"] if method == "POST":
+                self._check_auth(request)
+                self._channel(cid)
+                await self._record(Sent("typing", {}, channel_id=int(cid)))
+                return web.Response(status=204)
+            case ["interactions", iid, token, "callback"] if method == "POST":
+                return await self._callback(request, iid, token)
+            case ["webhooks", app, token] if method == "POST":
+                return await self._followup(request, app, token)
+            case ["webhooks", app, token, "messages", mid] if method in ("GET", "PATCH", "DELETE"):
+                return await self._webhook_message(request, app, token, mid)
+        return self._unknown(request)
+
+    def _unknown(self, request: web.Request) -> web.Response:
+        self._error("unknown_route", "the fake does not know this route", request)
+        return self._json({"message": "404: Not Found", "code": 0}, status=404)
+
+    def _application(self) -> dict:
+        return {
+            "id": str(self.app_id),
+            "name": "citebot",
+            "description": "",
+            "icon": None,
+            "bot_public": False,
+            "bot_require_code_grant": False,
+            "owner": self.owner,
+            "verify_key": "0" * 64,
+            "flags": (1 << 19) if self.message_content_enabled else 0,  # GATEWAY_MESSAGE_CONTENT_LIMITED
+            "bot": self.bot_user,
+            "team": None,
+        }
+
+    def _channel(self, cid: str) -> dict:
+        try:
+            return self.channels[int(cid)]
+        except (KeyError, ValueError):
+            raise Reject(404, 10003, "Unknown Channel") from None
+
+    # ----------------------------------------------------------------- commands
+
+    async def _commands(self, request: web.Request, app: str, gid: str | None) -> web.Response:
+        self._check_auth(request)
+        if app != str(self.app_id):
+            raise Reject(403, 50001, "Missing Access")
+        if gid is not None and int(gid) != self.guild_id:
+            raise Reject(403, 50001, "Missing Access")
+        store = self.global_commands if gid is None else self.guild_commands.setdefault(int(gid), {})
+        if request.method == "GET":
+            return self._json(list(store.values()))
+        body = await self._body(request)
+        if not isinstance(body, list) or len(body) > 100:
+            raise _form_error([], "BASE_TYPE_BAD_LENGTH", "Must be between 0 and 100 in length.")
+        echoed: dict[str, dict] = {}
+        for i, command in enumerate(body):
+            self._validate_command(command, [str(i)])
+            old = store.get(command["name"])
+            echoed[command["name"]] = {
+                **command,
+                "id": old["id"] if old else str(self.snowflake()),
+                "application_id": str(self.app_id),
+                "version": str(self.snowflake()),
+                "type": command.get("type", 1),
+                "guild_id": gid,
+                "options": command.get("options", []),
+                "default_member_permissions": command.get("default_member_permissions"),
+            }
+        store.clear()
+        store.update(echoed)
+        self.command_syncs.append((int(gid) if gid else None, list(echoed.values())))
+        await self._notify()
+        return self._json(list(echoed.values()))
+
+    @staticmethod
+    def _validate_command(command: dict, path: list[str]) -> None:
+        name = command.get("name", "")
+        if not COMMAND_NAME.match(name) or name != name.lower():
+            raise _form_error(path + ["name"], "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+        if command.get("type", 1) == 1 and not 1 <= len(command.get("description", "")) <= 100:
+            raise _form_error(
+                path + ["description"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
+            )
+        options = command.get("options", [])
+        if len(options) > 25:
+            raise _form_error(path + ["options"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+        seen_optional = False
+        for j, option in enumerate(options):
+            if not COMMAND_NAME.match(option.get("name", "")):
+                raise _form_error(
+                    path + ["options", str(j), "name"], "APPLICATION_COMMAND_INVALID_NAME", "Invalid"
+                )
+            if not 1 <= len(option.get("description", "")) <= 100:
+                raise _form_error(
+                    path + ["options", str(j), "description"], "BASE_TYPE_BAD_LENGTH", "1 to 100"
+                )
+            if option.get("required"):
+                if seen_optional:
+                    raise _form_error(
+                        path + ["options"],
+                        "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                        "Required options first",
+                    )
+            else:
+                seen_optional = True
+
+    # ----------------------------------------------------------------- channel messages
+
+    async def _create_message(self, request: web.Request, cid: str) -> web.Response:
+        self._check_auth(request)
+        channel = self._channel(cid)
+        body = await self._body(request)
+        self._validate_message(body)
+        reference = None
+        ref = body.get("message_reference")
+        if ref:
+            reference = self.messages.get(int(ref.get("message_id", 0)))
+            if reference is None and ref.get("fail_if_not_exists", True):
+                raise _form_error(
+                    ["message_reference"], "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message"
+                )
+        message = self._message(
+            int(channel["id"]),
+            self.bot_user,
+            content=body.get("content") or "",
+            embeds=body.get("embeds") or [],
+            reference=reference,
+            member=self._member(self.bot_user, []),
+            flags=int(body.get("flags", 0)),
+            allowed_mentions=body.get("allowed_mentions"),
+        )
+        await self._record(Sent("message", body, channel_id=int(cid), message=message))
+        await self._dispatch_message("MESSAGE_CREATE", message)
+        return self._json({k: v for k, v in message.items() if not k.startswith("_")})
+
+    async def _channel_message(self, request: web.Request, cid: str, mid: str) -> web.StreamResponse:
+        self._check_auth(request)
+        self._channel(cid)
+        message = self.messages.get(int(mid)) if mid.isdigit() else None
+        if message is None or message["channel_id"] != cid:
+            raise Reject(404, 10008, "Unknown Message")
+        if request.method == "GET":
+            return self._json({k: v for k, v in message.items() if not k.startswith("_")})
+        if message["author"]["id"] != self.bot_user["id"]:
+            raise Reject(403, 50005, "Cannot edit a message authored by another user")
+        if request.method == "DELETE":
+            self.messages.pop(int(mid))
+            await self._record(Sent("delete", {}, channel_id=int(cid), message=message))
+            return web.Response(status=204)
+        body = await self._body(request)
+        edited = self._apply_edit(message, body)
+        await self._record(Sent("edit", body, channel_id=int(cid), message=edited))
+        await self._dispatch_message("MESSAGE_UPDATE", edited)
+        return self._json({k: v for k, v in edited.items() if not k.startswith("_")})
+
+    def _apply_edit(self, message: dict, body: dict) -> dict:
+        merged = {"content": message["content"], "embeds": message["embeds"]}
+        merged.update({k: v for k, v in body.items() if k in ("content", "embeds") and v is not None})
+        self._validate_message({**body, **merged})
+        message.update(merged)
+        message["content"] = message["content"] or ""
+        message["edited_timestamp"] = datetime.now(UTC).isoformat()
+        message["flags"] = message["flags"] & ~FLAG_LOADING
+        if "allowed_mentions" in body:
+            message["_allowed_mentions"] = body["allowed_mentions"]
+        message["_pings"] = self._pings(message["content"], body.get("allowed_mentions"), None)
+        return message
+
+    # ----------------------------------------------------------------- interactions
+
+    async def _callback(self, request: web.Request, iid: str, token: str) -> web.Response:
+        ix = self.interactions.get(int(iid)) if iid.isdigit() else None
+        if ix is None or ix.token != token:
+            raise Reject(404, 10062, "Unknown interaction")
+        if ix.response_type is not None:
+            raise Reject(400, 40060, "Interaction has already been acknowledged.")
+        late = time.monotonic() - ix.created
+        if late > self.ack_deadline_s:
+            ix.late_reported = True
+            raise Reject(
+                404, 10062, f"Unknown interaction (acknowledged after {late:.2f}s > {self.ack_deadline_s}s)"
+            )
+        body = await self._body(request)
+        rtype, data = body.get("type"), body.get("data") or {}
+        if rtype not in (4, 5):
+            raise _form_error(["type"], "INTERACTION_RESPONSE_TYPE_INVALID", f"Invalid response type {rtype}")
+        if rtype == 4:
+            self._validate_message(data)
+        flags = int(data.get("flags", 0))
+        ix.ephemeral = bool(flags & FLAG_EPHEMERAL)
+        ix.response_type, ix.acked_at = rtype, time.monotonic()
+        ix.original = self._message(
+            ix.channel_id,
+            self.bot_user,
+            content=(data.get("content") or "") if rtype == 4 else "",
+            embeds=(data.get("embeds") or []) if rtype == 4 else [],
+            flags=flags | (FLAG_LOADING if rtype == 5 else 0),
+            msg_type=20,
+            interaction=ix,
+            allowed_mentions=data.get("allowed_mentions"),
+            store=not ix.ephemeral,
+        )
+        await self._record(
+            Sent("callback", body, channel_id=ix.channel_id, message=ix.original, interaction_id=ix.id)
+        )
+        if not ix.ephemeral:
+            await self._dispatch_message("MESSAGE_CREATE", ix.original)
+        if request.query.get("with_response") not in ("1", "true", "True"):
+            return web.Response(status=204)
+        public = {k: v for k, v in ix.original.items() if not k.startswith("_")}
+        return self._json(
+            {
+                "interaction": {
+                    "id": str(ix.id),
+                    "type": 2,
+                    "response_message_id": public["id"],
+                    "response_message_loading": rtype == 5,
+                    "response_message_ephemeral": ix.ephemeral,
+                },
+                "resource": {"type": rtype, "message": public},
+            }
+        )
+
+    def _webhook_interaction(self, app: str, token: str) -> FakeInteraction:
+        ix = self._by_token.get(token)
+        if app != str(self.app_id) or ix is None or time.monotonic() - ix.created > TOKEN_LIFETIME_S:
+            raise Reject(404, 10015, "Unknown Webhook")
+        return ix
+
+    async def _followup(self, request: web.Request, app: str, token: str) -> web.Response:
+        ix = self._webhook_interaction(app, token)
+        if ix.response_type is None:
+            raise Reject(404, 10015, "Unknown Webhook (follow-up before the interaction was acknowledged)")
+        body = await self._body(request)
+        self._validate_message(body)
+        flags = int(body.get("flags", 0))
+        message = self._message(
+            ix.channel_id,
+            self.bot_user,
+            content=body.get("content") or "",
+            embeds=body.get("embeds") or [],
+            flags=flags,
+            msg_type=20,
+            interaction=ix,
+            allowed_mentions=body.get("allowed_mentions"),
+            store=not flags & FLAG_EPHEMERAL,
+        )
+        ix.followups.append(message)
+        await self._record(
+            Sent("followup", body, channel_id=ix.channel_id, message=message, interaction_id=ix.id)
+        )
+        if not flags & FLAG_EPHEMERAL:
+            await self._dispatch_message("MESSAGE_CREATE", message)
+        if request.query.get("wait") not in ("1", "true", "True"):
+            return web.Response(status=204)
+        return self._json({k: v for k, v in message.items() if not k.startswith("_")})
+
+    async def _webhook_message(
+        self, request: web.Request, app: str, token: str, mid: str
+    ) -> web.StreamResponse:
+        ix = self._webhook_interaction(app, token)
+        if mid == "@original":
+            message = ix.original
+        else:
+            message = next((m for m in ix.followups if m["id"] == mid), None)
+        if message is None:
+            raise Reject(404, 10008, "Unknown Message (edit before the interaction was acknowledged?)")
+        if request.method == "GET":
+            return self._json({k: v for k, v in message.items() if not k.startswith("_")})
+        if request.method == "DELETE":
+            if mid == "@original":
+                ix.original = None
+            await self._record(
+                Sent("delete", {}, channel_id=ix.channel_id, message=message, interaction_id=ix.id)
+            )
+            return web.Response(status=204)
+        body = await self._body(request)
+        edited = self._apply_edit(message, body)
+        if mid == "@original":
+            ix.edits.append(body)
+        await self._record(Sent("edit", body, channel_id=ix.channel_id, message=edited, interaction_id=ix.id))
+        if not edited["flags"] & FLAG_EPHEMERAL:
+            await self._dispatch_message("MESSAGE_UPDATE", edited)
+        return self._json({k: v for k, v in edited.items() if not k.startswith("_")})
+
+    # ----------------------------------------------------------------- gateway
+
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        """Gateway v10, JSON encoding, plain text frames."""
+        if not request.headers.get("Upgrade", "").lower() == "websocket":
+            return await self._rest(request)
+        if request.query.get("v") != "10" or request.query.get("encoding", "json") != "json":
+            self._error("gateway", f"unsupported gateway query {dict(request.query)}", request)
+        ws = web.WebSocketResponse(autoclose=False, max_msg_size=0)
+        await ws.prepare(request)
+        session = GatewaySession(ws, self.heartbeat_interval_ms)
+        self.sessions.append(session)
+        await session.send(OP_HELLO, {"heartbeat_interval": self.heartbeat_interval_ms})
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    await self._gateway_frame(session, json.loads(msg.data))
+                elif msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.ERROR):
+                    break
+        finally:
+            if not ws.closed:
+                await ws.close()
+            self.sessions.remove(session)
+            await self._notify()
+        return ws
+
+    async def _gateway_frame(self, session: GatewaySession, frame: dict) -> None:
+        op, data = frame.get("op"), frame.get("d")
+        if op == OP_HEARTBEAT:
+            session.last_heartbeat = time.monotonic()
+            session.heartbeats += 1
+            session.overdue_reported = False
+            await session.send(OP_HEARTBEAT_ACK, None)
+        elif op == OP_IDENTIFY:
+            await self._identify(session, data)
+        elif op == OP_RESUME:
+            if data.get("token") != self.token or data.get("session_id") != session.session_id:
+                await session.send(OP_INVALID_SESSION, False)
+            else:
+                session.ready = True
+                await session.send(OP_DISPATCH, {}, "RESUMED")
+        elif op == OP_PRESENCE:
+            self.presences.append(data)
+            await self._record(Sent("presence", data))
+        else:
+            self._error("gateway", f"unexpected gateway opcode {op}: {frame}")
+
+    async def _identify(self, session: GatewaySession, data: dict) -> None:
+        self.identify_payloads.append(data)
+        if data.get("token") != self.token:
+            await session.ws.close(code=4004, message=b"Authentication failed.")
+            return
+        intents = int(data.get("intents", 0))
+        privileged = INTENT_GUILD_MEMBERS | INTENT_GUILD_PRESENCES
+        if not self.message_content_enabled:
+            privileged |= INTENT_MESSAGE_CONTENT
+        enabled = INTENT_MESSAGE_CONTENT if self.message_content_enabled else 0
+        if intents & privileged & ~enabled:
+            await session.ws.close(code=4014, message=b"Disallowed intent(s).")
+            return
+        session.intents = intents
+        ready = {
+            "v": 10,
+            "user": self.bot_user,
+            "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "session_id": session.session_id,
+            "resume_gateway_url": self.gateway_url,
+            "shard": data.get("shard", [0, 1]),
+            "application": {"id": str(self.app_id), "flags": self._application()["flags"]},
+            "private_channels": [],
+            "relationships": [],
+        }
+        await session.send(OP_DISPATCH, ready, "READY")
+        await session.send(OP_DISPATCH, self._guild_payload(), "GUILD_CREATE")
+        session.ready = True
+        await self._notify()
+
+    async def _watch(self) -> None:
+        """Record late heartbeats (the client's event loop was blocked) and unacknowledged interactions."""
+        while True:
+            await asyncio.sleep(0.25)
+            now = time.monotonic()
+            for session in self.sessions:
+                overdue = now - session.last_heartbeat - session.interval_ms / 1000
+                if session.ready and overdue > self.heartbeat_grace_s and not session.overdue_reported:
+                    session.overdue_reported = True
+                    self._error("late_heartbeat", f"no heartbeat for {now - session.last_heartbeat:.1f}s")
+            self.check_interactions()

@@ -1,0 +1,190 @@
+"""The emulator itself, proved with a minimal discord.py client in this process (no model, a few seconds)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import discord
+import pytest
+import yarl
+from discord import app_commands
+
+from tests.e2e.fake_discord import FLAG_EPHEMERAL, FLAG_LOADING, FakeDiscord
+
+pytestmark = pytest.mark.e2e
+
+
+class MiniBot(discord.Client):
+    """The smallest client that exercises what citebot uses: messages, typing, slash commands."""
+
+    def __init__(self) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True
+        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none())
+        self.tree = app_commands.CommandTree(self)
+        self.seen: list[discord.Message] = []
+        self.failures: list[Exception] = []
+        self.tree.add_command(app_commands.Command(name="probe", description="Do one thing", callback=self.probe))
+
+    async def setup_hook(self) -> None:
+        await self.tree.sync()
+
+    async def on_message(self, message: discord.Message) -> None:
+        self.seen.append(message)
+        if message.author.bot or "ping" not in message.content:
+            return
+        async with message.channel.typing():
+            await message.reply("pong @everyone", allowed_mentions=discord.AllowedMentions.none())
+
+    async def probe(self, interaction: discord.Interaction, action: str, private: bool = False) -> None:
+        """Each action is one thing a bot might do to an interaction; failures are kept for the test."""
+        response = interaction.response
+        try:
+            if action == "defer-edit":
+                await response.defer(ephemeral=private, thinking=True)
+                await asyncio.sleep(0.05)
+                await interaction.edit_original_response(embed=discord.Embed(description="done"))
+                await interaction.followup.send("more", ephemeral=private)
+            elif action == "twice":
+                await response.send_message("one")
+                response._response_type = None  # get past discord.py's own guard: let Discord refuse it
+                await response.send_message("two")
+            elif action == "followup-first":
+                await interaction.followup.send("too early")
+            elif action == "edit-first":
+                await interaction.edit_original_response(content="too early")
+            elif action == "late":
+                await asyncio.sleep(0.4)
+                await response.defer()
+            elif action == "long":
+                await response.send_message("x" * 2001)
+        except discord.HTTPException as exc:
+            self.failures.append(exc)
+
+
+@pytest.fixture
+async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    fake = await FakeDiscord().start()
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def bot(fake: FakeDiscord) -> AsyncIterator[MiniBot]:
+    client = MiniBot()
+    task = asyncio.create_task(client.start(fake.token))
+    await fake.wait_ready(timeout=10)
+    await fake.wait_commands({"probe"}, timeout=10)
+    yield client
+    await client.close()
+    await asyncio.wait_for(task, 5)
+
+
+async def test_login_sync_and_gateway(fake: FakeDiscord, bot: MiniBot) -> None:
+    assert ("GET", "/api/v10/users/@me") in fake.requests
+    assert ("GET", "/api/v10/oauth2/applications/@me") in fake.requests
+    (guild_id, synced), *_ = fake.command_syncs
+    assert guild_id is None and synced[0]["application_id"] == str(fake.app_id) and synced[0]["version"]
+    assert fake.identify_payloads[0]["intents"] & (1 << 15)
+    await bot.wait_until_ready()
+    assert bot.user is not None and bot.user.id == fake.app_id
+    assert bot.get_guild(fake.guild_id) is not None
+    assert fake.errors == []
+
+
+async def test_message_reply_typing_and_own_echo(fake: FakeDiscord, bot: MiniBot) -> None:
+    mark = fake.mark()
+    question = await fake.send_message("ping")
+    reply = await fake.wait_message(timeout=10, since=mark)
+    assert reply["message_reference"]["message_id"] == question["id"]
+    assert reply["_allowed_mentions"] == {"parse": []} and reply["_pings"] == []
+    assert [s.kind for s in fake.sent[mark:]][:2] == ["typing", "message"]
+    # Discord echoes the bot's own message back on the gateway, as it does for real.
+    await fake.wait_for_condition(lambda: any(m.id == int(reply["id"]) for m in bot.seen), timeout=5)
+    own = next(m for m in bot.seen if m.id == int(reply["id"]))
+    assert own.author == bot.user and own.reference is not None
+    assert fake.errors == []
+
+
+async def test_interaction_defer_edit_followup(fake: FakeDiscord, bot: MiniBot) -> None:
+    ix = await fake.invoke("probe", {"action": "defer-edit", "private": True})
+    ack = await ix.wait_ack(timeout=5)
+    assert ack.payload == {"type": 5, "data": {"flags": FLAG_EPHEMERAL}}
+    answer = await ix.wait_answer(timeout=5)
+    assert answer["embeds"][0]["description"] == "done" and not answer["flags"] & FLAG_LOADING
+    followup = await ix.wait_followup(timeout=5)
+    assert followup["content"] == "more" and followup["flags"] & FLAG_EPHEMERAL
+    assert bot.failures == [] and fake.errors == []
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "code"),
+    [("twice", 400, 40060), ("followup-first", 404, 10015), ("edit-first", 404, 10008), ("long", 400, 50035)],
+)
+async def test_interaction_misuse_is_rejected(
+    fake: FakeDiscord, bot: MiniBot, action: str, status: int, code: int
+) -> None:
+    ix = await fake.invoke("probe", {"action": action})
+    await fake.wait_for_condition(lambda: bot.failures != [], timeout=5)
+    failure = bot.failures[0]
+    assert isinstance(failure, discord.HTTPException) and (failure.status, failure.code) == (status, code)
+    assert [e.kind for e in fake.take_errors()] == ["rejected"]
+    del ix
+
+
+async def test_late_acknowledgement_is_rejected(fake: FakeDiscord, bot: MiniBot) -> None:
+    fake.ack_deadline_s = 0.2
+    await fake.invoke("probe", {"action": "late"})
+    await fake.wait_for_condition(lambda: bot.failures != [], timeout=5)
+    assert isinstance(bot.failures[0], discord.NotFound) and bot.failures[0].code == 10062
+    assert {e.kind for e in fake.take_errors()} <= {"rejected", "unacknowledged"}
+
+
+async def test_message_limits_and_unknown_routes(fake: FakeDiscord, bot: MiniBot) -> None:
+    channel = bot.get_channel(fake.channel_id("general"))
+    assert isinstance(channel, discord.TextChannel)
+    too_big = [
+        {"content": "x" * 2001},
+        {"embed": discord.Embed(title="t" * 257)},
+        {"embed": discord.Embed(description="d" * 4097)},
+        {"embeds": [discord.Embed(description="d" * 4000), discord.Embed(description="d" * 2001)]},
+        {"embed": discord.Embed().add_field(name="n", value="v" * 1025)},
+        {"embed": discord.Embed().set_footer(text="f" * 2049)},
+        {"embed": discord.Embed().set_author(name="a" * 257)},
+        {"embeds": [discord.Embed(description="x")] * 11},
+    ]
+    for kwargs in too_big:
+        with pytest.raises((discord.HTTPException, ValueError)):
+            await channel.send(**kwargs)
+    with pytest.raises(discord.HTTPException) as empty:
+        await channel.send(embeds=[])
+    assert empty.value.code == 50006
+    embed = discord.Embed(title="t" * 256, description="d" * 4096)
+    for _ in range(25):
+        embed.add_field(name="n", value="v")
+    await channel.send("x" * 2000, embed=embed)  # exactly at the limits: accepted
+    with pytest.raises(discord.NotFound):
+        await bot.http.request(discord.http.Route("GET", "/guilds/{guild_id}/bans", guild_id=fake.guild_id))
+    kinds = [e.kind for e in fake.take_errors()]
+    assert kinds.count("unknown_route") == 1 and kinds.count("rejected") >= 8
+
+
+async def test_start_up_failures(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = await FakeDiscord(message_content_enabled=False).start()
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
+    try:
+        with pytest.raises(discord.LoginFailure):
+            await discord.Client(intents=discord.Intents.default()).start("wrong-token")
+        intents = discord.Intents.default()
+        intents.message_content = True
+        client = MiniBot()
+        with pytest.raises(discord.PrivilegedIntentsRequired):
+            await asyncio.wait_for(client.start(fake.token), 10)
+        await client.close()
+        assert [e.kind for e in fake.take_errors()] == ["rejected"]  # the 401
+    finally:
+        await fake.close()
