@@ -8,12 +8,12 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# With DISCORD_TOKEN set: the Discord bot. Without: console mode (indexes the samples on first run).
 run: $(STAMP)
-	$(BIN)/citebot run
+	@if [ -n "$$DISCORD_TOKEN" ]; then $(BIN)/citebot run; else $(BIN)/citebot chat; fi
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

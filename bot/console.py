@@ -52,11 +52,13 @@ def render_summary(summary: Summary, color: bool = False) -> str:
 
 def chat(
     handle_line: Callable[[str], str],
-    stdin: TextIO = sys.stdin,
-    stdout: TextIO = sys.stdout,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
     banner: str = "",
 ) -> None:
     """Read one question per line and print the reply; at a terminal, prompt and stop on 'quit' or EOF."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
     interactive = stdin.isatty()
     if interactive and banner:
         print(banner, file=stdout)

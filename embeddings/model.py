@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,16 @@ def resolve_model_path(name: str = DEFAULT_MODEL) -> str:
     )
 
 
+@lru_cache(maxsize=4)
+def load_model(path: str):
+    """Load a sentence-transformers model once per process (shared by every ``Embedder`` of that path)."""
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    return SentenceTransformer(path, device="cpu")
+
+
 class Embedder:
     """A sentence-transformers model on the CPU: ``encode(texts)`` gives L2-normalised float32 vectors."""
 
@@ -50,11 +61,7 @@ class Embedder:
         """The loaded model (loaded once, on first use)."""
         with self._lock:
             if self._model is None:
-                from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as hf_logging
-
-                hf_logging.disable_progress_bar()
-                self._model = SentenceTransformer(resolve_model_path(self.name), device="cpu")
+                self._model = load_model(resolve_model_path(self.name))
             return self._model
 
     @property

@@ -1,0 +1,358 @@
+"""Render answers, sources, status and re-index reports as Discord embeds, within Discord's limits.
+
+Every quote is a block quote with its highlighted sentence in bold, then an attribution line
+``— [Title](<url>) · Publisher · 11 Feb 2022 · ¶7``. Article text is markdown-escaped, and quotes too long for
+the embed are trimmed around the highlight at word boundaries, with an ellipsis.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+
+import discord
+
+from bot.formats import attribution_parts, plural
+from retrieval.models import Answer, ArticleMeta, Quote
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+EMBED_TOTAL_LIMIT = 6000
+CONTENT_LIMIT = 2000
+
+ELLIPSIS = "…"
+COLOUR = discord.Colour(0x3B82F6)
+NOT_COVERED_COLOUR = discord.Colour(0x9CA3AF)
+ERROR_COLOUR = discord.Colour(0xEF4444)
+QUOTE_SEPARATOR = "\n\n"
+MAX_TITLE_IN_CREDIT = 200
+MAX_LINKED_URL = 500
+NOT_COVERED = "The indexed articles don't cover this."
+
+_URL = re.compile(r"https?://[^\s<]+[^<.,:;\"'\]\s)]")
+_INLINE = re.compile(r"([\\*_~`|<>\[\]])")
+_LINE_START = re.compile(r"^(\s*\d+(?=[.)]\s)|\s*(?=[#\-+]))", re.MULTILINE)  # then a list or heading mark
+
+
+# ---------------------------------------------------------------------------------------------- text helpers
+
+
+def escape(text: str) -> str:
+    """Escape Discord markdown in article text so it shows as written; bare links stay clickable."""
+    parts, pos = [], 0
+    for url in _URL.finditer(text):
+        parts += [_INLINE.sub(r"\\\1", text[pos : url.start()]), url.group()]
+        pos = url.end()
+    parts.append(_INLINE.sub(r"\\\1", text[pos:]))
+    return _LINE_START.sub(lambda m: m.group(1) + "\\", "".join(parts))
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, ending with an ellipsis if cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    if limit <= len(ELLIPSIS):
+        return ELLIPSIS[:limit]
+    cut = text[: limit - len(ELLIPSIS) + 1]
+    space = cut.rfind(" ")
+    cut = cut[:space] if space > 0 else cut[: limit - len(ELLIPSIS)]
+    return cut.rstrip(" ,;:") + ELLIPSIS
+
+
+def _cut_start(text: str, keep: int) -> str:
+    """The last ``keep`` characters of ``text`` or fewer, starting at a word boundary."""
+    if keep <= 0:
+        return ""
+    if len(text) <= keep:
+        return text
+    start = len(text) - keep
+    if not text[start - 1].isspace():
+        space = next((i for i in range(start, len(text)) if text[i].isspace()), None)
+        start = space + 1 if space is not None else len(text)
+    return text[start:].lstrip()
+
+
+def _cut_end(text: str, keep: int) -> str:
+    """The first ``keep`` characters of ``text`` or fewer, ending at a word boundary."""
+    if keep <= 0:
+        return ""
+    if len(text) <= keep:
+        return text
+    end = keep
+    if not text[end].isspace():
+        space = text.rfind(" ", 0, end + 1)
+        other = max(text.rfind("\n", 0, end + 1), text.rfind("\t", 0, end + 1))
+        end = max(space, other, 0)
+    return text[:end].rstrip()
+
+
+def excerpt(text: str, start: int, end: int, limit: int) -> tuple[str, str, str]:
+    """Split ``text`` into (before, highlight, after) of at most ``limit`` characters in all, ellipses included.
+
+    Context is kept on both sides of ``text[start:end]`` (the highlight) and cut at word boundaries; when the
+    highlight alone is too long, its end is cut instead. A cut side is marked with ``…``.
+    """
+    if len(text) <= limit:
+        return text[:start], text[start:end], text[end:]
+    lead = ELLIPSIS if start > 0 else ""
+    highlight = text[start:end]
+    if len(highlight) + len(lead) + len(ELLIPSIS) >= limit:
+        kept = _cut_end(highlight, limit - len(lead) - len(ELLIPSIS))
+        if not kept:  # one giant word: nothing else to cut at
+            kept = highlight[: max(0, limit - len(lead) - len(ELLIPSIS))]
+        return lead, kept, ELLIPSIS
+    room = limit - len(highlight)
+    before_text, after_text = text[:start], text[end:]
+    # Share the room between the sides; a side that needs less gives the rest to the other.
+    before_room = room // 2
+    after_room = room - before_room
+    if len(before_text) <= before_room:
+        after_room += before_room - len(before_text)
+        before_room = len(before_text)
+    elif len(after_text) <= after_room:
+        before_room += after_room - len(after_text)
+        after_room = len(after_text)
+    before = before_text
+    if len(before_text) > before_room:
+        before = ELLIPSIS + _cut_start(before_text, before_room - len(ELLIPSIS))
+    after = after_text
+    if len(after_text) > after_room:
+        after = _cut_end(after_text, after_room - len(ELLIPSIS)) + ELLIPSIS
+    return before, highlight, after
+
+
+def _bold(segment: str) -> str:
+    """``**segment**`` with surrounding whitespace kept outside the markers (else Discord shows the stars)."""
+    core = segment.strip()
+    if not core:
+        return segment
+    left = segment[: len(segment) - len(segment.lstrip())]
+    right = segment[len(segment.rstrip()) :]
+    return f"{left}**{core}**{right}"
+
+
+def block_quote(before: str, highlight: str, after: str) -> str:
+    """A markdown block quote of the three parts, the highlight in bold, every line prefixed with ``> ``."""
+    lines: list[list[tuple[str, bool]]] = [[]]
+    for part, bold in ((before, False), (highlight, True), (after, False)):
+        for i, piece in enumerate(part.split("\n")):
+            if i:
+                lines.append([])
+            if piece:
+                lines[-1].append((piece, bold))
+    rendered = []
+    for line in lines:
+        text = "".join(_bold(escape(piece)) if bold else escape(piece) for piece, bold in line)
+        if text.strip():
+            rendered.append("> " + text)
+    return "\n".join(rendered)
+
+
+# ---------------------------------------------------------------------------------------------- answers
+
+
+def _link_target(url: str | None) -> str | None:
+    """A URL that is safe to put inside ``(<...>)``, or None."""
+    if not url or len(url) > MAX_LINKED_URL or not re.match(r"^https?://", url):
+        return None
+    if any(c.isspace() or c in "<>" for c in url):
+        return None
+    return url
+
+
+def article_link(article: ArticleMeta, limit: int = MAX_TITLE_IN_CREDIT) -> str:
+    """``[Title](<url>)``, or the escaped title alone when the article has no (usable) URL."""
+    title = escape(shorten(article.title or article.article_id, limit))
+    url = _link_target(article.url)
+    return f"[{title}](<{url}>)" if url else title
+
+
+def credit_line(quote: Quote) -> str:
+    """``— [Title](<url>) · Publisher · 11 Feb 2022 · ¶7``."""
+    parts = [escape(p) for p in attribution_parts(quote.article, quote.paragraph)]
+    return "— " + " · ".join([article_link(quote.article), *parts])
+
+
+def render_quote(quote: Quote, limit: int | None = None) -> str:
+    """One quote block plus its credit line, at most ``limit`` characters (trimmed around the highlight)."""
+    credit = credit_line(quote)
+    start = max(0, min(quote.highlight_start, len(quote.text)))
+    end = min(len(quote.text), start + len(quote.highlight))
+    full = block_quote(quote.text[:start], quote.text[start:end], quote.text[end:]) + "\n" + credit
+    if limit is None or len(full) <= limit:
+        return full
+    budget = limit - len(credit) - 1
+    if budget < 40:  # not even room for a few words: shorten the credit to its bare title
+        credit = "— " + escape(shorten(quote.article.title or "", max(10, limit // 4)))
+        budget = limit - len(credit) - 1
+    raw = min(len(quote.text), budget)
+    while raw > 0:
+        body = block_quote(*excerpt(quote.text, start, end, raw))
+        if len(body) <= budget:
+            return body + "\n" + credit
+        raw -= max(1, len(body) - budget)  # escaping and markers take room: shrink by the overflow
+    return credit[:limit]
+
+
+def _share(lengths: list[int], total: int) -> list[int]:
+    """Split ``total`` characters between items wanting ``lengths``: short ones get all they want."""
+    shares = [0] * len(lengths)
+    pending = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    left = total
+    while pending:
+        fair = left // len(pending)
+        i = pending.pop(0)
+        shares[i] = min(lengths[i], fair)
+        left -= shares[i]
+    return shares
+
+
+def render_quotes(quotes: list[Quote], limit: int) -> str:
+    """All quotes, separated by blank lines, fitting in ``limit`` characters."""
+    blocks = [render_quote(q) for q in quotes]
+    room = limit - len(QUOTE_SEPARATOR) * max(0, len(blocks) - 1)
+    if sum(map(len, blocks)) <= room:
+        return QUOTE_SEPARATOR.join(blocks)
+    shares = _share([len(b) for b in blocks], room)
+    return QUOTE_SEPARATOR.join(
+        block if len(block) <= share else render_quote(q, share)
+        for q, block, share in zip(quotes, blocks, shares, strict=True)
+    )
+
+
+def _question_title(question: str) -> str:
+    return shorten(question, TITLE_LIMIT)
+
+
+def answer_embed(answer: Answer) -> discord.Embed:
+    """One embed for an ``Answer``: the quotes (found) or a short 'not covered' naming the nearest article."""
+    title = _question_title(answer.question)
+    if not answer.found or not answer.quotes:
+        text = NOT_COVERED
+        if answer.quotes:
+            nearest = answer.quotes[0].article
+            details = ", ".join(escape(p) for p in attribution_parts(nearest, None))
+            text += f" The nearest article is {article_link(nearest)}" + (f" ({details})." if details else ".")
+        text += "\nUse `/sources` to see what is indexed."
+        return discord.Embed(title=title, description=text, colour=NOT_COVERED_COLOUR)
+    articles = len({q.article.article_id for q in answer.quotes})
+    footer = f"Quoted word for word from {plural(articles, 'article')}, best match first"
+    room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(title) - len(footer))
+    embed = discord.Embed(title=title, description=render_quotes(answer.quotes, room), colour=COLOUR)
+    embed.set_footer(text=footer)
+    return embed
+
+
+def error_embed(message: str) -> discord.Embed:
+    """A short error shown to the person who asked."""
+    return discord.Embed(description=shorten(message, DESCRIPTION_LIMIT), colour=ERROR_COLOUR)
+
+
+# ---------------------------------------------------------------------------------------------- admin views
+
+
+def sources_embed(rows: list[dict]) -> discord.Embed:
+    """The indexed articles, newest first, as many as fit; the rest are counted."""
+    embed = discord.Embed(title=f"Indexed articles ({len(rows)})", colour=COLOUR)
+    lines: list[str] = []
+    used = 0
+    room = DESCRIPTION_LIMIT - 40  # keep space for the '…and N more' line
+    for n, row in enumerate(rows):
+        meta = ArticleMeta(
+            row["article_id"], row["title"], row.get("source"), published=row.get("published"), url=row.get("url")
+        )
+        details = [escape(p) for p in attribution_parts(meta, None)] + [f"{row.get('paragraphs', 0)} ¶"]
+        line = f"• {article_link(meta, 150)} — {' · '.join(details)}"
+        if used + len(line) + 1 > room:
+            lines.append(f"…and {len(rows) - n} more")
+            break
+        lines.append(line)
+        used += len(line) + 1
+    embed.description = "\n".join(lines) if lines else "No articles are indexed yet."
+    return embed
+
+
+def age_text(seconds: float | None) -> str:
+    """'42 s', '5 min', '3 h', '2 days'."""
+    if seconds is None:
+        return "unknown"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 36 * 3600:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
+def report_text(report: dict | None) -> str:
+    """One paragraph describing a re-index report (as ``IndexReport.to_json()``), skipped files listed."""
+    if not report:
+        return "No re-index has run yet."
+    if not report.get("ok", True):
+        return f"Failed: {report.get('error') or 'unknown error'}. The previous index is still answering."
+    text = (
+        f"Indexed {plural(report['articles'], 'article')}, {plural(report['paragraphs'], 'paragraph')} "
+        f"in {report['seconds']:.1f} s ({report.get('embedded', 0)} embedded, the rest from cache)"
+    )
+    finished = report.get("finished_at")
+    if finished:
+        text += f", {age_text(time.time() - finished)} ago"
+    skipped = report.get("skipped") or []
+    if skipped:
+        shown = "\n".join(f"• {escape(str(p))}: {escape(str(r))}" for p, r in skipped[:10])
+        more = f"\n…and {len(skipped) - 10} more" if len(skipped) > 10 else ""
+        text += f".\nSkipped {plural(len(skipped), 'file')}:\n{shown}{more}"
+    return text
+
+
+def report_embed(report: dict, *, title: str = "Re-index finished") -> discord.Embed:
+    """The final message of /reindex."""
+    colour = COLOUR if report.get("ok", True) else ERROR_COLOUR
+    return discord.Embed(title=title, description=shorten_lines(report_text(report), DESCRIPTION_LIMIT), colour=colour)
+
+
+def shorten_lines(text: str, limit: int) -> str:
+    """``text`` cut at a line break (or a word) to fit ``limit``."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - len(ELLIPSIS)]
+    newline = cut.rfind("\n")
+    return (cut[:newline] if newline > 0 else shorten(cut, limit - len(ELLIPSIS))) + ELLIPSIS
+
+
+def progress_text(stage: str, done: int, total: int, elapsed: float) -> str:
+    """A progress line for the deferred /reindex reply."""
+    if stage == "start":
+        what = "starting"
+    elif stage == "read":
+        what = f"read {plural(total, 'article')}"
+    else:
+        what = f"embedding {stage}: {done}/{total}"
+    return f"Re-indexing… {what} ({elapsed:.0f} s). Questions are still answered from the current index."
+
+
+def status_embed(info: dict, extra: Iterable[tuple[str, str]] = ()) -> discord.Embed:
+    """``Library.status()`` as an embed: counts, index age, model, last re-index result."""
+    embed = discord.Embed(title="citebot status", colour=COLOUR)
+    if "error" in info:
+        embed.description = shorten(str(info["error"]), DESCRIPTION_LIMIT)
+    embed.add_field(name="Articles", value=str(info.get("articles", 0)))
+    embed.add_field(name="Paragraphs", value=str(info.get("paragraphs", 0)))
+    embed.add_field(name="Index age", value=age_text(info.get("age_seconds")))
+    model = info.get("model") or "unknown"
+    if info.get("index_model") and info["index_model"] != model:
+        model += f" (index built with {info['index_model']})"
+    embed.add_field(name="Model", value=shorten(model, FIELD_VALUE_LIMIT))
+    embed.add_field(name="Re-index running", value="yes" if info.get("indexing") else "no")
+    for name, value in extra:
+        embed.add_field(name=shorten(name, FIELD_NAME_LIMIT), value=shorten(value, FIELD_VALUE_LIMIT) or "—")
+    last = shorten_lines(report_text(info.get("last_index")), FIELD_VALUE_LIMIT)
+    embed.add_field(name="Last re-index", value=last, inline=False)
+    return embed

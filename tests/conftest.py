@@ -1,0 +1,77 @@
+"""Shared fixtures: the real model, a library indexed from the bundled samples, a config pointing at it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from embeddings import CachedEmbedder, Embedder, EmbeddingCache
+from retrieval.library import Library
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples" / "articles"
+SHARED = ROOT.parent / "shared"
+SAMPLE_ARTICLE = SHARED / "samples" / "russia-ukraine-2022-02-11.txt"
+SQUAD = SHARED / "eval" / "squad-dev"
+
+
+@pytest.fixture(scope="session")
+def embedder(tmp_path_factory) -> CachedEmbedder:
+    """The packaged MiniLM with a cache shared by the whole test session."""
+    cache = EmbeddingCache(tmp_path_factory.mktemp("cache") / "embeddings.sqlite")
+    return CachedEmbedder(Embedder(), cache)
+
+
+@pytest.fixture(scope="session")
+def sample_data_dir(tmp_path_factory, embedder) -> Path:
+    """A data directory with the bundled samples indexed (built once per session; copy it to change it)."""
+    data_dir = tmp_path_factory.mktemp("data")
+    Library(data_dir, embedder).index([SAMPLES])
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def sample_library(sample_data_dir, embedder) -> Library:
+    return Library(sample_data_dir, embedder)
+
+
+@pytest.fixture
+def config_file(tmp_path, sample_data_dir) -> Path:
+    """A config.toml whose data dir is a copy of the indexed samples."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(sample_data_dir, data_dir)
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[data]\ndir = {json.dumps(str(data_dir))}\n\n[articles]\nfolders = [{json.dumps(str(SAMPLES))}]\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def squad_slice(tmp_path: Path, docs: int, questions_per_doc: int) -> tuple[Path, Path]:
+    """The first ``docs`` squad-dev articles and some of their questions, as eval files in ``tmp_path``."""
+    keep: list[str] = []
+    paragraphs, pids = [], set()
+    for line in (SQUAD / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["doc_id"] not in keep:
+            if len(keep) == docs:
+                continue
+            keep.append(row["doc_id"])
+        paragraphs.append(line)
+        pids.add(row["pid"])
+    per_doc: dict[str, int] = {}
+    questions = []
+    for line in (SQUAD / "questions.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        doc = row["gold_pid"].split("#")[0]
+        if row["gold_pid"] in pids and per_doc.get(doc, 0) < questions_per_doc:
+            per_doc[doc] = per_doc.get(doc, 0) + 1
+            questions.append(line)
+    p, q = tmp_path / "paragraphs.jsonl", tmp_path / "questions.jsonl"
+    p.write_text("\n".join(paragraphs) + "\n", encoding="utf-8")
+    q.write_text("\n".join(questions) + "\n", encoding="utf-8")
+    return p, q

@@ -1,0 +1,62 @@
+"""Asking the sample articles: verbatim, attributed quotes; abstention; bad questions."""
+
+import pytest
+
+from retrieval.errors import QuestionError
+
+
+def test_troops_question_quotes_the_figure(sample_library):
+    answer = sample_library.ask("How many troops has Russia gathered on Ukraine's border?")
+    assert answer.found
+    first = answer.quotes[0]
+    assert "130,000" in first.text
+    assert first.article.source == "NationalWorld"
+    assert first.article.published == "2022-02-11"
+
+
+def test_hybrid_finds_the_ambassador(sample_library):
+    answer = sample_library.ask("Who is the British ambassador to Ukraine?")
+    assert answer.found
+    assert "Melinda Simmons" in answer.quotes[0].text
+    assert "Melinda Simmons" in answer.quotes[0].highlight
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How much of the Amazon rainforest is in Brazil?", "60%"),
+        ("When will British troops training Ukrainians leave?", "weekend"),
+    ],
+)
+def test_other_questions_about_the_samples(sample_library, question, expected):
+    answer = sample_library.ask(question)
+    assert answer.found
+    assert expected in answer.quotes[0].text
+
+
+def test_quotes_are_verbatim_with_a_one_sentence_highlight(sample_library):
+    collection = sample_library.collection()
+    answer = sample_library.ask("What do geologists study?", k=5)
+    assert len(answer.quotes) == 5
+    for quote in answer.quotes:
+        assert quote.text in collection.texts[quote.article.article_id]
+        assert quote.text[quote.highlight_start :].startswith(quote.highlight)
+        assert quote.highlight.strip() == quote.highlight and quote.highlight
+    scores = [q.score for q in answer.quotes]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is a good recipe for banana bread?", "Who won the 1998 football World Cup?", "How do I reset my router?"],
+)
+def test_unrelated_questions_are_not_found(sample_library, question):
+    answer = sample_library.ask(question)
+    assert not answer.found
+    assert answer.quotes  # the nearest misses are still given
+
+
+@pytest.mark.parametrize(("question", "message"), [("", "empty"), ("   \n ", "empty"), ("why " * 300, "limit is")])
+def test_bad_questions_get_a_clear_error(sample_library, question, message):
+    with pytest.raises(QuestionError, match=message):
+        sample_library.ask(question)
