@@ -77,7 +77,8 @@ def cmd_sources(args, config: Config) -> int:
         return 0
     for r in rows:
         parts = [r["source"] or "unknown publisher", format_date(r["published"]) or "undated", f"{r['paragraphs']} ¶"]
-        print(f"{r['title']}\n    {' · '.join(parts)} · id {r['article_id']}" + (f"\n    {r['url']}" if r["url"] else ""))
+        link = f"\n    {r['url']}" if r["url"] else ""
+        print(f"{r['title']}\n    {' · '.join(parts)} · id {r['article_id']}{link}")
     return 0
 
 
@@ -86,7 +87,8 @@ def console_handler(library: Library, config: Config):
 
     def handle(line: str) -> str:
         if line.startswith("/sources"):
-            return "\n".join(f"{r['title']} ({r['source'] or 'unknown'}, {r['paragraphs']} ¶)" for r in library.sources())
+            rows = library.sources()
+            return "\n".join(f"{r['title']} ({r['source'] or 'unknown'}, {r['paragraphs']} ¶)" for r in rows)
         if line.startswith("/ask "):
             line = line[5:]
         return render_answer(library.ask(line), color=sys.stdout.isatty())

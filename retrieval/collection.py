@@ -116,7 +116,8 @@ class Collection:
         metas = {meta.article_id: meta for meta, _ in articles}
         report = (lambda stage: (lambda done, total: progress(stage, done, total))) if progress else (lambda s: None)
 
-        vectors = embedder.encode([dense_text(metas[p.article_id], p) for p in paragraphs], progress=report("paragraphs"))
+        dense_texts = [dense_text(metas[p.article_id], p) for p in paragraphs]
+        vectors = embedder.encode(dense_texts, progress=report("paragraphs"))
         sent_rows, sent_spans, sent_texts, first = [], [], [], [0]
         for row, p in enumerate(paragraphs):
             for start, end in sentence_spans(p.text):
@@ -148,5 +149,5 @@ class Collection:
         np.savez(folder / SENTENCE_FILE, rows=sentences.rows, spans=sentences.spans,
                  vectors=sentences.vectors, first=sentences.first)
         (folder / "manifest.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
-        return cls(folder, metas, dict((m.article_id, t) for m, t in articles), paragraphs, dense, bm25, sentences,
-                   info)
+        texts = {meta.article_id: text for meta, text in articles}
+        return cls(folder, metas, texts, paragraphs, dense, bm25, sentences, info)

@@ -113,7 +113,10 @@ def evaluate_retrieval(
             if gold_answers and answer.quotes:
                 highlight_total += 1
                 highlight_hits += int(any(a in answer.quotes[0].highlight for a in gold_answers))
-    ratio = (lambda a, b: round(a / b, 4) if b else None)
+
+    def ratio(part: float, whole: int) -> float | None:
+        return round(part / whole, 4) if whole else None
+
     return {
         "questions": len(questions),
         "recall@1": ratio(hits1, answerable),

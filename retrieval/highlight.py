@@ -10,7 +10,9 @@ from retrieval.collection import Collection
 OVERLAP_WEIGHT = 0.5
 
 
-def best_sentence(collection: Collection, row: int, query_tokens: set[str], query_vector: np.ndarray) -> tuple[int, int]:
+def best_sentence(
+    collection: Collection, row: int, query_tokens: set[str], query_vector: np.ndarray
+) -> tuple[int, int]:
     """(start, end) inside the paragraph text of its best sentence: cosine plus shared query terms."""
     paragraph = collection.paragraphs[row]
     indices = collection.sentences.of(row)

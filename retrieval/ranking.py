@@ -19,7 +19,9 @@ class Hit:
     dense: float
 
 
-def rank(collection: Collection, query: str, query_vector: np.ndarray, bm25_weight: float, candidates: int) -> list[Hit]:
+def rank(
+    collection: Collection, query: str, query_vector: np.ndarray, bm25_weight: float, candidates: int
+) -> list[Hit]:
     """Paragraph rows by fused score: ``w * BM25/best-attainable + (1 - w) * cosine``.
 
     Both parts are absolute (not rescaled per question), so the score can be compared with a fixed threshold.

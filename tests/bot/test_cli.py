@@ -27,7 +27,8 @@ def test_ask_json_contract(capsys, config_file):
     answer = json.loads(out)
     assert set(answer) >= {"question", "found", "quotes"} and answer["found"] is True
     first = answer["quotes"][0]
-    assert set(first) >= {"article_id", "text", "highlight", "title", "source", "url", "published", "paragraph", "score"}
+    keys = {"article_id", "text", "highlight", "title", "source", "url", "published", "paragraph", "score"}
+    assert set(first) >= keys
     assert "130,000" in first["text"] and first["highlight"] in first["text"]
     assert first["title"].startswith("Russia-Ukraine crisis") and first["source"] == "NationalWorld"
     assert first["published"] == "2022-02-11" and first["url"] is None

@@ -18,14 +18,17 @@ Test-side API: :meth:`FakeDiscord.send_message` (a user or bot posts, a MESSAGE_
 from __future__ import annotations
 
 import asyncio
+import copy
+import functools
 import itertools
 import json
 import re
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
 from aiohttp import WSMsgType, web
 
@@ -75,6 +78,29 @@ OPTION_TYPES = {str: 3, int: 4, bool: 5, float: 10}
 MENTION = re.compile(r"<@!?(\d+)>")
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def on_fake_loop(method: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
+    """Run a public coroutine method on the fake's own event loop, from whichever loop awaits it.
+
+    The fake may run in a background thread (so it keeps answering heartbeats between tests); test code in
+    another loop can still ``await fake.invoke(...)``.
+    """
+
+    @functools.wraps(method)
+    async def hop(*args: P.args, **kwargs: P.kwargs) -> R:
+        owner = args[0]
+        fake = owner if isinstance(owner, FakeDiscord) else owner.fake  # type: ignore[attr-defined]
+        loop = fake._loop
+        if loop is None or loop is asyncio.get_running_loop():
+            return await method(*args, **kwargs)
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(method(*args, **kwargs), loop))
+
+    return hop
+
+
 class Reject(Exception):
     """Raised inside a handler: answer like Discord does and record the rejection."""
 
@@ -95,6 +121,11 @@ def _form_error(path: list[str], code: str, message: str) -> Reject:
     for key in reversed(path):
         errors = {key: errors}
     return Reject(400, 50035, "Invalid Form Body", errors)
+
+
+def _optional_str(value: Any) -> str | None:
+    """Discord returns permission bitfields as strings, whatever the client sent."""
+    return None if value is None else str(value)
 
 
 @dataclass
@@ -142,12 +173,12 @@ class FakeInteraction:
     edits: list[dict] = field(default_factory=list)  # each PATCH body, in order
     late_reported: bool = False
 
+    @on_fake_loop
     async def wait_ack(self, timeout: float = 10.0) -> Sent:
         """The interaction callback (type 4 or 5)."""
-        return await self.fake.wait_for(
-            lambda s: s.kind == "callback" and s.interaction_id == self.id, timeout=timeout
-        )
+        return await self.fake.wait_for(lambda s: s.kind == "callback" and s.interaction_id == self.id, timeout=timeout)
 
+    @on_fake_loop
     async def wait_original(self, predicate: Callable[[dict], bool], timeout: float = 30.0) -> dict:
         """Wait until the original response message satisfies ``predicate`` (after a callback or an edit)."""
         await self.fake.wait_for(
@@ -162,13 +193,13 @@ class FakeInteraction:
         assert self.original is not None
         return self.original
 
+    @on_fake_loop
     async def wait_answer(self, timeout: float = 60.0) -> dict:
         """The original response once it carries content or embeds (no longer 'thinking')."""
         return await self.wait_original(lambda m: not m["flags"] & FLAG_LOADING, timeout=timeout)
 
-    async def wait_followup(
-        self, predicate: Callable[[dict], bool] = lambda m: True, timeout: float = 30.0
-    ) -> dict:
+    @on_fake_loop
+    async def wait_followup(self, predicate: Callable[[dict], bool] = lambda m: True, timeout: float = 30.0) -> dict:
         """A follow-up message of this interaction that satisfies ``predicate``."""
         sent = await self.fake.wait_for(
             lambda s: s.kind == "followup" and s.interaction_id == self.id and predicate(s.message or {}),
@@ -205,7 +236,9 @@ class GatewaySession:
 
 
 class FakeDiscord:
-    """The emulator. ``await start()``, point a client at it, drive it, ``await close()``."""
+    """The emulator. ``await start()`` (or ``start_in_thread()``), point a client at it, drive it, close it."""
+
+    live: ClassVar[set[FakeDiscord]] = set()  # started and not closed: checked after every test
 
     def __init__(
         self,
@@ -271,12 +304,16 @@ class FakeDiscord:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._monitor: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         self.port = 0
 
     # ----------------------------------------------------------------- lifecycle
 
     async def start(self) -> FakeDiscord:
-        """Listen on 127.0.0.1 at a random free port."""
+        """Listen on 127.0.0.1 at a random free port, on the running event loop."""
+        self._loop = asyncio.get_running_loop()
+        self._changed = asyncio.Condition()
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
         app.router.add_get("/", self._gateway)
         app.router.add_route("*", "/{tail:.*}", self._rest)
@@ -286,10 +323,47 @@ class FakeDiscord:
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self._monitor = asyncio.create_task(self._watch())
+        FakeDiscord.live.add(self)
         return self
 
+    def start_in_thread(self, timeout: float = 10.0) -> FakeDiscord:
+        """Run the fake on its own event loop in a daemon thread, independent of the tests' loops."""
+        loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=loop.run_forever, name="fake-discord", daemon=True)
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.start(), loop).result(timeout)
+        return self
+
+    def run_sync(self, awaitable: Awaitable[R], timeout: float | None = None) -> R:
+        """From plain (non-async) code, e.g. a sync fixture: run a coroutine on the fake's thread and wait."""
+        assert self._thread is not None and self._loop is not None, "use start_in_thread() first"
+
+        async def wrapper() -> R:
+            return await awaitable
+
+        return asyncio.run_coroutine_threadsafe(wrapper(), self._loop).result(timeout)
+
+    def stop_thread(self) -> None:
+        """Close the fake and stop its thread (after ``start_in_thread``)."""
+        if self._thread is None or self._loop is None:
+            return
+        self.run_sync(self.close(), timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._thread = None
+
+    def assert_clean(self) -> None:
+        """Fail with every recorded error (unknown routes, rejections, late heartbeats, unanswered
+        interactions) since the last check; the e2e conftest calls it after each test."""
+        self.check_interactions()
+        errors = self.take_errors()
+        if errors:
+            raise AssertionError("the fake Discord recorded errors:\n  " + "\n  ".join(map(str, errors)))
+
+    @on_fake_loop
     async def close(self) -> None:
         """Stop listening; open gateway sessions are closed with 1001 (going away)."""
+        FakeDiscord.live.discard(self)
         if self._monitor:
             self._monitor.cancel()
         for session in list(self.sessions):
@@ -414,9 +488,7 @@ class FakeDiscord:
     # ----------------------------------------------------------------- recording and waiting
 
     def _error(self, kind: str, detail: str, request: web.Request | None = None) -> None:
-        self.errors.append(
-            FakeError(kind, detail, request.method if request else "", request.path if request else "")
-        )
+        self.errors.append(FakeError(kind, detail, request.method if request else "", request.path if request else ""))
 
     def take_errors(self) -> list[FakeError]:
         """Return and clear the recorded errors (for tests that expect some)."""
@@ -432,6 +504,8 @@ class FakeDiscord:
                 self._error("unacknowledged", f"/{ix.name} (interaction {ix.id}) was never acknowledged")
 
     async def _record(self, sent: Sent) -> Sent:
+        if sent.message is not None:  # a snapshot: the stored message may be edited later
+            sent.message = copy.deepcopy(sent.message)
         self.sent.append(sent)
         async with self._changed:
             self._changed.notify_all()
@@ -441,9 +515,8 @@ class FakeDiscord:
         async with self._changed:
             self._changed.notify_all()
 
-    async def wait_for(
-        self, predicate: Callable[[Sent], bool], *, timeout: float = 30.0, since: int = 0
-    ) -> Sent:
+    @on_fake_loop
+    async def wait_for(self, predicate: Callable[[Sent], bool], *, timeout: float = 30.0, since: int = 0) -> Sent:
         """The first recorded write (from index ``since``) that satisfies ``predicate``."""
 
         def find() -> Sent | None:
@@ -462,6 +535,7 @@ class FakeDiscord:
         assert found is not None
         return found
 
+    @on_fake_loop
     async def wait_for_condition(self, condition: Callable[[], bool], *, timeout: float = 30.0) -> None:
         """Wait until ``condition()`` holds: checked on every change of the fake's state and every 50 ms."""
         deadline = time.monotonic() + timeout
@@ -476,18 +550,19 @@ class FakeDiscord:
                 except TimeoutError:
                     pass
 
+    @on_fake_loop
     async def wait_ready(self, timeout: float = 60.0) -> GatewaySession:
         """A gateway session that has received READY and its GUILD_CREATE."""
         await self.wait_for_condition(lambda: any(s.ready for s in self.sessions), timeout=timeout)
         return next(s for s in self.sessions if s.ready)
 
-    async def wait_presence(
-        self, predicate: Callable[[dict], bool] = lambda p: True, timeout: float = 120.0
-    ) -> dict:
+    @on_fake_loop
+    async def wait_presence(self, predicate: Callable[[dict], bool] = lambda p: True, timeout: float = 120.0) -> dict:
         """A presence update (op 3) the client sent, e.g. 'watching N articles' once it can answer."""
         sent = await self.wait_for(lambda s: s.kind == "presence" and predicate(s.payload), timeout=timeout)
         return sent.payload
 
+    @on_fake_loop
     async def wait_message(
         self,
         predicate: Callable[[dict], bool] = lambda m: True,
@@ -525,6 +600,7 @@ class FakeDiscord:
             raise RuntimeError("no client is connected to the fake gateway")
         return live
 
+    @on_fake_loop
     async def send_message(
         self,
         content: str,
@@ -561,6 +637,7 @@ class FakeDiscord:
     def _user_by_id(self, uid: int) -> dict | None:
         return self.bot_user if uid == self.app_id else self.users.get(uid)
 
+    @on_fake_loop
     async def invoke(
         self,
         command: str,
@@ -579,9 +656,7 @@ class FakeDiscord:
         user = user or self.owner
         roles = roles or []
         channel_id = channel_id or next(iter(self.channels))
-        definition = self.guild_commands.get(self.guild_id, {}).get(command) or self.global_commands.get(
-            command
-        )
+        definition = self.guild_commands.get(self.guild_id, {}).get(command) or self.global_commands.get(command)
         if definition is None:
             raise AssertionError(f"/{command} is not a registered command; synced: {self.command_names()}")
         by_name = {o["name"]: o for o in definition.get("options", [])}
@@ -638,6 +713,7 @@ class FakeDiscord:
             names += list(self.global_commands)
         return sorted(names)
 
+    @on_fake_loop
     async def wait_commands(self, names: set[str], timeout: float = 60.0) -> None:
         """Until commands with these names have been synced (guild or global)."""
         await self.wait_for_condition(lambda: names <= set(self.command_names()), timeout=timeout)
@@ -689,7 +765,7 @@ class FakeDiscord:
                 "channel_id": reference["channel_id"],
                 "guild_id": str(self.guild_id),
             }
-            message["referenced_message"] = reference
+            message["referenced_message"] = {k: v for k, v in reference.items() if not k.startswith("_")}
         if interaction is not None:
             message["application_id"] = str(self.app_id)
             message["webhook_id"] = str(self.app_id)
@@ -740,9 +816,7 @@ class FakeDiscord:
         if content is not None and not isinstance(content, str):
             raise _form_error(["content"], "STRING_TYPE_CONVERT", "Could not interpret value as string.")
         if content and len(content) > CONTENT_LIMIT:
-            raise _form_error(
-                ["content"], "BASE_TYPE_MAX_LENGTH", f"Must be {CONTENT_LIMIT} or fewer in length."
-            )
+            raise _form_error(["content"], "BASE_TYPE_MAX_LENGTH", f"Must be {CONTENT_LIMIT} or fewer in length.")
         embeds = body.get("embeds") or []
         if len(embeds) > MAX_EMBEDS:
             raise _form_error(["embeds"], "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_EMBEDS} or fewer in length.")
@@ -775,18 +849,14 @@ class FakeDiscord:
             value = embed.get(key)
             if value is not None:
                 if len(value) > limit:
-                    raise _form_error(
-                        path + [key], "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length."
-                    )
+                    raise _form_error(path + [key], "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
                 size += len(value)
         url = embed.get("url")
         if url is not None and not re.match(r"^https?://", url):
             raise _form_error(path + ["url"], "URL_TYPE_INVALID_URL", "Not a well formed URL.")
         fields = embed.get("fields") or []
         if len(fields) > MAX_FIELDS:
-            raise _form_error(
-                path + ["fields"], "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_FIELDS} or fewer in length."
-            )
+            raise _form_error(path + ["fields"], "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_FIELDS} or fewer in length.")
         for j, fld in enumerate(fields):
             for key, limit in (("name", FIELD_NAME_LIMIT), ("value", FIELD_VALUE_LIMIT)):
                 value = fld.get(key)
@@ -804,9 +874,7 @@ class FakeDiscord:
             if not value:
                 raise _form_error(path + [key, inner], "BASE_TYPE_REQUIRED", "This field is required")
             if len(value) > limit:
-                raise _form_error(
-                    path + [key, inner], "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length."
-                )
+                raise _form_error(path + [key, inner], "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
             size += len(value)
         color = embed.get("color")
         if color is not None and not 0 <= int(color) <= 0xFFFFFF:
@@ -820,17 +888,13 @@ class FakeDiscord:
         try:
             return await handler(request)
         except Reject as exc:
-            self._error(
-                "rejected", f"{exc.status} {exc.code} {exc.message} {exc.errors or ''}".strip(), request
-            )
+            self._error("rejected", f"{exc.status} {exc.code} {exc.message} {exc.errors or ''}".strip(), request)
             return self._json(exc.body(), status=exc.status)
 
     @staticmethod
     def _json(data: Any, status: int = 200) -> web.Response:
         # Exactly 'application/json': with '; charset=utf-8' discord.py would hand the caller a str.
-        return web.Response(
-            body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
-        )
+        return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
 
     async def _body(self, request: web.Request) -> dict:
         if request.content_type == "multipart/form-data":
@@ -868,9 +932,7 @@ class FakeDiscord:
             case ["gateway", "bot"] if method == "GET":
                 self._check_auth(request)
                 limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-                return self._json(
-                    {"url": self.gateway_url.rstrip("/"), "shards": 1, "session_start_limit": limit}
-                )
+                return self._json({"url": self.gateway_url.rstrip("/"), "shards": 1, "session_start_limit": limit})
             case ["gateway"] if method == "GET":
                 return self._json({"url": self.gateway_url.rstrip("/")})
             case ["applications", app, "commands"] if method in ("PUT", "GET"):
@@ -945,7 +1007,7 @@ class FakeDiscord:
                 "type": command.get("type", 1),
                 "guild_id": gid,
                 "options": command.get("options", []),
-                "default_member_permissions": command.get("default_member_permissions"),
+                "default_member_permissions": _optional_str(command.get("default_member_permissions")),
             }
         store.clear()
         store.update(echoed)
@@ -959,22 +1021,16 @@ class FakeDiscord:
         if not COMMAND_NAME.match(name) or name != name.lower():
             raise _form_error(path + ["name"], "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
         if command.get("type", 1) == 1 and not 1 <= len(command.get("description", "")) <= 100:
-            raise _form_error(
-                path + ["description"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
-            )
+            raise _form_error(path + ["description"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
         options = command.get("options", [])
         if len(options) > 25:
             raise _form_error(path + ["options"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
         seen_optional = False
         for j, option in enumerate(options):
             if not COMMAND_NAME.match(option.get("name", "")):
-                raise _form_error(
-                    path + ["options", str(j), "name"], "APPLICATION_COMMAND_INVALID_NAME", "Invalid"
-                )
+                raise _form_error(path + ["options", str(j), "name"], "APPLICATION_COMMAND_INVALID_NAME", "Invalid")
             if not 1 <= len(option.get("description", "")) <= 100:
-                raise _form_error(
-                    path + ["options", str(j), "description"], "BASE_TYPE_BAD_LENGTH", "1 to 100"
-                )
+                raise _form_error(path + ["options", str(j), "description"], "BASE_TYPE_BAD_LENGTH", "1 to 100")
             if option.get("required"):
                 if seen_optional:
                     raise _form_error(
@@ -997,9 +1053,7 @@ class FakeDiscord:
         if ref:
             reference = self.messages.get(int(ref.get("message_id", 0)))
             if reference is None and ref.get("fail_if_not_exists", True):
-                raise _form_error(
-                    ["message_reference"], "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message"
-                )
+                raise _form_error(["message_reference"], "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message")
         message = self._message(
             int(channel["id"]),
             self.bot_user,
@@ -1036,7 +1090,10 @@ class FakeDiscord:
 
     def _apply_edit(self, message: dict, body: dict) -> dict:
         merged = {"content": message["content"], "embeds": message["embeds"]}
-        merged.update({k: v for k, v in body.items() if k in ("content", "embeds") and v is not None})
+        if "content" in body:
+            merged["content"] = body["content"] or ""
+        if "embeds" in body:
+            merged["embeds"] = body["embeds"] or []
         self._validate_message({**body, **merged})
         message.update(merged)
         message["content"] = message["content"] or ""
@@ -1058,9 +1115,7 @@ class FakeDiscord:
         late = time.monotonic() - ix.created
         if late > self.ack_deadline_s:
             ix.late_reported = True
-            raise Reject(
-                404, 10062, f"Unknown interaction (acknowledged after {late:.2f}s > {self.ack_deadline_s}s)"
-            )
+            raise Reject(404, 10062, f"Unknown interaction (acknowledged after {late:.2f}s > {self.ack_deadline_s}s)")
         body = await self._body(request)
         rtype, data = body.get("type"), body.get("data") or {}
         if rtype not in (4, 5):
@@ -1081,9 +1136,7 @@ class FakeDiscord:
             allowed_mentions=data.get("allowed_mentions"),
             store=not ix.ephemeral,
         )
-        await self._record(
-            Sent("callback", body, channel_id=ix.channel_id, message=ix.original, interaction_id=ix.id)
-        )
+        await self._record(Sent("callback", body, channel_id=ix.channel_id, message=ix.original, interaction_id=ix.id))
         if not ix.ephemeral:
             await self._dispatch_message("MESSAGE_CREATE", ix.original)
         if request.query.get("with_response") not in ("1", "true", "True"):
@@ -1127,18 +1180,14 @@ class FakeDiscord:
             store=not flags & FLAG_EPHEMERAL,
         )
         ix.followups.append(message)
-        await self._record(
-            Sent("followup", body, channel_id=ix.channel_id, message=message, interaction_id=ix.id)
-        )
+        await self._record(Sent("followup", body, channel_id=ix.channel_id, message=message, interaction_id=ix.id))
         if not flags & FLAG_EPHEMERAL:
             await self._dispatch_message("MESSAGE_CREATE", message)
         if request.query.get("wait") not in ("1", "true", "True"):
             return web.Response(status=204)
         return self._json({k: v for k, v in message.items() if not k.startswith("_")})
 
-    async def _webhook_message(
-        self, request: web.Request, app: str, token: str, mid: str
-    ) -> web.StreamResponse:
+    async def _webhook_message(self, request: web.Request, app: str, token: str, mid: str) -> web.StreamResponse:
         ix = self._webhook_interaction(app, token)
         if mid == "@original":
             message = ix.original
@@ -1151,9 +1200,7 @@ class FakeDiscord:
         if request.method == "DELETE":
             if mid == "@original":
                 ix.original = None
-            await self._record(
-                Sent("delete", {}, channel_id=ix.channel_id, message=message, interaction_id=ix.id)
-            )
+            await self._record(Sent("delete", {}, channel_id=ix.channel_id, message=message, interaction_id=ix.id))
             return web.Response(status=204)
         body = await self._body(request)
         edited = self._apply_edit(message, body)

@@ -45,7 +45,8 @@ def test_html_through_trafilatura(tmp_path):
 
 def test_json_article(tmp_path):
     path = tmp_path / "a.json"
-    path.write_text(json.dumps({"title": "T", "text": "Some text.", "source": "S", "published": "2020-02-03T10:00:00Z"}))
+    fields = {"title": "T", "text": "Some text.", "source": "S", "published": "2020-02-03T10:00:00Z"}
+    path.write_text(json.dumps(fields))
     (article,) = read_article_file(path)
     assert (article.meta.title, article.meta.source, article.meta.published) == ("T", "S", "2020-02-03")
 

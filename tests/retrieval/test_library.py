@@ -31,7 +31,8 @@ def test_unchanged_text_is_not_re_embedded(tmp_path, embedder):
     assert report.articles == 4
 
     path = folder / "russia-ukraine-2022-02-11.txt"
-    path.write_text(path.read_text(encoding="utf-8") + "\n\nA brand new closing paragraph was added. It has two sentences.\n")
+    added = "\n\nA brand new closing paragraph was added. It has two sentences.\n"
+    path.write_text(path.read_text(encoding="utf-8") + added)
     report = library.index([folder])
     assert report.embedded == 3  # the new paragraph and its two sentences; nothing else
     assert any("brand new closing" in p.text for p in library.collection().paragraphs)

@@ -60,7 +60,8 @@ def test_long_paragraphs_split_at_sentence_boundaries():
 def test_config_extends_caption_and_boilerplate_rules():
     text = (
         "First real paragraph of the story, which says something.\n\n"
-        "A crowd of several hundred people gathers outside the parliament building on a rainy afternoon [Credit: Jane Doe]\n\n"
+        "A crowd of several hundred people gathers outside the parliament building on a rainy afternoon"
+        " [Credit: Jane Doe]\n\n"
         "Sponsored: buy our newsletter today.\n\n"
         "Second real paragraph of the story."
     )

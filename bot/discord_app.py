@@ -1,0 +1,265 @@
+"""The Discord client: start-up, one cog per feature, blocking work in worker threads, and ``run_bot(config)``.
+
+Features live in extension modules listed in :data:`EXTENSIONS` (each has ``async def setup(bot)``); adding a
+feature is adding a module to that tuple. Cogs reach the shared objects through the bot: ``bot.config``,
+``bot.library`` and ``await bot.answer(question)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Config
+from bot.services import open_library
+from retrieval.errors import CitebotError
+from retrieval.library import Library
+from retrieval.models import Answer
+
+log = logging.getLogger("citebot.discord")
+
+T = TypeVar("T")
+
+#: Feature modules loaded at start-up, in order. Add e.g. "bot.cogs.summary" here.
+EXTENSIONS: tuple[str, ...] = ("bot.cogs.qa", "bot.cogs.admin")
+
+#: Test-only hook. When set (e.g. ``http://127.0.0.1:PORT``), the client talks to a local Discord emulator
+#: instead of discord.com: REST goes to ``$BASE/api/v10`` and the gateway to ``ws://HOST:PORT/``. The
+#: end-to-end tests in tests/e2e set it for the ``citebot run`` subprocess; never set it in production.
+API_BASE_ENV = "CITEBOT_DISCORD_API_BASE"
+
+#: Questions embedded and searched at the same time (each in its own worker thread).
+ANSWER_SLOTS = 4
+
+MISSING_TOKEN = (
+    "no Discord token: set the DISCORD_TOKEN environment variable (or discord.token in config.toml) to the "
+    "token from https://discord.com/developers/applications → your app → Bot → Reset Token"
+)
+BAD_TOKEN = (
+    "Discord rejected the token (improper or reset): copy a fresh one from https://discord.com/developers/"
+    "applications → your app → Bot → Reset Token, and set DISCORD_TOKEN to it"
+)
+NO_INTENT = (
+    "the Message Content intent is not enabled for this bot: enable it at https://discord.com/developers/"
+    "applications → your app → Bot → Privileged Gateway Intents → Message Content Intent, then start again"
+)
+
+
+def use_api_base(base: str | None = None) -> str | None:
+    """Point discord.py at ``base`` (default: $CITEBOT_DISCORD_API_BASE); a no-op when unset.
+
+    Must run before login. ``Route.BASE`` is process-wide, which is why the tests run the bot in a subprocess.
+    """
+    base = (base if base is not None else os.environ.get(API_BASE_ENV, "")).strip().rstrip("/")
+    if not base:
+        return None
+    url = yarl.URL(base)
+    discord.http.Route.BASE = f"{base}/api/v10"
+    gateway = url.with_scheme("wss" if url.scheme == "https" else "ws").with_path("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
+    log.warning("using a local Discord emulator at %s (%s is set)", base, API_BASE_ENV)
+    return base
+
+
+async def in_thread(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run blocking ``fn`` in a daemon worker thread and await its result without blocking the event loop.
+
+    A daemon thread (unlike ``asyncio.to_thread``) never delays shutdown: a re-index cut short leaves the old
+    index in place, because new generations are swapped in atomically.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(ok: bool, value: Any) -> None:
+        if not future.done():
+            future.set_result(value) if ok else future.set_exception(value)
+
+    def work() -> None:
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+            outcome: tuple[bool, Any] = (False, exc)
+        else:
+            outcome = (True, result)
+        try:
+            loop.call_soon_threadsafe(settle, *outcome)
+        except RuntimeError:  # the loop has closed: nobody is waiting any more
+            pass
+
+    threading.Thread(target=work, name=f"citebot-{getattr(fn, '__name__', 'work')}", daemon=True).start()
+    return await future
+
+
+class CitebotBot(commands.Bot):
+    """The citebot client. Prefix commands are off: messages are handled by the Q&A cog, the rest by slash
+    commands."""
+
+    def __init__(self, config: Config, library: Library, extensions: tuple[str, ...] = EXTENSIONS) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True  # privileged: questions in answer channels are read from the text
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            activity=discord.CustomActivity(name="Starting up…"),
+        )
+        self.config = config
+        self.library = library
+        self.extension_names = extensions
+        self.started_at = time.time()
+        self.answered = 0
+        self._warm: asyncio.Future[int] | None = None
+        self._slots = asyncio.Semaphore(ANSWER_SLOTS)
+        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+
+    # -- start-up ---------------------------------------------------------------------------------------------
+
+    async def setup_hook(self) -> None:
+        """After login, before the gateway: start loading the model and index, load the cogs, sync commands."""
+        self._warm = asyncio.ensure_future(in_thread(self._warm_up))
+        self._warm.add_done_callback(self._warmed_up)
+        for name in self.extension_names:
+            await self.load_extension(name)
+        await self.sync_commands()
+
+    def _warm_up(self) -> int:
+        """(Worker thread.) Load the model once, index the configured folders on first run, load the index."""
+        started = time.monotonic()
+        if not self.library.has_index():
+            folders = ", ".join(map(str, self.config.article_folders))
+            log.info("no index yet: indexing %s (first run)", folders)
+            log.info("%s", self.library.index(self.config.article_folders).summary())
+        self.library.embedder.encode(["warm-up"])
+        articles = len(self.library.collection().articles)
+        log.info("model and index ready in %.1f s: %d articles", time.monotonic() - started, articles)
+        return articles
+
+    def _warmed_up(self, future: asyncio.Future[int]) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            log.error("start-up loading failed: %s", future.exception())
+        asyncio.ensure_future(self.announce())
+
+    async def library_ready(self) -> Library:
+        """The library, once start-up loading has finished (successfully or not: errors surface on use)."""
+        if self._warm is not None:
+            try:
+                await asyncio.shield(self._warm)
+            except Exception:  # noqa: BLE001 - logged in _warmed_up(); asking raises a clear error
+                pass
+        return self.library
+
+    async def sync_commands(self) -> None:
+        """Register slash commands: in each configured guild (instant), else globally."""
+        guild_ids = self.config.discord.guild_ids
+        if not guild_ids:
+            synced = await self.tree.sync()
+            log.info("registered %d global slash command(s)", len(synced))
+            return
+        for guild_id in guild_ids:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            try:
+                synced = await self.tree.sync(guild=guild)
+                log.info("registered %d slash command(s) in guild %s", len(synced), guild_id)
+            except discord.Forbidden:
+                log.error(
+                    "cannot register slash commands in guild %s: is the bot in it, invited with the "
+                    "applications.commands scope?",
+                    guild_id,
+                )
+        self.tree.clear_commands(guild=None)
+        await self.tree.sync()  # drop old global copies, so commands do not show twice
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s (id %s) to %d guild(s)", self.user, self.user and self.user.id, len(self.guilds))
+        await self.announce()
+
+    async def announce(self) -> None:
+        """Show in the presence whether the bot can answer yet, and over how many articles."""
+        if self._warm is None or not self._warm.done() or self.ws is None or not self.is_ready():
+            return
+        try:
+            articles = len(self.library.collection().articles)
+            activity = discord.Activity(type=discord.ActivityType.watching, name=f"{articles} articles · /ask")
+        except Exception:  # noqa: BLE001 - no index yet: say so
+            activity = discord.CustomActivity(name="No index: an admin can run /reindex")
+        try:
+            await self.change_presence(activity=activity)
+        except (ConnectionError, discord.ConnectionClosed, RuntimeError) as exc:
+            log.debug("presence not updated: %s", exc)
+
+    # -- shared services for cogs ---------------------------------------------------------------------------
+
+    async def answer(self, question: str, k: int | None = None) -> Answer:
+        """Answer ``question`` in a worker thread (embedding and search are CPU-bound)."""
+        library = await self.library_ready()
+        async with self._slots:
+            answer = await in_thread(library.ask, question, k)
+        self.answered += 1
+        return answer
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: the Q&A cog's listener handles messages."""
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
+        """Log unexpected slash command errors and tell the user something went wrong."""
+        log.error("/%s failed", interaction.command and interaction.command.name, exc_info=error)
+        text = "Sorry, something went wrong; the error has been logged."
+        try:
+            if interaction.response.is_done():
+                await interaction.edit_original_response(content=text, allowed_mentions=discord.AllowedMentions.none())
+            else:
+                await interaction.response.send_message(
+                    text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+                )
+        except discord.HTTPException:
+            pass
+
+
+async def _serve(bot: CitebotBot, token: str) -> None:
+    """Run until the connection ends or SIGINT/SIGTERM asks for a clean shutdown."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+        except (NotImplementedError, RuntimeError):  # not on this platform
+            pass
+    async with bot:
+        await bot.start(token)
+
+
+def run_bot(config: Config) -> int:
+    """``citebot run``: connect to Discord and answer until stopped. Start-up problems raise ``CitebotError``
+    with a one-line explanation (the CLI prints it and exits 1)."""
+    token = config.discord.token.strip()
+    if not token:
+        raise CitebotError(MISSING_TOKEN)
+    discord.utils.setup_logging(level=logging.INFO)
+    use_api_base()
+    bot = CitebotBot(config, open_library(config))
+    try:
+        asyncio.run(_serve(bot, token))
+    except discord.LoginFailure:
+        raise CitebotError(BAD_TOKEN) from None
+    except discord.PrivilegedIntentsRequired:
+        raise CitebotError(NO_INTENT) from None
+    except (aiohttp.ClientConnectorError, discord.GatewayNotFound) as exc:
+        raise CitebotError(f"cannot reach Discord: {exc}") from None
+    except discord.HTTPException as exc:
+        raise CitebotError(f"Discord refused a start-up request: {exc.status} {exc.text}") from None
+    return 0
