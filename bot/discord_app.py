@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -192,7 +193,7 @@ class CitebotBot(commands.Bot):
         if self._warm is None or not self._warm.done() or self.ws is None or not self.is_ready():
             return
         try:
-            articles = len(self.library.collection().articles)
+            articles = await in_thread(lambda: len(self.library.collection().articles))
             activity = discord.Activity(type=discord.ActivityType.watching, name=f"{articles} articles · /ask")
         except Exception:  # noqa: BLE001 - no index yet: say so
             activity = discord.CustomActivity(name="No index: an admin can run /reindex")
@@ -231,6 +232,14 @@ class CitebotBot(commands.Bot):
             pass
 
 
+def setup_logging() -> None:
+    """INFO logs on stderr: coloured at a terminal, plain lines otherwise (files, journald, docker logs)."""
+    plain = logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    discord.utils.setup_logging(level=logging.INFO, formatter=None if sys.stderr.isatty() else plain)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # citebot never joins voice
+
+
 async def _serve(bot: CitebotBot, token: str) -> None:
     """Run until the connection ends or SIGINT/SIGTERM asks for a clean shutdown."""
     loop = asyncio.get_running_loop()
@@ -249,7 +258,7 @@ def run_bot(config: Config) -> int:
     token = config.discord.token.strip()
     if not token:
         raise CitebotError(MISSING_TOKEN)
-    discord.utils.setup_logging(level=logging.INFO)
+    setup_logging()
     use_api_base()
     bot = CitebotBot(config, open_library(config))
     try:
@@ -258,6 +267,10 @@ def run_bot(config: Config) -> int:
         raise CitebotError(BAD_TOKEN) from None
     except discord.PrivilegedIntentsRequired:
         raise CitebotError(NO_INTENT) from None
+    except discord.ConnectionClosed as exc:
+        raise CitebotError(
+            f"Discord closed the connection (code {exc.code}): {exc.reason or 'no reason given'}"
+        ) from None
     except (aiohttp.ClientConnectorError, discord.GatewayNotFound) as exc:
         raise CitebotError(f"cannot reach Discord: {exc}") from None
     except discord.HTTPException as exc:

@@ -8,7 +8,8 @@ A topic: candidate sentences from several articles are scored by similarity to t
 picked with MMR (relevance against redundancy), so copies of the same wire story are not quoted twice.
 
 The pure core works on sentences and unit vectors (``select_key_sentences``, ``select_topic_sentences``);
-``summarize_article`` and ``summarize_topic`` embed ``SummaryCandidate`` objects and return ``SummarySentence``.
+``summarize_article`` and ``summarize_topic`` embed ``SummaryCandidate`` objects and return
+``SummarySentence`` objects.
 """
 
 from __future__ import annotations
@@ -33,13 +34,13 @@ class Encoder(Protocol):
 class SummaryParams:
     """Weights of the single-article scorer (tuned on cnndm-val; see docs/benchmarks.md)."""
 
-    threshold: float = 0.6  # PacSum: similarities below min + threshold * (max - min) count as 0
+    threshold: float = 0.3  # PacSum: similarities below min + threshold * (max - min) count as 0
     backward_weight: float = 0.0  # weight of similarity to *earlier* sentences (PacSum's lambda1)
     centrality_weight: float = 1.0
-    position_weight: float = 0.3  # bonus -position_weight * log(1 + position)
-    length_weight: float = 0.3  # penalty length_weight * words / 25
+    position_weight: float = 0.2  # bonus -position_weight * log(1 + position)
+    length_weight: float = 0.5  # penalty length_weight * words / 25
     min_words: int = 5  # shorter sentences are picked only when nothing else is left
-    diversity: float = 0.3  # MMR: share of the score given to dissimilarity with picked sentences
+    diversity: float = 0.2  # MMR: share of the score given to dissimilarity with picked sentences
     max_similarity: float = 0.9  # never pick a sentence this similar to a picked one (near duplicate)
 
 
@@ -51,7 +52,7 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
-def directed_centrality(vectors: np.ndarray, threshold: float = 0.6, backward_weight: float = 0.0) -> np.ndarray:
+def directed_centrality(vectors: np.ndarray, threshold: float = 0.3, backward_weight: float = 0.0) -> np.ndarray:
     """PacSum directed centrality: sum of (thresholded) similarities to later sentences, plus
     ``backward_weight`` times the sum to earlier ones. ``vectors`` are unit rows in article order."""
     count = len(vectors)
@@ -149,18 +150,24 @@ def select_topic_sentences(
     max_similarity: float = 0.9,
     texts: Sequence[str] | None = None,
 ) -> list[int]:
-    """Indices of the ``n`` candidate sentences (from any articles) that best cover a topic, in the order picked.
+    """Indices of the ``n`` candidates (from any articles) that best cover a topic, in the order picked.
 
     Relevance is the cosine to ``query_vector``; MMR trades it against similarity to sentences already
-    picked; candidates below ``min_relevance`` are never picked, near duplicates (``max_similarity``) never twice.
-    """
+    picked. Candidates below ``min_relevance`` are never picked, near duplicates (``max_similarity``)
+    and repeated texts never twice."""
     if n <= 0 or not len(vectors):
         return []
     vectors = np.asarray(vectors, dtype=np.float32)
     relevance = vectors @ np.asarray(query_vector, dtype=np.float32)
     keep = np.flatnonzero(relevance >= min_relevance)
-    picked = mmr(relevance[keep], vectors[keep], n, diversity, max_similarity,
-                 [texts[i] for i in keep] if texts is not None else None)
+    picked = mmr(
+        relevance[keep],
+        vectors[keep],
+        n,
+        diversity,
+        max_similarity,
+        [texts[i] for i in keep] if texts is not None else None,
+    )
     return [int(keep[i]) for i in picked]
 
 
@@ -198,8 +205,8 @@ def summarize_article(
     """The ``n`` key sentences of one article's candidates, in article order."""
     if not candidates:
         return []
-    vectors = encoder.encode([c.text for c in candidates])
-    picked = select_key_sentences([c.text for c in candidates], vectors, n, [c.position for c in candidates], params)
+    texts = [c.text for c in candidates]
+    picked = select_key_sentences(texts, encoder.encode(texts), n, [c.position for c in candidates], params)
     return [candidates[i].to_sentence() for i in picked]
 
 
@@ -213,12 +220,13 @@ def summarize_topic(
 ) -> list[SummarySentence]:
     """The ``n`` sentences among ``candidates`` (several articles) that best cover the topic.
 
-    Sentences of one article stay together and in article order; articles come in the order of their best pick."""
+    Sentences of one article stay together, in article order; articles come in the order of their best pick."""
     if not candidates:
         return []
     texts = [c.text for c in candidates]
-    picked = select_topic_sentences(encoder.encode(texts), query_vector, n, diversity, min_relevance, texts=texts)
-    rank = {}
+    vectors = encoder.encode(texts)
+    picked = select_topic_sentences(vectors, query_vector, n, diversity, min_relevance, texts=texts)
+    rank: dict[str, int] = {}
     for i in picked:
         rank.setdefault(candidates[i].article.article_id, len(rank))
     picked.sort(key=lambda i: (rank[candidates[i].article.article_id], candidates[i].position))

@@ -1,7 +1,8 @@
 """`eval summary`: ROUGE of the extractive summariser against LEAD-3 on an articles.jsonl file.
 
-Each line is ``{"id", "source", "article", "highlights": [str]}``. Both systems use the same sentence splitter;
-ROUGE-1/2/Lsum F1 x100 from ``rouge-score`` with stemming, summaries and references joined with newlines.
+Each line is ``{"id", "source", "article", "highlights": [str]}``. Both systems use the same sentence
+splitter; ROUGE-1/2/Lsum F1 x100 from ``rouge-score`` with stemming, summaries and references joined
+with newlines.
 """
 
 from __future__ import annotations

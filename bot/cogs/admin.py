@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
 
 import discord
 from discord import app_commands
@@ -19,26 +18,35 @@ from retrieval.errors import CitebotError, ReindexBusyError
 log = logging.getLogger("citebot.admin")
 
 NONE = discord.AllowedMentions.none()
-#: Seconds between edits of the /reindex progress message (webhook edits are rate limited).
+#: Seconds between edits of the /reindex progress message (webhook edits are rate limited); a new stage is
+#: shown sooner, but never within MIN_EDIT_GAP of the previous edit.
 PROGRESS_EVERY = 1.5
+MIN_EDIT_GAP = 0.5
 
 
-@dataclass
 class Reindex:
     """The re-index in progress: who started it, when, and the latest progress from the worker thread."""
 
-    user: str
-    started: float
-    stage: str = "start"
-    done: int = 0
-    total: int = 0
+    def __init__(self, user: str) -> None:
+        self.user = user
+        self.started = time.monotonic()
+        self.state: tuple[str, int, int] = ("start", 0, 0)  # (stage, done, total), replaced whole: thread-safe
+        self.loop = asyncio.get_running_loop()
+        self.stage_changed = asyncio.Event()
 
     def progress(self, stage: str, done: int, total: int) -> None:
-        """(Worker thread.) Record progress; the event loop shows it at its own pace."""
-        self.stage, self.done, self.total = stage, done, total
+        """(Worker thread.) Record progress; wake the event loop when a new stage begins."""
+        new_stage = stage != self.stage
+        self.state = (stage, done, total)
+        if new_stage:
+            self.loop.call_soon_threadsafe(self.stage_changed.set)
+
+    @property
+    def stage(self) -> str:
+        return self.state[0]
 
     def text(self) -> str:
-        return progress_text(self.stage, self.done, self.total, time.monotonic() - self.started)
+        return progress_text(*self.state, time.monotonic() - self.started)
 
 
 class Admin(commands.Cog):
@@ -58,7 +66,7 @@ class Admin(commands.Cog):
         if self.running is not None or self.bot.library.indexing:
             await interaction.response.send_message(self.busy_text(), ephemeral=True, allowed_mentions=NONE)
             return
-        job = self.running = Reindex(user=str(interaction.user), started=time.monotonic())
+        job = self.running = Reindex(str(interaction.user))
         try:
             await interaction.response.defer(ephemeral=True, thinking=True)
             await self.run_reindex(interaction, job)
@@ -78,13 +86,7 @@ class Admin(commands.Cog):
         folders = self.bot.config.article_folders
         log.info("re-index of %s started by %s", ", ".join(map(str, folders)), job.user)
         work = asyncio.ensure_future(in_thread(library.index, folders, job.progress))
-        shown = ""
-        while not work.done():
-            text = job.text()
-            if text != shown:
-                shown = text
-                await self.edit(interaction, content=text)
-            await asyncio.wait([work], timeout=PROGRESS_EVERY)
+        await self.show_progress(interaction, job, work)
         try:
             report = work.result()
         except ReindexBusyError as exc:
@@ -99,6 +101,21 @@ class Admin(commands.Cog):
         log.info("%s", report.summary())
         await self.edit(interaction, content="", embed=report_embed(report.to_json()))
         await self.bot.announce()
+
+    async def show_progress(self, interaction: discord.Interaction, job: Reindex, work: asyncio.Future) -> None:
+        """Edit the reply with progress until ``work`` is done: each new stage promptly, counts periodically."""
+        shown_stage, last_edit = "", -PROGRESS_EVERY
+        while not work.done():
+            job.stage_changed.clear()
+            since = time.monotonic() - last_edit
+            if since >= PROGRESS_EVERY or (job.stage != shown_stage and since >= MIN_EDIT_GAP):
+                shown_stage, last_edit = job.stage, time.monotonic()
+                await self.edit(interaction, content=job.text())
+                continue
+            wake = asyncio.ensure_future(job.stage_changed.wait())
+            delay = (PROGRESS_EVERY if job.stage == shown_stage else MIN_EDIT_GAP) - since
+            await asyncio.wait([work, wake], timeout=max(0.05, delay), return_when=asyncio.FIRST_COMPLETED)
+            wake.cancel()
 
     async def edit(self, interaction: discord.Interaction, **changes) -> None:
         """Edit the deferred reply; a failure (e.g. the 15-minute token expired) is logged, not raised."""

@@ -95,13 +95,14 @@ class QA(commands.Cog):
         else:
             async with typing(message.channel):
                 embed = await self.embed_for(question)
+        reference = message.to_reference(fail_if_not_exists=False)
         try:
-            await message.channel.send(
-                embed=embed,
-                reference=message.to_reference(fail_if_not_exists=False),
-                mention_author=False,
-                allowed_mentions=NONE,
-            )
+            try:
+                await message.channel.send(
+                    embed=embed, reference=reference, mention_author=False, allowed_mentions=NONE
+                )
+            except discord.Forbidden:  # replying needs Read Message History: answer without the reply link
+                await message.channel.send(embed=embed, allowed_mentions=NONE)
         except discord.HTTPException as exc:
             log.warning("could not answer in #%s: %s", getattr(message.channel, "name", message.channel.id), exc)
 

@@ -221,6 +221,7 @@ class GatewaySession:
         self.ready = False
         self.last_heartbeat = time.monotonic()
         self.heartbeats = 0
+        self.max_gap = 0.0  # longest wait between heartbeats once READY (the interval plus loop delays)
         self.overdue_reported = False
         self.lock = asyncio.Lock()
 
@@ -1240,7 +1241,10 @@ class FakeDiscord:
     async def _gateway_frame(self, session: GatewaySession, frame: dict) -> None:
         op, data = frame.get("op"), frame.get("d")
         if op == OP_HEARTBEAT:
-            session.last_heartbeat = time.monotonic()
+            now = time.monotonic()
+            if session.ready:
+                session.max_gap = max(session.max_gap, now - session.last_heartbeat)
+            session.last_heartbeat = now
             session.heartbeats += 1
             session.overdue_reported = False
             await session.send(OP_HEARTBEAT_ACK, None)

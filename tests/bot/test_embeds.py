@@ -1,0 +1,228 @@
+"""Answer -> Discord embed: block quotes, bold highlights, attribution, markdown escaping, trimming to limits."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from bot.embeds import (
+    DESCRIPTION_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    TITLE_LIMIT,
+    answer_embed,
+    escape,
+    excerpt,
+    render_quote,
+    report_text,
+    shorten,
+    sources_embed,
+    status_embed,
+)
+from retrieval.models import Answer, ArticleMeta, Quote
+from tests.e2e.fake_discord import FakeDiscord
+
+NATIONALWORLD = ArticleMeta(
+    "russia-ukraine-2022-02-11",
+    "Russia-Ukraine crisis: Joe Biden and Vladimir Putin to speak",
+    source="NationalWorld",
+    published="2022-02-11",
+)
+TROOPS = (
+    "Armed forces minister James Heappey said with the Kremlin having amassed weaponry and an estimated "
+    "130,000 troops on Ukraine’s border, Russia could attack “very, very quickly”."
+)
+WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa".split()
+
+
+def quote(text: str, highlight: str | None = None, article: ArticleMeta = NATIONALWORLD, paragraph: int = 7) -> Quote:
+    highlight = text if highlight is None else highlight
+    return Quote(text, highlight, text.index(highlight), article, paragraph, 0.5)
+
+
+def prose(n_words: int, seed: int = 0) -> str:
+    rng = random.Random(seed)
+    return " ".join(rng.choice(WORDS) for _ in range(n_words)) + "."
+
+
+def unescape(markdown: str) -> str:
+    """What Discord shows for escaped text: a backslash before punctuation disappears."""
+    return re.sub(r"\\([^A-Za-z0-9\s])", r"\1", markdown)
+
+
+def accepted_by_discord(embed) -> None:
+    """The fake Discord's validator (Discord's documented limits) must accept the embed."""
+    FakeDiscord()._validate_message({"embeds": [embed.to_dict()]})
+    assert len(embed) <= EMBED_TOTAL_LIMIT
+
+
+def test_quote_block_highlight_and_attribution_line() -> None:
+    text = "Nato allies were ordering citizens to leave. " + TROOPS + " Talks continue."
+    embed = answer_embed(Answer("How many troops?", True, [quote(text, TROOPS)]))
+    block, credit = embed.description.split("\n— ")
+    assert block == f"> Nato allies were ordering citizens to leave. **{TROOPS}** Talks continue."
+    assert credit == "Russia-Ukraine crisis: Joe Biden and Vladimir Putin to speak · NationalWorld · 11 Feb 2022 · ¶7"
+    assert embed.title == "How many troops?"
+    accepted_by_discord(embed)
+
+
+def test_credit_links_the_title_when_there_is_a_url() -> None:
+    article = ArticleMeta(
+        "a", "Amazon rainforest", source="Wikipedia", url="https://en.wikipedia.org/wiki/Amazon_rainforest"
+    )
+    rendered = render_quote(quote("It is big.", article=article, paragraph=2))
+    assert rendered.endswith(
+        "\n— [Amazon rainforest](<https://en.wikipedia.org/wiki/Amazon_rainforest>) · Wikipedia · ¶2"
+    )
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "https://x.org/a b", "https://x.org/" + "a" * 600])
+def test_unusable_urls_are_not_linked(url: str) -> None:
+    article = ArticleMeta("a", "Title", url=url)
+    assert render_quote(quote("Text.", article=article)).endswith("\n— Title · ¶7")
+
+
+def test_markdown_in_article_text_is_escaped() -> None:
+    nasty = "Use *stars*, __under__, ~~strike~~, ||spoiler||, `code`, [a](http://b.c) and <@123> or @everyone."
+    rendered = render_quote(quote(nasty))
+    body = rendered.split("\n— ")[0]
+    assert body.startswith("> **") and body.endswith("**")
+    inner = body[len("> **") : -len("**")]
+    assert "*stars*" not in inner and "<@123>" not in inner and "[a](" not in inner
+    assert unescape(inner) == nasty
+
+
+@pytest.mark.parametrize("line", ["# Heading", "- list", "1. numbered", "> quote", "-# small"])
+def test_line_start_markdown_is_escaped(line: str) -> None:
+    escaped = escape(line)
+    assert escaped != line and unescape(escaped) == line
+
+
+def test_bare_links_stay_clickable() -> None:
+    assert escape("see https://example.com/a_b_c for more") == "see https://example.com/a_b_c for more"
+
+
+def test_title_in_the_credit_is_escaped() -> None:
+    article = ArticleMeta("a", "Stars *and* [brackets]", url="https://example.com/x")
+    assert "[Stars \\*and\\* \\[brackets\\]](<https://example.com/x>)" in render_quote(quote("Text.", article=article))
+
+
+def test_long_paragraph_is_trimmed_around_the_highlight_at_word_boundaries() -> None:
+    text = prose(600, 1) + " " + TROOPS + " " + prose(600, 2)
+    embed = answer_embed(Answer("q", True, [quote(text, TROOPS)]))
+    assert len(embed.description) <= DESCRIPTION_LIMIT
+    body = embed.description.split("\n— ")[0]
+    assert f"**{TROOPS}**" in body
+    assert body.startswith("> …") and body.endswith("…")
+    before, after = body[len("> …") :].split(f"**{TROOPS}**")
+    shown_before, shown_after = before.strip(), after.strip().removesuffix("…")
+    assert text.startswith(text.split(shown_before)[0]) and shown_before in text
+    # Whole words only: the kept context starts and ends at word boundaries of the original.
+    start = text.index(shown_before)
+    assert text[start - 1] == " "
+    end = text.index(shown_after) + len(shown_after)
+    assert text[end] in " ."
+    accepted_by_discord(embed)
+
+
+def test_highlight_longer_than_the_room_is_cut_at_a_word() -> None:
+    text = prose(2000, 3)
+    embed = answer_embed(Answer("q", True, [quote(text)]))
+    body = embed.description.split("\n— ")[0]
+    assert len(embed.description) <= DESCRIPTION_LIMIT
+    assert body.startswith("> **") and body.endswith("**…")
+    kept = body[len("> **") : -len("**…")]
+    assert text.startswith(kept) and text[len(kept)] == " "
+
+
+def test_many_long_quotes_fit_the_6000_total_and_keep_every_highlight() -> None:
+    quotes = []
+    for i in range(10):
+        highlight = f"Sentence number {i} is the one that answers."
+        quotes.append(quote(prose(150, i) + " " + highlight + " " + prose(150, 100 + i), highlight, paragraph=i + 1))
+    embed = answer_embed(Answer("A question " * 40, True, quotes))
+    assert len(embed.title) <= TITLE_LIMIT and embed.title.endswith("…")
+    for i in range(10):
+        assert f"**Sentence number {i} is the one that answers.**" in embed.description
+        assert f"¶{i + 1}" in embed.description
+    accepted_by_discord(embed)
+
+
+def test_excerpt_never_cuts_inside_a_word() -> None:
+    text = prose(300, 7)
+    for limit in range(20, 400, 7):
+        start = text.index(" ", 800) + 1
+        end = text.index(" ", start + 30)
+        before, highlight, after = excerpt(text, start, end, limit)
+        assert len(before) + len(highlight) + len(after) <= limit
+        for piece in (before.strip("…"), highlight, after.strip("…")):
+            if piece.strip():
+                pos = text.index(piece.strip())
+                assert pos == 0 or text[pos - 1] == " "
+                stop = pos + len(piece.strip())
+                assert stop == len(text) or text[stop] in " ."
+
+
+def test_not_covered_names_the_nearest_article() -> None:
+    embed = answer_embed(Answer("What is a good recipe for banana bread?", False, [quote(TROOPS)]))
+    assert embed.description.startswith(
+        "The indexed articles don't cover this. The nearest article is "
+        "Russia-Ukraine crisis: Joe Biden and Vladimir Putin to speak (NationalWorld, 11 Feb 2022)."
+    )
+    assert "**" not in embed.description
+
+
+def test_not_covered_with_an_empty_index() -> None:
+    assert answer_embed(Answer("anything?", False, [])).description.startswith("The indexed articles don't cover")
+
+
+def test_shorten() -> None:
+    assert shorten("one two three", 20) == "one two three"
+    assert shorten("one two three", 9) == "one two…"
+    assert len(shorten("x" * 300, 256)) == 256
+
+
+def test_sources_fit_and_count_the_rest() -> None:
+    rows = [
+        {
+            "article_id": f"a{i}",
+            "title": f"Article {i} " + "word " * 30,
+            "source": "Pub",
+            "published": "2022-02-11",
+            "url": f"https://example.com/{i}",
+            "paragraphs": 12,
+        }
+        for i in range(300)
+    ]
+    embed = sources_embed(rows)
+    assert embed.title == "Indexed articles (300)" and re.search(r"…and \d+ more$", embed.description)
+    assert "Pub · 11 Feb 2022 · 12 ¶" in embed.description
+    accepted_by_discord(embed)
+
+
+def test_status_and_report() -> None:
+    report = {
+        "articles": 5,
+        "paragraphs": 120,
+        "embedded": 40,
+        "seconds": 3.2,
+        "ok": True,
+        "finished_at": 0,
+        "skipped": [(f"bad{i}.txt", "not UTF-8") for i in range(40)],
+    }
+    info = {
+        "articles": 5,
+        "paragraphs": 120,
+        "age_seconds": 7200,
+        "model": "all-MiniLM-L6-v2",
+        "indexing": False,
+        "last_index": report,
+    }
+    embed = status_embed(info, [("Up for", "3 h")])
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Articles"] == "5" and fields["Index age"] == "2 h" and fields["Up for"] == "3 h"
+    assert fields["Last re-index"].startswith("Indexed 5 articles, 120 paragraphs in 3.2 s")
+    accepted_by_discord(embed)
+    failed = report_text({"ok": False, "error": "disk full"})
+    assert failed == "Failed: disk full. The previous index is still answering."
