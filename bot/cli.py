@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.config import Config, load_config
-from bot.console import chat, render_answer
+from bot.console import chat, render_answer, render_summary
 from bot.formats import format_date
 from bot.services import open_library
 from retrieval.errors import CitebotError
@@ -82,10 +82,22 @@ def cmd_sources(args, config: Config) -> int:
     return 0
 
 
+def parse_summary_request(text: str) -> dict:
+    """'/summary', '/summary article:<title or id>', '/summary topic:<text>' (console) -> keyword arguments."""
+    text = text.strip()
+    for key in ("article", "topic"):
+        if text.startswith(f"{key}:"):
+            return {key: text[len(key) + 1 :].strip()}
+    return {"article": text} if text else {}
+
+
 def console_handler(library: Library, config: Config):
     """What console mode does with one line (a question, or a /command)."""
 
     def handle(line: str) -> str:
+        if line == "/summary" or line.startswith("/summary "):
+            request = parse_summary_request(line.removeprefix("/summary"))
+            return render_summary(library.summary(config.summary.sentences, **request), color=sys.stdout.isatty())
         if line.startswith("/sources"):
             rows = library.sources()
             return "\n".join(f"{r['title']} ({r['source'] or 'unknown'}, {r['paragraphs']} ¶)" for r in rows)
@@ -102,9 +114,37 @@ def cmd_chat(args, config: Config) -> int:
     library.collection()
     banner = (
         f"citebot console — {len(library.collection().articles)} articles indexed. "
-        "Ask a question (or /sources); 'quit' to leave."
+        "Ask a question, or /summary [article:TITLE | topic:TEXT], /sources; 'quit' to leave."
     )
     chat(console_handler(library, config), banner=banner)
+    return 0
+
+
+def cmd_summary(args, config: Config) -> int:
+    if args.article is not None and args.topic is not None:
+        raise CitebotError("give --article or --topic, not both")
+    n = args.sentences or config.summary.sentences
+    if not 1 <= n <= 10:
+        raise CitebotError("--sentences must be between 1 and 10")
+    summary = open_library(config).summary(n, article=args.article, topic=args.topic)
+    if args.json:
+        print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(render_summary(summary, color=sys.stdout.isatty()))
+    return 0
+
+
+def cmd_eval_summary(args, config: Config) -> int:
+    from retrieval.library import open_embedder
+    from retrieval.summary_eval import evaluate_summaries
+
+    embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size)
+    result = evaluate_summaries(Path(args.articles), n=args.sentences, embedder=embedder, limit=args.limit)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>18}: {value}")
     return 0
 
 
@@ -156,6 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sources)
 
+    p = sub.add_parser("summary", help="key sentences of an article, a topic, or the latest article")
+    p.add_argument("--article", help="article id or title (default: the most recently published article)")
+    p.add_argument("--topic", help="summarise what the articles say about this")
+    p.add_argument("--sentences", type=int, default=None, help="number of sentences (default: summary.sentences)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_summary)
+
     p = sub.add_parser("chat", help="console mode: one question per line")
     p.set_defaults(func=cmd_chat)
 
@@ -171,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true")
     e.add_argument("--progress", action="store_true")
     e.set_defaults(func=cmd_eval_retrieval)
+    e = ev.add_parser("summary", help="ROUGE-1/2/Lsum of /summary against LEAD-3, side by side")
+    e.add_argument("--articles", required=True)
+    e.add_argument("--sentences", type=int, default=3)
+    e.add_argument("--limit", type=int, default=None, help="only the first N articles")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_eval_summary)
     return parser
 
 

@@ -43,10 +43,13 @@ def render_summary(summary: Summary, color: bool = False) -> str:
     """Console text for a ``Summary``: each key sentence quoted, with its attribution."""
     if not summary.sentences:
         return summary.message or "Nothing to summarise."
-    lines = []
-    for s in summary.sentences:
-        credit = " · ".join([s.article.title, *attribution_parts(s.article, s.paragraph)])
-        lines.append(f"• “{s.text}”\n    — {credit}")
+    heading = f"Summary of “{summary.article}”" if summary.article else f"What the articles say about “{summary.topic}”"
+    lines = [heading + ":"]
+    for i, s in enumerate(summary.sentences):
+        lines.append(f"• “{s.text}” (¶{s.paragraph})")
+        following = summary.sentences[i + 1] if i + 1 < len(summary.sentences) else None
+        if following is None or following.article.article_id != s.article.article_id:
+            lines.append("    — " + " · ".join([s.article.title, *attribution_parts(s.article, None)]))
     return "\n".join(lines)
 
 

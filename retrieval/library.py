@@ -16,8 +16,10 @@ from retrieval.answerer import Answerer
 from retrieval.articles import read_articles
 from retrieval.collection import Collection, Progress
 from retrieval.errors import IndexMissingError, ReindexBusyError
+from retrieval.models import Summary
 from retrieval.paragraphs import ParagraphSplitter
 from retrieval.settings import RetrievalSettings, SplitterSettings
+from retrieval.summaries import summarize
 
 CURRENT_FILE = "CURRENT"
 GENERATIONS_DIR = "index"
@@ -114,6 +116,10 @@ class Library:
 
     def ask(self, question: str, k: int | None = None):
         return self.answerer().ask(question, k)
+
+    def summary(self, sentences: int, article: str | None = None, topic: str | None = None) -> Summary:
+        """Key sentences of ``article`` (id or title), about ``topic``, or of the latest article."""
+        return summarize(self.answerer(), sentences, article=article, topic=topic)
 
     @property
     def indexing(self) -> bool:

@@ -132,7 +132,8 @@ def select_key_sentences(
     """Indices (in article order) of the ``n`` key sentences of one article.
 
     ``vectors`` are the sentences' unit embeddings; ``positions`` their ordinals in the article
-    (default 0, 1, 2, ...). Fewer than ``n`` indices come back only when the article has fewer sentences."""
+    (default 0, 1, 2, ...). Fewer than ``n`` indices come back only when the article has fewer sentences
+    left once repeats and near duplicates are skipped."""
     if n <= 0 or not len(sentences):
         return []
     vectors = np.asarray(vectors, dtype=np.float32)
