@@ -33,8 +33,8 @@ log = logging.getLogger("citebot.discord")
 
 T = TypeVar("T")
 
-#: Feature modules loaded at start-up, in order. Add e.g. "bot.cogs.summary" here.
-EXTENSIONS: tuple[str, ...] = ("bot.cogs.qa", "bot.cogs.admin")
+#: Feature modules loaded at start-up, in order.
+EXTENSIONS: tuple[str, ...] = ("bot.cogs.qa", "bot.cogs.admin", "bot.cogs.summary")
 
 #: Test-only hook. When set (e.g. ``http://127.0.0.1:PORT``), the client talks to a local Discord emulator
 #: instead of discord.com: REST goes to ``$BASE/api/v10`` and the gateway to ``ws://HOST:PORT/``. The
@@ -190,7 +190,7 @@ class CitebotBot(commands.Bot):
 
     async def announce(self) -> None:
         """Show in the presence whether the bot can answer yet, and over how many articles."""
-        if self._warm is None or not self._warm.done() or self.ws is None or not self.is_ready():
+        if not self.is_warm or self.ws is None or not self.is_ready():
             return
         try:
             articles = await in_thread(lambda: len(self.library.collection().articles))
@@ -204,11 +204,20 @@ class CitebotBot(commands.Bot):
 
     # -- shared services for cogs ---------------------------------------------------------------------------
 
+    @property
+    def is_warm(self) -> bool:
+        """Whether start-up loading (model and index) has finished."""
+        return self._warm is not None and self._warm.done()
+
+    async def in_slot(self, func, *args):
+        """Run CPU-bound ``func(*args)`` in a worker thread, at most ANSWER_SLOTS at a time."""
+        async with self._slots:
+            return await in_thread(func, *args)
+
     async def answer(self, question: str, k: int | None = None) -> Answer:
         """Answer ``question`` in a worker thread (embedding and search are CPU-bound)."""
         library = await self.library_ready()
-        async with self._slots:
-            answer = await in_thread(library.ask, question, k)
+        answer = await self.in_slot(library.ask, question, k)
         self.answered += 1
         return answer
 

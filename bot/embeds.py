@@ -1,20 +1,22 @@
-"""Render answers, sources, status and re-index reports as Discord embeds, within Discord's limits.
+"""Render answers, summaries, sources, status and re-index reports as Discord embeds, within Discord's limits.
 
 Every quote is a block quote with its highlighted sentence in bold, then an attribution line
 ``— [Title](<url>) · Publisher · 11 Feb 2022 · ¶7``. Article text is markdown-escaped, and quotes too long for
-the embed are trimmed around the highlight at word boundaries, with an ellipsis.
+the embed are trimmed around the highlight at word boundaries, with an ellipsis. A summary quotes each key
+sentence on its own block-quote line; consecutive sentences of one article share one attribution line.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import discord
 
 from bot.formats import attribution_parts, plural
-from retrieval.models import Answer, ArticleMeta, Quote
+from retrieval.models import Answer, ArticleMeta, Quote, Summary, SummarySentence
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_LIMIT = 256
@@ -173,10 +175,20 @@ def article_link(article: ArticleMeta, limit: int = MAX_TITLE_IN_CREDIT) -> str:
     return f"[{title}](<{url}>)" if url else title
 
 
+def attribution_line(
+    article: ArticleMeta, paragraphs: Sequence[int] = (), title_limit: int = MAX_TITLE_IN_CREDIT
+) -> str:
+    """``— [Title](<url>) · Publisher · 11 Feb 2022 · ¶7``; several paragraphs read ``¶2, ¶7``."""
+    numbers = list(dict.fromkeys(paragraphs))
+    parts = attribution_parts(article, numbers[0] if len(numbers) == 1 else None)
+    if len(numbers) > 1:
+        parts.append(", ".join(f"¶{n}" for n in numbers))
+    return "— " + " · ".join([article_link(article, title_limit), *(escape(p) for p in parts)])
+
+
 def credit_line(quote: Quote) -> str:
     """``— [Title](<url>) · Publisher · 11 Feb 2022 · ¶7``."""
-    parts = [escape(p) for p in attribution_parts(quote.article, quote.paragraph)]
-    return "— " + " · ".join([article_link(quote.article), *parts])
+    return attribution_line(quote.article, [quote.paragraph])
 
 
 def render_quote(quote: Quote, limit: int | None = None) -> str:
@@ -245,6 +257,108 @@ def answer_embed(answer: Answer) -> discord.Embed:
     footer = f"Quoted word for word from {plural(articles, 'article')}, best match first"
     room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(title) - len(footer))
     embed = discord.Embed(title=title, description=render_quotes(answer.quotes, room), colour=COLOUR)
+    embed.set_footer(text=footer)
+    return embed
+
+
+# ---------------------------------------------------------------------------------------------- summaries
+
+
+def summary_groups(sentences: Sequence[SummarySentence]) -> list[list[SummarySentence]]:
+    """Runs of consecutive sentences from the same article (each run gets one attribution line)."""
+    groups: list[list[SummarySentence]] = []
+    for sentence in sentences:
+        if groups and groups[-1][0].article.article_id == sentence.article.article_id:
+            groups[-1].append(sentence)
+        else:
+            groups.append([sentence])
+    return groups
+
+
+def fitted_attribution(article: ArticleMeta, paragraphs: Sequence[int], limit: int) -> str:
+    """The attribution line in at most ``limit`` characters: full, then with a shorter title, then unlinked."""
+    line = attribution_line(article, paragraphs)
+    if len(line) <= limit:
+        return line
+    unlinked = dataclasses.replace(article, url=None)
+    for title_limit in (80, 40, 20):
+        for meta in (article, unlinked):
+            line = attribution_line(meta, paragraphs, title_limit)
+            if len(line) <= limit:
+                return line
+    return "— " + escape(shorten(article.title or article.article_id, max(1, limit // 2 - 2)))
+
+
+def quoted_sentence(text: str, limit: int | None = None) -> str:
+    """``> sentence`` (escaped, not bold), cut at a word boundary with an ellipsis to fit ``limit``."""
+    full = block_quote(text, "", "")
+    if limit is None or len(full) <= limit:
+        return full
+    raw = limit
+    while raw > 0:
+        line = block_quote(shorten(text, raw), "", "")
+        if len(line) <= limit:
+            return line
+        raw -= max(1, len(line) - limit)  # escaping takes room: shrink by the overflow
+    return ""
+
+
+def render_summary_sentences(sentences: Sequence[SummarySentence], limit: int) -> str:
+    """Every sentence as a block-quote line, each run of one article followed by its attribution line, in
+    ``limit`` characters: long attributions are shortened first (to at most half the room), then sentences."""
+    groups = summary_groups(sentences)
+    if not groups:
+        return ""
+    paragraphs = [[s.paragraph for s in group] for group in groups]
+    credits = [attribution_line(g[0].article, p) for g, p in zip(groups, paragraphs, strict=True)]
+    lines = [[quoted_sentence(s.text) for s in group] for group in groups]
+
+    def joined() -> str:
+        blocks = ["\n".join([*(q for q in quotes if q), credit]) for quotes, credit in zip(lines, credits, strict=True)]
+        return QUOTE_SEPARATOR.join(blocks)
+
+    text = joined()
+    if len(text) <= limit:
+        return text
+    room = limit - len(QUOTE_SEPARATOR) * (len(groups) - 1)
+    if sum(len(c) + 1 for c in credits) > room // 2:
+        each = room // 2 // len(groups) - 1
+        credits = [fitted_attribution(g[0].article, p, each) for g, p in zip(groups, paragraphs, strict=True)]
+    room -= sum(len(c) + 1 for c in credits) + sum(len(g) - 1 for g in groups)  # credits and line breaks
+    flat = [q for quotes in lines for q in quotes]
+    shares = iter(_share([len(q) for q in flat], max(0, room)))
+    lines = [[quoted_sentence(s.text, next(shares)) for s in group] for group in groups]
+    return shorten_lines(joined(), limit)
+
+
+def summary_title(summary: Summary, latest: bool = False) -> str:
+    if summary.topic is not None:
+        return shorten(f"What the articles say about “{summary.topic}”", TITLE_LIMIT)
+    if summary.article is None:
+        return "Summary"
+    lead = "Summary of the latest article, " if latest else "Summary of "
+    return lead + f"“{shorten(summary.article, TITLE_LIMIT - len(lead) - 2)}”"
+
+
+def summary_embed(summary: Summary, latest: bool = False) -> discord.Embed:
+    """One embed for a ``Summary``: each key sentence quoted word for word, attributed (``latest``: the summary
+    is of the most recent article because none was named). An empty summary shows its message."""
+    title = summary_title(summary, latest)
+    if not summary.sentences:
+        text = escape(summary.message or "Nothing to summarise.")
+        text = shorten(text, DESCRIPTION_LIMIT - 60) + "\nUse `/sources` to see what is indexed."
+        return discord.Embed(title=title, description=text, colour=NOT_COVERED_COLOUR)
+    count = plural(len(summary.sentences), "key sentence")
+    if summary.topic is not None:
+        articles = len({s.article.article_id for s in summary.sentences})
+        footer = f"{count} from {plural(articles, 'article')}, quoted word for word"
+    else:
+        footer = f"{count}, quoted word for word in article order"
+    room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(title) - len(footer))
+    embed = discord.Embed(title=title, description=render_summary_sentences(summary.sentences, room), colour=COLOUR)
+    url = _link_target(summary.sentences[0].article.url) if summary.topic is None else None
+    if url:
+        embed.url = url
     embed.set_footer(text=footer)
     return embed
 

@@ -1,4 +1,4 @@
-"""Answer -> Discord embed: block quotes, bold highlights, attribution, markdown escaping, trimming to limits."""
+"""Answer and Summary -> Discord embed: block quotes, bold highlights, attribution, markdown escaping, trimming."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from bot.embeds import (
     shorten,
     sources_embed,
     status_embed,
+    summary_embed,
 )
-from retrieval.models import Answer, ArticleMeta, Quote
+from retrieval.models import Answer, ArticleMeta, Quote, Summary, SummarySentence
 from tests.e2e.fake_discord import FakeDiscord
 
 NATIONALWORLD = ArticleMeta(
@@ -226,3 +227,109 @@ def test_status_and_report() -> None:
     accepted_by_discord(embed)
     failed = report_text({"ok": False, "error": "disk full"})
     assert failed == "Failed: disk full. The previous index is still answering."
+
+
+# ---------------------------------------------------------------------------------------------- summaries
+
+AMAZON = ArticleMeta(
+    "amazon-rainforest", "Amazon rainforest", source="Wikipedia", url="https://en.wikipedia.org/wiki/Amazon_rainforest"
+)
+GEOLOGY = ArticleMeta("geology", "Geology", source="Wikipedia", url="https://en.wikipedia.org/wiki/Geology")
+
+
+def sentence(text: str, article: ArticleMeta = NATIONALWORLD, paragraph: int = 1) -> SummarySentence:
+    return SummarySentence(text, article, paragraph)
+
+
+def test_article_summary_quotes_each_sentence_under_one_attribution_line() -> None:
+    picked = [sentence("Britons are urged to leave.", paragraph=1), sentence(TROOPS, paragraph=4)]
+    picked.append(sentence("Talks continue.", paragraph=7))
+    embed = summary_embed(Summary(NATIONALWORLD.title, None, picked))
+    assert embed.title == f"Summary of “{NATIONALWORLD.title}”"
+    assert embed.description == (
+        "> Britons are urged to leave.\n"
+        f"> {TROOPS}\n"
+        "> Talks continue.\n"
+        f"— {NATIONALWORLD.title} · NationalWorld · 11 Feb 2022 · ¶1, ¶4, ¶7"
+    )
+    assert "**" not in embed.description and embed.url is None  # no highlight, no URL to link
+    assert embed.footer.text == "3 key sentences, quoted word for word in article order"
+    accepted_by_discord(embed)
+
+
+def test_latest_article_summary_says_so_and_links_the_title() -> None:
+    embed = summary_embed(Summary("Geology", None, [sentence("Rocks form.", GEOLOGY, 3)]), latest=True)
+    assert embed.title == "Summary of the latest article, “Geology”"
+    assert embed.url == GEOLOGY.url
+    assert embed.description.endswith("\n— [Geology](<https://en.wikipedia.org/wiki/Geology>) · Wikipedia · ¶3")
+
+
+def test_topic_summary_attributes_each_run_of_sentences_to_its_own_article() -> None:
+    picked = [
+        sentence("Soil is poor.", AMAZON, 8),
+        sentence("Soil is cleared.", AMAZON, 12),
+        sentence("Soil forms from rock.", GEOLOGY, 17),
+        sentence("Farms spread.", AMAZON, 12),
+    ]
+    embed = summary_embed(Summary(None, "soil", picked))
+    assert embed.title == "What the articles say about “soil”" and embed.url is None
+    blocks = embed.description.split("\n\n")
+    assert blocks == [
+        "> Soil is poor.\n> Soil is cleared.\n— [Amazon rainforest](<https://en.wikipedia.org/wiki/Amazon_rainforest>)"
+        " · Wikipedia · ¶8, ¶12",
+        "> Soil forms from rock.\n— [Geology](<https://en.wikipedia.org/wiki/Geology>) · Wikipedia · ¶17",
+        "> Farms spread.\n— [Amazon rainforest](<https://en.wikipedia.org/wiki/Amazon_rainforest>) · Wikipedia · ¶12",
+    ]
+    assert embed.footer.text == "4 key sentences from 2 articles, quoted word for word"
+    accepted_by_discord(embed)
+
+
+def test_summary_sentences_are_escaped_not_bold() -> None:
+    nasty = "1. Use *stars*, <@123> and [a](http://b.c) @everyone."
+    embed = summary_embed(Summary("Amazon rainforest", None, [sentence(nasty, AMAZON, 2)]))
+    line = embed.description.split("\n")[0]
+    assert line.startswith("> ") and "*stars*" not in line and "<@123>" not in line and "**" not in line
+    assert unescape(line[2:]) == nasty
+
+
+def test_long_topic_summary_fits_discords_limits_and_keeps_every_sentence_and_article() -> None:
+    picked = []
+    for i in range(10):
+        article = ArticleMeta(
+            f"a{i}",
+            f"Article {i} " + "long title " * 40,
+            source="Publisher " * 5,
+            published="2022-02-11",
+            url=f"https://example.com/{i}/" + "x" * 400,
+        )
+        picked.append(sentence(f"Sentence {i} starts here. " + prose(200, i), article, i + 1))
+    embed = summary_embed(Summary(None, "a topic " * 60, picked))
+    accepted_by_discord(embed)
+    assert len(embed.title) <= TITLE_LIMIT and len(embed.description) <= DESCRIPTION_LIMIT
+    blocks = embed.description.split("\n\n")
+    assert len(blocks) == 10
+    for i, block in enumerate(blocks):
+        quote_line, credit = block.split("\n")
+        assert quote_line.startswith(f"> Sentence {i} starts here.") and quote_line.endswith("…")
+        assert credit.startswith(f"— [Article {i}") or credit.startswith(f"— Article {i}")
+        assert f"¶{i + 1}" in credit
+
+
+def test_long_sentences_of_one_article_are_shortened_at_word_boundaries() -> None:
+    texts = [prose(400, i) for i in range(10)]
+    embed = summary_embed(Summary("Amazon rainforest", None, [sentence(t, AMAZON, i) for i, t in enumerate(texts)]))
+    accepted_by_discord(embed)
+    *lines, credit = embed.description.split("\n")
+    assert len(lines) == 10 and credit.startswith("— [Amazon rainforest](<https://en.wikipedia.org/wiki/Amazon")
+    for text, line in zip(texts, lines, strict=True):
+        kept = line.removeprefix("> ").removesuffix("…")
+        assert text.startswith(kept) and text[len(kept)] == " "
+
+
+def test_empty_summary_shows_the_message() -> None:
+    embed = summary_embed(
+        Summary(None, "banana *bread*", [], message="The indexed articles don't cover “banana *bread*”.")
+    )
+    assert embed.description.startswith("The indexed articles don't cover “banana \\*bread\\*”.")
+    assert "/sources" in embed.description and "> " not in embed.description
+    accepted_by_discord(embed)

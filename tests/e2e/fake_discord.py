@@ -12,7 +12,8 @@ Point a client at it, in that client's process and before login::
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
 
 Test-side API: :meth:`FakeDiscord.send_message` (a user or bot posts, a MESSAGE_CREATE is dispatched),
-:meth:`FakeDiscord.invoke` (a slash command, an INTERACTION_CREATE is dispatched) and the ``wait_*`` helpers.
+:meth:`FakeDiscord.invoke` (a slash command, an INTERACTION_CREATE is dispatched), :meth:`FakeDiscord.autocomplete`
+(a user types in an autocomplete option; the bot answers with choices) and the ``wait_*`` helpers.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ from aiohttp import WSMsgType, web
 
 DISCORD_EPOCH_MS = 1420070400000
 API_PREFIX = "/api/v10"
+
+# Interaction types and the callback type that answers autocomplete.
+INTERACTION_COMMAND, INTERACTION_AUTOCOMPLETE = 2, 4
+CALLBACK_AUTOCOMPLETE_RESULT = 8
 
 # Gateway opcodes and intents that matter here.
 OP_DISPATCH, OP_HEARTBEAT, OP_IDENTIFY, OP_PRESENCE, OP_RESUME = 0, 1, 2, 3, 6
@@ -70,6 +75,9 @@ FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 FOOTER_LIMIT = 2048
 AUTHOR_LIMIT = 256
+MAX_CHOICES = 25
+CHOICE_NAME_LIMIT = 100
+CHOICE_STRING_LIMIT = 100
 ACK_DEADLINE_S = 3.0
 TOKEN_LIFETIME_S = 15 * 60
 
@@ -171,12 +179,20 @@ class FakeInteraction:
     original: dict | None = None
     followups: list[dict] = field(default_factory=list)
     edits: list[dict] = field(default_factory=list)  # each PATCH body, in order
+    choices: list[dict] | None = None  # an autocomplete interaction's answer
     late_reported: bool = False
 
     @on_fake_loop
     async def wait_ack(self, timeout: float = 10.0) -> Sent:
         """The interaction callback (type 4 or 5)."""
         return await self.fake.wait_for(lambda s: s.kind == "callback" and s.interaction_id == self.id, timeout=timeout)
+
+    @on_fake_loop
+    async def wait_choices(self, timeout: float = 10.0) -> list[dict]:
+        """The choices an autocomplete interaction was answered with (callback type 8)."""
+        await self.wait_ack(timeout=timeout)
+        assert self.choices is not None
+        return self.choices
 
     @on_fake_loop
     async def wait_original(self, predicate: Callable[[dict], bool], timeout: float = 30.0) -> dict:
@@ -654,6 +670,37 @@ class FakeDiscord:
         The command must have been synced (guild first, then global), as on Discord; option types come from
         the synced definition. ``permissions`` defaults to what ``roles`` grant.
         """
+        return await self._interact(
+            command, options, user=user, roles=roles, permissions=permissions, channel_id=channel_id
+        )
+
+    @on_fake_loop
+    async def autocomplete(
+        self,
+        command: str,
+        focused: str,
+        typed: str,
+        options: dict[str, Any] | None = None,
+        *,
+        user: dict | None = None,
+        channel_id: int | None = None,
+    ) -> FakeInteraction:
+        """A member types ``typed`` into option ``focused`` (one with ``autocomplete``) of ``command``, the other
+        ``options`` filled in: an APPLICATION_COMMAND_AUTOCOMPLETE interaction (type 4) is dispatched. The bot
+        must answer it within 3 s with a type 8 callback; :meth:`FakeInteraction.wait_choices` returns them."""
+        return await self._interact(command, options, focused=(focused, typed), user=user, channel_id=channel_id)
+
+    async def _interact(
+        self,
+        command: str,
+        options: dict[str, Any] | None,
+        *,
+        focused: tuple[str, str] | None = None,
+        user: dict | None = None,
+        roles: list[int] | None = None,
+        permissions: int | None = None,
+        channel_id: int | None = None,
+    ) -> FakeInteraction:
         user = user or self.owner
         roles = roles or []
         channel_id = channel_id or next(iter(self.channels))
@@ -669,8 +716,14 @@ class FakeDiscord:
             if OPTION_TYPES.get(type(value)) != expected:
                 raise AssertionError(f"option {name!r} of /{command} has type {expected}, got {value!r}")
             data_options.append({"name": name, "type": expected, "value": value})
+        if focused is not None:
+            name, typed = focused
+            if not by_name.get(name, {}).get("autocomplete"):
+                raise AssertionError(f"option {name!r} of /{command} has no autocomplete")
+            # What the user has typed so far, always a string, flagged as the option being filled in.
+            data_options.append({"name": name, "type": by_name[name]["type"], "value": typed, "focused": True})
         missing = [n for n, o in by_name.items() if o.get("required") and n not in (options or {})]
-        if missing:
+        if missing and focused is None:
             raise AssertionError(f"/{command} is missing required options {missing}")
         if permissions is None:
             permissions = self.permissions_for(roles)
@@ -681,7 +734,7 @@ class FakeDiscord:
         payload = {
             "id": str(iid),
             "application_id": str(self.app_id),
-            "type": 2,
+            "type": INTERACTION_COMMAND if focused is None else INTERACTION_AUTOCOMPLETE,
             "token": token,
             "version": 1,
             "attachment_size_limit": 10 * 1024 * 1024,
@@ -1119,6 +1172,8 @@ class FakeDiscord:
             raise Reject(404, 10062, f"Unknown interaction (acknowledged after {late:.2f}s > {self.ack_deadline_s}s)")
         body = await self._body(request)
         rtype, data = body.get("type"), body.get("data") or {}
+        if ix.payload["type"] == INTERACTION_AUTOCOMPLETE:
+            return await self._autocomplete_result(request, ix, body)
         if rtype not in (4, 5):
             raise _form_error(["type"], "INTERACTION_RESPONSE_TYPE_INVALID", f"Invalid response type {rtype}")
         if rtype == 4:
@@ -1156,10 +1211,37 @@ class FakeDiscord:
             }
         )
 
+    async def _autocomplete_result(self, request: web.Request, ix: FakeInteraction, body: dict) -> web.Response:
+        """Answer to an autocomplete interaction: only type 8, at most 25 choices of the option's type."""
+        if body.get("type") != CALLBACK_AUTOCOMPLETE_RESULT:
+            raise _form_error(["type"], "INTERACTION_RESPONSE_TYPE_INVALID", "Autocomplete takes only type 8")
+        choices = (body.get("data") or {}).get("choices")
+        if not isinstance(choices, list) or len(choices) > MAX_CHOICES:
+            raise _form_error(["data", "choices"], "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_CHOICES} or fewer in length.")
+        option = next(o for o in ix.payload["data"]["options"] if o.get("focused"))
+        for i, choice in enumerate(choices):
+            where = ["data", "choices", str(i)]
+            name, value = choice.get("name"), choice.get("value")
+            if not isinstance(name, str) or not 1 <= len(name) <= CHOICE_NAME_LIMIT:
+                raise _form_error(where + ["name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+            if option["type"] == OPTION_TYPES[str]:
+                if not isinstance(value, str) or not 1 <= len(value) <= CHOICE_STRING_LIMIT:
+                    raise _form_error(where + ["value"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+            elif option["type"] in (OPTION_TYPES[int], OPTION_TYPES[float]):
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise _form_error(where + ["value"], "NUMBER_TYPE_COERCE", "Value is not a valid number.")
+        ix.response_type, ix.acked_at, ix.choices = CALLBACK_AUTOCOMPLETE_RESULT, time.monotonic(), choices
+        await self._record(Sent("callback", body, channel_id=ix.channel_id, interaction_id=ix.id))
+        if request.query.get("with_response") not in ("1", "true", "True"):
+            return web.Response(status=204)
+        return self._json({"interaction": {"id": str(ix.id), "type": INTERACTION_AUTOCOMPLETE}})
+
     def _webhook_interaction(self, app: str, token: str) -> FakeInteraction:
         ix = self._by_token.get(token)
         if app != str(self.app_id) or ix is None or time.monotonic() - ix.created > TOKEN_LIFETIME_S:
             raise Reject(404, 10015, "Unknown Webhook")
+        if ix.payload["type"] == INTERACTION_AUTOCOMPLETE:
+            raise Reject(404, 10015, "Unknown Webhook (an autocomplete interaction has no messages)")
         return ix
 
     async def _followup(self, request: web.Request, app: str, token: str) -> web.Response:

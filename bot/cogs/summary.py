@@ -1,0 +1,123 @@
+"""/summary: key sentences, word for word, of an article, about a topic, or of the latest article."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_app import CitebotBot
+from bot.embeds import error_embed, shorten, summary_embed
+from retrieval.errors import CitebotError
+from retrieval.models import ArticleMeta
+
+log = logging.getLogger("citebot.summary")
+
+NONE = discord.AllowedMentions.none()
+MAX_CHOICES = 25  # Discord's limit for autocomplete choices
+CHOICE_LIMIT = 100  # Discord's limit for a choice's name and (string) value
+BOTH = "Give an article or a topic, not both: `/summary article:…` or `/summary topic:…` (or neither for the latest)."
+FAILED = "Sorry, something went wrong while summarising; the error has been logged."
+
+
+def newest_first(articles: Iterable[ArticleMeta]) -> list[ArticleMeta]:
+    """Articles in the order /sources lists them: newest first, undated last, then by title."""
+    return sorted(articles, key=lambda m: (m.published or "", m.title), reverse=True)
+
+
+def article_choices(articles: Iterable[ArticleMeta], typed: str, limit: int = MAX_CHOICES) -> list[app_commands.Choice]:
+    """Autocomplete choices for what the user has typed so far (value: the article id).
+
+    Every typed word must occur in the title (or the id), ignoring case; titles starting with the text come first,
+    then titles containing it as typed, then the rest, each newest first. Nothing typed: the newest articles.
+    """
+    wanted = " ".join(typed.split()).casefold()
+    words = wanted.split()
+    ranked: list[tuple[int, int, ArticleMeta]] = []
+    for order, meta in enumerate(articles):
+        title = (meta.title or meta.article_id).casefold()
+        haystack = f"{title} {meta.article_id.casefold()}"
+        if not all(word in haystack for word in words):
+            continue
+        rank = 0 if title.startswith(wanted) else 1 if wanted in title else 2
+        ranked.append((rank, order, meta))
+    ranked.sort(key=lambda item: item[:2])
+    choices = []
+    for _, _, meta in ranked[:limit]:
+        name = shorten(meta.title or meta.article_id, CHOICE_LIMIT) or meta.article_id[:CHOICE_LIMIT]
+        value = meta.article_id
+        if len(value) > CHOICE_LIMIT:  # too long for a choice value: the title's start also finds the article
+            value = (meta.title or meta.article_id)[:CHOICE_LIMIT]
+        choices.append(app_commands.Choice(name=name, value=value))
+    return choices
+
+
+class Summaries(commands.Cog):
+    """/summary with article autocomplete."""
+
+    def __init__(self, bot: CitebotBot) -> None:
+        self.bot = bot
+        self._sorted: tuple[object, list[ArticleMeta]] | None = None  # (collection.articles, newest first)
+
+    def loaded_articles(self) -> list[ArticleMeta]:
+        """The indexed articles, newest first, from the collection already in memory; [] while start-up is still
+        loading it. Never loads or waits: autocomplete runs on the event loop and must answer within 3 s."""
+        if not self.bot.is_warm:  # once warm, collection() only returns the loaded generation
+            return []
+        try:
+            articles = self.bot.library.collection().articles
+        except Exception as exc:  # noqa: BLE001 - no usable index: the user can still type a title
+            log.debug("no titles to suggest: %s", exc)
+            return []
+        if self._sorted is None or self._sorted[0] is not articles:  # a re-index swapped in a new generation
+            self._sorted = (articles, newest_first(articles.values()))
+        return self._sorted[1]
+
+    @app_commands.command(
+        name="summary", description="Key sentences, word for word: of an article, about a topic, or the latest article"
+    )
+    @app_commands.describe(
+        article="An indexed article (start typing its title); leave out for the latest article",
+        topic="A subject to summarise across the articles",
+        sentences="How many key sentences, 1-10 (default: the bot's configured number)",
+    )
+    async def summary(
+        self,
+        interaction: discord.Interaction,
+        article: str | None = None,
+        topic: str | None = None,
+        sentences: app_commands.Range[int, 1, 10] | None = None,
+    ) -> None:
+        if article is not None and topic is not None:
+            await interaction.response.send_message(BOTH, ephemeral=True, allowed_mentions=NONE)
+            return
+        await interaction.response.defer(thinking=True)  # first: Discord allows 3 s
+        count = sentences or self.bot.config.summary.sentences
+        embed = await self.embed_for(count, article, topic)
+        try:
+            await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)
+        except discord.HTTPException as exc:
+            log.warning("could not deliver the /summary reply: %s", exc)
+
+    @summary.autocomplete("article")
+    async def article_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
+        return article_choices(self.loaded_articles(), current)
+
+    async def embed_for(self, sentences: int, article: str | None, topic: str | None) -> discord.Embed:
+        """The summary embed, or an error embed the user can act on (an unknown article names the closest)."""
+        library = await self.bot.library_ready()
+        try:
+            summary = await self.bot.in_slot(library.summary, sentences, article, topic)
+        except CitebotError as exc:  # ArticleNotFoundError among them: its message lists the closest titles
+            return error_embed(str(exc))
+        except Exception:  # noqa: BLE001 - never leave a /summary unanswered
+            log.exception("summary (article=%r, topic=%r) failed", article, topic)
+            return error_embed(FAILED)
+        return summary_embed(summary, latest=article is None and topic is None)
+
+
+async def setup(bot: CitebotBot) -> None:
+    await bot.add_cog(Summaries(bot))
