@@ -103,6 +103,9 @@ def _validate(config: Config) -> None:
     checks = [
         ("retrieval.top_k", 1 <= r.top_k <= 10, "between 1 and 10"),
         ("retrieval.bm25_weight", 0.0 <= r.bm25_weight <= 1.0, "between 0 and 1"),
+        ("retrieval.sentence_weight", 0.0 <= r.sentence_weight <= 1.0, "between 0 and 1"),
+        ("retrieval.article_weight", 0.0 <= r.article_weight <= 1.0, "between 0 and 1"),
+        ("retrieval.rerank_depth", r.rerank_depth >= r.top_k, "at least retrieval.top_k"),
         ("retrieval.max_question_chars", r.max_question_chars >= 10, "at least 10"),
         ("retrieval.candidates", r.candidates >= r.top_k, "at least retrieval.top_k"),
         ("summary.sentences", 1 <= config.summary.sentences <= 10, "between 1 and 10"),

@@ -84,6 +84,10 @@ class CachedEmbedder:
     def dimension(self) -> int:
         return self.embedder.dimension
 
+    def encode_query(self, text: str) -> np.ndarray:
+        """One query vector straight from the model: questions are rarely repeated, so they skip the cache."""
+        return self.embedder.encode([text])[0]
+
     def encode(
         self,
         texts: list[str],

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from retrieval.bm25 import tokenize
 from retrieval.collection import Collection
 from retrieval.errors import IndexMissingError, QuestionError
-from retrieval.highlight import best_sentence
 from retrieval.models import Answer, Quote
 from retrieval.ranking import Hit, rank
 from retrieval.settings import RetrievalSettings
@@ -37,20 +35,22 @@ class Answerer:
         return self.collection
 
     def embed_query(self, question: str) -> np.ndarray:
-        return self.embedder.encode([question])[0]
+        encode_query = getattr(self.embedder, "encode_query", None)
+        return encode_query(question) if encode_query else self.embedder.encode([question])[0]
 
-    def search(self, question: str, query_vector: np.ndarray | None = None) -> list[Hit]:
-        """Every candidate paragraph for ``question``, best first."""
+    def search(self, question: str, query_vector: np.ndarray | None = None, depth: int | None = None) -> list[Hit]:
+        """The best candidate paragraphs for ``question``, in order."""
         collection = self._require()
         if query_vector is None:
             query_vector = self.embed_query(question)
-        return rank(collection, question, query_vector, self.settings.bm25_weight, self.settings.candidates)
+        return rank(collection, question, query_vector, self.settings, depth)
 
-    def quote(self, hit: Hit, query_tokens: set[str], query_vector: np.ndarray) -> Quote:
+    def quote(self, hit: Hit) -> Quote:
         """A ``Quote`` for a ranked paragraph, with its best sentence highlighted."""
         collection = self._require()
         paragraph = collection.paragraphs[hit.row]
-        start, end = best_sentence(collection, hit.row, query_tokens, query_vector)
+        start, end = collection.sentences.spans[hit.sentence] if hit.sentence >= 0 else (0, len(paragraph.text))
+        start, end = int(start), int(end)
         return Quote(
             text=paragraph.text,
             highlight=paragraph.text[start:end],
@@ -65,11 +65,9 @@ class Answerer:
         """The top ``k`` quotes; ``found`` is false when the best score is under the threshold."""
         text = clean_question(question, self.settings.max_question_chars)
         k = max(1, k or self.settings.top_k)
-        query_vector = self.embed_query(text)
-        hits = self.search(text, query_vector)
+        hits = self.search(text, depth=k)
         if not hits:
             return Answer(question=text, found=False, quotes=[])
-        found = hits[0].score >= self.settings.min_score
-        tokens = set(tokenize(text))
-        quotes = [self.quote(hit, tokens, query_vector) for hit in hits[:k]]
+        found = max(hit.score for hit in hits) >= self.settings.min_score
+        quotes = [self.quote(hit) for hit in hits[:k]]
         return Answer(question=text, found=found, quotes=quotes)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.bm25 import BM25Index
+from retrieval.bm25 import BM25Index, tokenize
 from retrieval.dense import DenseIndex
 from retrieval.errors import IndexMissingError
 from retrieval.models import ArticleMeta, Paragraph
@@ -21,19 +21,33 @@ STORE_FILE = "store.sqlite"
 DENSE_FILE = "paragraphs.faiss"
 SENTENCE_FILE = "sentences.npz"
 BM25_DIR = "bm25"
-FORMAT_VERSION = "1"
+ARTICLE_BM25_DIR = "bm25-articles"
+FORMAT_VERSION = "2"
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
-def bm25_text(meta: ArticleMeta, paragraph: Paragraph) -> str:
-    """What BM25 indexes for a paragraph: its article title and sub-heading as context, then its text."""
-    return " \n".join(part for part in (meta.title, paragraph.context, paragraph.text) if part)
+def bm25_text(paragraph: Paragraph) -> str:
+    """What BM25 indexes for a paragraph: its sub-heading as context, then its text.
+
+    The article title was measured neutral on squad-dev (docs/benchmarks.md), so it is left out; the article as a
+    whole has its own BM25 index instead.
+    """
+    return f"{paragraph.context}\n{paragraph.text}" if paragraph.context else paragraph.text
 
 
-def dense_text(meta: ArticleMeta, paragraph: Paragraph) -> str:
-    """What the embedder sees for a paragraph: its sub-heading as context, then its text."""
-    return f"{paragraph.context}. {paragraph.text}" if paragraph.context else paragraph.text
+def article_bm25_texts(paragraphs: list[Paragraph]) -> tuple[list[str], np.ndarray]:
+    """Each article's indexed paragraphs joined, and every paragraph's article position in that list."""
+    order: dict[str, int] = {}
+    texts: list[list[str]] = []
+    positions = []
+    for p in paragraphs:
+        if p.article_id not in order:
+            order[p.article_id] = len(texts)
+            texts.append([])
+        texts[order[p.article_id]].append(bm25_text(p))
+        positions.append(order[p.article_id])
+    return ["\n".join(t) for t in texts], np.asarray(positions, dtype=np.int64)
 
 
 @dataclass
@@ -60,6 +74,7 @@ class Collection:
         paragraphs: list[Paragraph],
         dense: DenseIndex,
         bm25: BM25Index,
+        article_bm25: BM25Index,
         sentences: Sentences,
         info: dict[str, str],
     ) -> None:
@@ -69,11 +84,25 @@ class Collection:
         self.paragraphs = paragraphs
         self.dense = dense
         self.bm25 = bm25
+        self.article_bm25 = article_bm25
+        self.article_of_row = article_bm25_texts(paragraphs)[1]
         self.sentences = sentences
         self.info = info
+        self._sentence_terms: dict[int, frozenset[str]] = {}
         self.rows_by_article: dict[str, list[int]] = {}
         for row, p in enumerate(paragraphs):
             self.rows_by_article.setdefault(p.article_id, []).append(row)
+
+    def sentence_text(self, index: int) -> str:
+        start, end = self.sentences.spans[index]
+        return self.paragraphs[int(self.sentences.rows[index])].text[start:end]
+
+    def sentence_terms(self, index: int) -> frozenset[str]:
+        """The BM25 tokens of one sentence (computed once)."""
+        terms = self._sentence_terms.get(index)
+        if terms is None:
+            terms = self._sentence_terms[index] = frozenset(tokenize(self.sentence_text(index)))
+        return terms
 
     @property
     def model(self) -> str:
@@ -91,15 +120,18 @@ class Collection:
         try:
             dense = DenseIndex.load(folder / DENSE_FILE)
             bm25 = BM25Index.load(folder / BM25_DIR)
+            article_bm25 = BM25Index.load(folder / ARTICLE_BM25_DIR)
             with np.load(folder / SENTENCE_FILE) as data:
                 sentences = Sentences(data["rows"], data["spans"], data["vectors"], data["first"])
         except Exception as exc:
             raise IndexMissingError(
                 f"the index in {folder} is damaged ({type(exc).__name__}: {exc}): run `citebot index` again"
             ) from exc
+        if info.get("format") != FORMAT_VERSION:
+            raise IndexMissingError(f"the index in {folder} was built by another version: run `citebot index` again")
         if dense.size != len(paragraphs) or bm25.size != len(paragraphs):
             raise IndexMissingError(f"the index in {folder} is inconsistent: run `citebot index` again")
-        return cls(folder, articles, texts, paragraphs, dense, bm25, sentences, info)
+        return cls(folder, articles, texts, paragraphs, dense, bm25, article_bm25, sentences, info)
 
     @classmethod
     def build(
@@ -116,8 +148,7 @@ class Collection:
         metas = {meta.article_id: meta for meta, _ in articles}
         report = (lambda stage: (lambda done, total: progress(stage, done, total))) if progress else (lambda s: None)
 
-        dense_texts = [dense_text(metas[p.article_id], p) for p in paragraphs]
-        vectors = embedder.encode(dense_texts, progress=report("paragraphs"))
+        vectors = embedder.encode([p.text for p in paragraphs], progress=report("paragraphs"))
         sent_rows, sent_spans, sent_texts, first = [], [], [], [0]
         for row, p in enumerate(paragraphs):
             for start, end in sentence_spans(p.text):
@@ -126,7 +157,8 @@ class Collection:
                 sent_texts.append(p.text[start:end])
             first.append(len(sent_rows))
         sent_vectors = embedder.encode(sent_texts, progress=report("sentences"))
-        bm25 = BM25Index.build([bm25_text(metas[p.article_id], p) for p in paragraphs])
+        bm25 = BM25Index.build([bm25_text(p) for p in paragraphs])
+        article_bm25 = BM25Index.build(article_bm25_texts(paragraphs)[0])
         dense = DenseIndex.build(vectors)
 
         info = {
@@ -140,6 +172,7 @@ class Collection:
         write_store(folder / STORE_FILE, articles, paragraphs, info)
         dense.save(folder / DENSE_FILE)
         bm25.save(folder / BM25_DIR)
+        article_bm25.save(folder / ARTICLE_BM25_DIR)
         sentences = Sentences(
             np.asarray(sent_rows, dtype=np.int64),
             np.asarray(sent_spans, dtype=np.int64).reshape(-1, 2),
@@ -150,4 +183,4 @@ class Collection:
                  vectors=sentences.vectors, first=sentences.first)
         (folder / "manifest.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
         texts = {meta.article_id: text for meta, text in articles}
-        return cls(folder, metas, texts, paragraphs, dense, bm25, sentences, info)
+        return cls(folder, metas, texts, paragraphs, dense, bm25, article_bm25, sentences, info)

@@ -1,4 +1,13 @@
-"""Hybrid ranking: BM25 and dense cosine fused into one absolute relevance score."""
+"""Hybrid ranking: BM25 coverage and dense cosine, per paragraph and per best sentence, into one absolute score.
+
+For a question q, with ``w`` = ``bm25_weight``:
+  paragraph(p) = (1 - w) * cos(q, p) + w * coverage(q, p)      coverage: BM25 / the question's total idf
+  sentence(s)  = (1 - w) * cos(q, s) + w * overlap(q, s)       overlap: share of the question's idf found in s
+  score(p)     = (1 - sentence_weight) * paragraph(p) + sentence_weight * max over s in p of sentence(s)
+``score`` is absolute (never rescaled per question): the "not found" threshold applies to it. The order adds
+``article_weight * coverage(q, whole article)``, which helps news, where the answer's article shares the words.
+The best sentence is the highlight.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +15,46 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrieval.bm25 import query_terms
 from retrieval.collection import Collection
+from retrieval.settings import RetrievalSettings
 
 
 @dataclass(frozen=True)
 class Hit:
-    """A ranked paragraph row with its fused score and the two scores it came from."""
+    """A ranked paragraph row: its absolute score, the score it is ordered by, and its best sentence."""
 
     row: int
     score: float
-    lexical: float
-    dense: float
+    order: float
+    sentence: int  # index into collection.sentences, -1 when the paragraph has none
 
 
-def rank(
-    collection: Collection, query: str, query_vector: np.ndarray, bm25_weight: float, candidates: int
-) -> list[Hit]:
-    """Paragraph rows by fused score: ``w * BM25/best-attainable + (1 - w) * cosine``.
-
-    Both parts are absolute (not rescaled per question), so the score can be compared with a fixed threshold.
-    """
-    lexical = collection.bm25.normalised_scores(query)
-    by_lexical = np.argsort(-lexical)[:candidates]
-    by_dense, _ = collection.dense.search(query_vector, candidates)
+def rank(collection: Collection, query: str, query_vector: np.ndarray, settings: RetrievalSettings,
+         depth: int | None = None) -> list[Hit]:
+    """The best ``depth`` paragraphs (default ``settings.rerank_depth``), in order."""
+    w = settings.bm25_weight
+    terms = query_terms(query)
+    lexical = collection.bm25.coverage(terms)
+    boost = settings.article_weight * collection.article_bm25.coverage(terms)[collection.article_of_row]
+    by_lexical = np.argsort(-(lexical + boost), kind="stable")[: settings.candidates]
+    by_dense, _ = collection.dense.search(query_vector, settings.candidates)
     rows = np.unique(np.concatenate([by_lexical, by_dense]).astype(np.int64))
-    cosines = collection.dense.cosines(query_vector, rows)
-    fused = bm25_weight * lexical[rows] + (1.0 - bm25_weight) * cosines
-    order = np.argsort(-fused, kind="stable")
-    return [Hit(int(rows[i]), float(fused[i]), float(lexical[rows[i]]), float(cosines[i])) for i in order]
+    paragraph = (1 - w) * collection.dense.cosines(query_vector, rows) + w * lexical[rows]
+    keep = np.argsort(-(paragraph + boost[rows]), kind="stable")[: max(depth or 0, settings.rerank_depth)]
+
+    weights = collection.bm25.term_weights(terms)
+    hits = []
+    for i in keep:
+        row = int(rows[i])
+        best, best_score = -1, 0.0
+        for s in collection.sentences.of(row):
+            overlap = sum(weights.get(t, 0.0) for t in collection.sentence_terms(s))
+            score = (1 - w) * float(collection.sentences.vectors[s] @ query_vector) + w * overlap
+            if best < 0 or score > best_score:
+                best, best_score = s, score
+        sentence_part = best_score if best >= 0 else float(paragraph[i])
+        final = (1 - settings.sentence_weight) * float(paragraph[i]) + settings.sentence_weight * sentence_part
+        hits.append(Hit(row, final, final + float(boost[row]), best))
+    hits.sort(key=lambda h: -h.order)
+    return hits

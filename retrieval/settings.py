@@ -20,10 +20,13 @@ class RetrievalSettings:
     """Ranking, abstention and limits for questions."""
 
     top_k: int = 3
-    bm25_weight: float = 0.5
-    min_score: float = 0.25
+    bm25_weight: float = 0.5  # lexical share of paragraph and sentence scores (the rest is cosine)
+    sentence_weight: float = 0.5  # share of the best sentence in a paragraph's score
+    article_weight: float = 0.3  # order boost from the whole article's BM25 coverage (not in the score)
+    min_score: float = 0.41  # calibrated on squad-dev half A (docs/benchmarks.md)
     max_question_chars: int = 500
-    candidates: int = 50
+    candidates: int = 50  # taken from each of BM25 and FAISS before re-ranking
+    rerank_depth: int = 20  # candidates scored sentence by sentence
 
 
 @dataclass
