@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.config import Config, load_config
-from bot.console import chat, render_answer, render_summary
-from bot.formats import format_date
+from bot.console import chat, render_answer, render_sources, render_summary
 from bot.services import open_library
 from retrieval.errors import CitebotError
 from retrieval.library import IndexReport, Library
@@ -60,26 +59,33 @@ def cmd_index(args, config: Config) -> int:
     return 0
 
 
-def cmd_ask(args, config: Config) -> int:
-    library = open_library(config)
-    answer = library.ask(args.question, args.k)
-    if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+def emit(as_json: bool, data, render) -> int:
+    """Print ``data`` as JSON, or ``render(color)`` as terminal text."""
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        print(render_answer(answer, color=sys.stdout.isatty()))
+        print(render(sys.stdout.isatty()))
     return 0
+
+
+def emit_metrics(as_json: bool, result: dict) -> int:
+    """An evaluation's figures: one JSON line, or one aligned line per figure."""
+    if as_json:
+        print(json.dumps(result))
+    else:
+        width = max(map(len, result))
+        print("\n".join(f"{key:>{width}}: {value}" for key, value in result.items()))
+    return 0
+
+
+def cmd_ask(args, config: Config) -> int:
+    answer = open_library(config).ask(args.question, args.k)
+    return emit(args.json, answer.to_json(), lambda color: render_answer(answer, color))
 
 
 def cmd_sources(args, config: Config) -> int:
     rows = open_library(config).sources()
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return 0
-    for r in rows:
-        parts = [r["source"] or "unknown publisher", format_date(r["published"]) or "undated", f"{r['paragraphs']} ¶"]
-        link = f"\n    {r['url']}" if r["url"] else ""
-        print(f"{r['title']}\n    {' · '.join(parts)} · id {r['article_id']}{link}")
-    return 0
+    return emit(args.json, rows, lambda color: render_sources(rows))
 
 
 def parse_summary_request(text: str) -> dict:
@@ -99,8 +105,7 @@ def console_handler(library: Library, config: Config):
             request = parse_summary_request(line.removeprefix("/summary"))
             return render_summary(library.summary(config.summary.sentences, **request), color=sys.stdout.isatty())
         if line.startswith("/sources"):
-            rows = library.sources()
-            return "\n".join(f"{r['title']} ({r['source'] or 'unknown'}, {r['paragraphs']} ¶)" for r in rows)
+            return render_sources(library.sources())
         if line.startswith("/ask "):
             line = line[5:]
         return render_answer(library.ask(line), color=sys.stdout.isatty())
@@ -127,11 +132,7 @@ def cmd_summary(args, config: Config) -> int:
     if not 1 <= n <= 10:
         raise CitebotError("--sentences must be between 1 and 10")
     summary = open_library(config).summary(n, article=args.article, topic=args.topic)
-    if args.json:
-        print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
-    else:
-        print(render_summary(summary, color=sys.stdout.isatty()))
-    return 0
+    return emit(args.json, summary.to_json(), lambda color: render_summary(summary, color))
 
 
 def cmd_eval_summary(args, config: Config) -> int:
@@ -140,12 +141,7 @@ def cmd_eval_summary(args, config: Config) -> int:
 
     embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size)
     result = evaluate_summaries(Path(args.articles), n=args.sentences, embedder=embedder, limit=args.limit)
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:>18}: {value}")
-    return 0
+    return emit_metrics(args.json, result)
 
 
 def cmd_run(args, config: Config) -> int:
@@ -168,12 +164,7 @@ def cmd_eval_retrieval(args, config: Config) -> int:
         Path(args.paragraphs), Path(args.questions), embedder, config.retrieval,
         ProgressBar(sys.stderr.isatty() or args.progress), limit=args.limit,
     )
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:>14}: {value}")
-    return 0
+    return emit_metrics(args.json, result)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.formats import attribution_parts
+from bot.formats import attribution_parts, format_date
 from retrieval.errors import CitebotError
 from retrieval.models import Answer, Quote, Summary
 
@@ -51,6 +51,16 @@ def render_summary(summary: Summary, color: bool = False) -> str:
         if following is None or following.article.article_id != s.article.article_id:
             lines.append("    — " + " · ".join([s.article.title, *attribution_parts(s.article, None)]))
     return "\n".join(lines)
+
+
+def render_sources(rows: list[dict]) -> str:
+    """The indexed articles, one block each: title, then publisher, date, paragraph count, id and link."""
+    blocks = []
+    for r in rows:
+        parts = [r["source"] or "unknown publisher", format_date(r["published"]) or "undated", f"{r['paragraphs']} ¶"]
+        link = f"\n    {r['url']}" if r["url"] else ""
+        blocks.append(f"{r['title']}\n    {' · '.join(parts)} · id {r['article_id']}{link}")
+    return "\n".join(blocks) if blocks else "No articles are indexed."
 
 
 def chat(

@@ -104,7 +104,13 @@ class Library:
                 path = self.current_path()
                 if path is None:
                     raise IndexMissingError(f"no index in {self.data_dir}: run `citebot index` first")
-                self._collection = Collection.open(path)
+                collection = Collection.open(path)
+                if collection.model != self.embedder.name:
+                    raise IndexMissingError(
+                        f"the index was built with the model {collection.model!r} but {self.embedder.name!r} is "
+                        "configured: run `citebot index` again"
+                    )
+                self._collection = collection
             return self._collection
 
     def has_index(self) -> bool:

@@ -97,7 +97,7 @@ def test_chat_answers_each_line_of_piped_input(config_file, monkeypatch, capsys)
     code, out, _ = run_cli(capsys, "--config", str(config_file), "chat")
     assert code == 0
     assert "> Who is the British ambassador to Ukraine?" in out and "Melinda Simmons" in out
-    assert "Amazon rainforest (Wikipedia" in out
+    assert "Amazon rainforest\n    Wikipedia · undated" in out
 
 
 def test_chat_indexes_on_first_run(tmp_path, monkeypatch, capsys, embedder):

@@ -87,3 +87,13 @@ def test_missing_and_corrupt_index_name_the_fix(tmp_path, embedder, sample_data_
     (library.current_path() / STORE_FILE).write_bytes(b"this is not a database")
     with pytest.raises(IndexMissingError, match="citebot index"):
         library.ask("anything?")
+
+
+def test_index_built_with_another_model_is_refused(sample_data_dir, tmp_path):
+    from embeddings import CachedEmbedder, Embedder
+
+    data = tmp_path / "copy"
+    shutil.copytree(sample_data_dir, data)
+    other = CachedEmbedder(Embedder("/nonexistent/other-model"), None)
+    with pytest.raises(IndexMissingError, match="built with the model 'all-MiniLM-L6-v2'"):
+        Library(data, other).collection()
