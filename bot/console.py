@@ -36,7 +36,7 @@ def render_answer(answer: Answer, color: bool = False) -> str:
         if nearest:
             text += f" The nearest article is “{nearest}”."
         return text
-    return "\n\n".join(render_quote(q, i, color) for i, q in enumerate(answer.quotes, 1))
+    return "\n\n".join(render_quote(q, i, color) for i, q in enumerate(answer.shown_quotes, 1))
 
 
 def render_summary(summary: Summary, color: bool = False) -> str:

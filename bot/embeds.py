@@ -253,10 +253,10 @@ def answer_embed(answer: Answer) -> discord.Embed:
             text += f" The nearest article is {article_link(nearest)}" + (f" ({details})." if details else ".")
         text += "\nUse `/sources` to see what is indexed."
         return discord.Embed(title=title, description=text, colour=NOT_COVERED_COLOUR)
-    articles = len({q.article.article_id for q in answer.quotes})
+    articles = len({q.article.article_id for q in answer.shown_quotes})
     footer = f"Quoted word for word from {plural(articles, 'article')}, best match first"
     room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(title) - len(footer))
-    embed = discord.Embed(title=title, description=render_quotes(answer.quotes, room), colour=COLOUR)
+    embed = discord.Embed(title=title, description=render_quotes(answer.shown_quotes, room), colour=COLOUR)
     embed.set_footer(text=footer)
     return embed
 

@@ -59,6 +59,7 @@ class Answerer:
             paragraph=paragraph.number,
             score=hit.score,
             pid=paragraph.pid,
+            relevant=hit.score >= self.settings.min_score,
         )
 
     def ask(self, question: str, k: int | None = None) -> Answer:

@@ -42,6 +42,7 @@ class Quote:
     paragraph: int
     score: float
     pid: str = ""
+    relevant: bool = True  # the score passes the "not found" threshold
 
     def to_json(self) -> dict:
         return {
@@ -54,6 +55,7 @@ class Quote:
             "published": self.article.published,
             "paragraph": self.paragraph,
             "score": round(float(self.score), 4),
+            "relevant": self.relevant,
         }
 
 
@@ -64,6 +66,11 @@ class Answer:
     question: str
     found: bool
     quotes: list[Quote] = field(default_factory=list)
+
+    @property
+    def shown_quotes(self) -> list[Quote]:
+        """What a reply quotes: the first quote and every other one that passes the threshold."""
+        return [q for i, q in enumerate(self.quotes) if i == 0 or q.relevant]
 
     def to_json(self) -> dict:
         return {"question": self.question, "found": self.found, "quotes": [q.to_json() for q in self.quotes]}

@@ -60,3 +60,16 @@ def test_unrelated_questions_are_not_found(sample_library, question):
 def test_bad_questions_get_a_clear_error(sample_library, question, message):
     with pytest.raises(QuestionError, match=message):
         sample_library.ask(question)
+
+
+def test_replies_quote_only_passages_that_pass_the_threshold(sample_library):
+    from bot.console import render_answer
+
+    answer = sample_library.ask("How many troops has Russia gathered on Ukraine's border?", k=5)
+    threshold = sample_library.retrieval.min_score
+    assert [q.relevant for q in answer.quotes] == [q.score >= threshold for q in answer.quotes]
+    assert not all(q.relevant for q in answer.quotes)  # loosely related paragraphs are ranked but not shown
+    shown = answer.shown_quotes
+    assert shown[0] is answer.quotes[0] and all(q.relevant for q in shown[1:])
+    text = render_answer(answer)
+    assert text.count("\n    — ") == len(shown) and f"[{len(shown) + 1}]" not in text
