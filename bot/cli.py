@@ -145,12 +145,7 @@ def cmd_eval_summary(args, config: Config) -> int:
 
 
 def cmd_run(args, config: Config) -> int:
-    if not config.discord.token:
-        raise CitebotError(
-            "no Discord token: set the DISCORD_TOKEN environment variable (or discord.token in config.toml); "
-            "without one, use `citebot chat` for console mode"
-        )
-    from bot.discord_app import run_bot
+    from bot.discord_app import run_bot  # raises a CitebotError naming DISCORD_TOKEN when there is no token
 
     return run_bot(config)
 

@@ -46,7 +46,8 @@ ANSWER_SLOTS = 4
 
 MISSING_TOKEN = (
     "no Discord token: set the DISCORD_TOKEN environment variable (or discord.token in config.toml) to the "
-    "token from https://discord.com/developers/applications → your app → Bot → Reset Token"
+    "token from https://discord.com/developers/applications → your app → Bot → Reset Token "
+    "(without a token, `citebot chat` is console mode)"
 )
 BAD_TOKEN = (
     "Discord rejected the token (improper or reset): copy a fresh one from https://discord.com/developers/"
