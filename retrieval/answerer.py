@@ -29,7 +29,8 @@ class Answerer:
         self.embedder = embedder
         self.settings = settings
 
-    def _require(self) -> Collection:
+    def require_collection(self) -> Collection:
+        """The collection answered from; ``IndexMissingError`` when nothing is indexed."""
         if self.collection is None:
             raise IndexMissingError("no articles are indexed yet: run `citebot index`")
         return self.collection
@@ -40,14 +41,14 @@ class Answerer:
 
     def search(self, question: str, query_vector: np.ndarray | None = None, depth: int | None = None) -> list[Hit]:
         """The best candidate paragraphs for ``question``, in order."""
-        collection = self._require()
+        collection = self.require_collection()
         if query_vector is None:
             query_vector = self.embed_query(question)
         return rank(collection, question, query_vector, self.settings, depth)
 
     def quote(self, hit: Hit) -> Quote:
         """A ``Quote`` for a ranked paragraph, with its best sentence highlighted."""
-        collection = self._require()
+        collection = self.require_collection()
         paragraph = collection.paragraphs[hit.row]
         start, end = collection.sentences.spans[hit.sentence] if hit.sentence >= 0 else (0, len(paragraph.text))
         start, end = int(start), int(end)

@@ -55,7 +55,7 @@ def summarize(
     topic: str | None = None,
 ) -> Summary:
     """Key sentences, verbatim and attributed: of ``article``, about ``topic``, or of the latest article."""
-    collection = answerer._require()
+    collection = answerer.require_collection()
     embedder = answerer.embedder
     if topic is not None:
         text = clean_question(topic, answerer.settings.max_question_chars)

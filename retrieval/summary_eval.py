@@ -7,27 +7,15 @@ with newlines.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from retrieval.evaluate import read_jsonl
 from retrieval.sentences import split_sentences
 from retrieval.summarizer import DEFAULT_PARAMS, Encoder, SummaryParams, select_key_sentences
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeLsum")
-
-
-def load_articles(path: str | Path, limit: int | None = None) -> list[dict]:
-    """The first ``limit`` (default all) records of an articles.jsonl file."""
-    records: list[dict] = []
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if limit is not None and len(records) >= limit:
-                break
-            if line.strip():
-                records.append(json.loads(line))
-    return records
 
 
 def evaluate_summaries(
@@ -52,7 +40,7 @@ def evaluate_summaries(
         embedder = Embedder()
     started = time.perf_counter()
     say = progress or (lambda _message: None)
-    records = load_articles(articles_jsonl_path, limit)
+    records = read_jsonl(Path(articles_jsonl_path), ("article", "highlights"))[:limit]
     say(f"splitting {len(records)} articles")
     sentences = [split_sentences(record["article"]) for record in records]
     flat = [s for article in sentences for s in article]
