@@ -142,3 +142,13 @@ def test_console_script_runs_without_a_token(config_file):
     )
     assert result.returncode != 0
     assert "DISCORD_TOKEN" in result.stderr
+
+
+def test_eval_with_a_broken_file_names_file_and_line(capsys, tmp_path, config_file):
+    paragraphs, _ = squad_slice(tmp_path, docs=1, questions_per_doc=1)
+    questions = tmp_path / "broken.jsonl"
+    questions.write_text('{"qid": "1", "question": "Who?", "gold_pid": null}\n{"qid": "2"\n')
+    code, out, err = run_cli(capsys, "--config", str(config_file), "eval", "retrieval",
+                             "--paragraphs", str(paragraphs), "--questions", str(questions))
+    assert code == 1 and out == ""
+    assert f"{questions}:2: not valid JSON" in err
