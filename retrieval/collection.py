@@ -36,18 +36,20 @@ def bm25_text(paragraph: Paragraph) -> str:
     return f"{paragraph.context}\n{paragraph.text}" if paragraph.context else paragraph.text
 
 
-def article_bm25_texts(paragraphs: list[Paragraph]) -> tuple[list[str], np.ndarray]:
-    """Each article's indexed paragraphs joined, and every paragraph's article position in that list."""
+def article_positions(paragraphs: list[Paragraph]) -> np.ndarray:
+    """Each paragraph's article, as that article's position in order of first appearance."""
     order: dict[str, int] = {}
+    return np.asarray([order.setdefault(p.article_id, len(order)) for p in paragraphs], dtype=np.int64)
+
+
+def article_bm25_texts(paragraphs: list[Paragraph]) -> list[str]:
+    """What the article-level BM25 indexes: each article's indexed paragraphs joined, in article_positions order."""
     texts: list[list[str]] = []
-    positions = []
-    for p in paragraphs:
-        if p.article_id not in order:
-            order[p.article_id] = len(texts)
+    for p, position in zip(paragraphs, article_positions(paragraphs), strict=True):
+        if position == len(texts):
             texts.append([])
-        texts[order[p.article_id]].append(bm25_text(p))
-        positions.append(order[p.article_id])
-    return ["\n".join(t) for t in texts], np.asarray(positions, dtype=np.int64)
+        texts[position].append(bm25_text(p))
+    return ["\n".join(t) for t in texts]
 
 
 @dataclass
@@ -85,7 +87,7 @@ class Collection:
         self.dense = dense
         self.bm25 = bm25
         self.article_bm25 = article_bm25
-        self.article_of_row = article_bm25_texts(paragraphs)[1]
+        self.article_of_row = article_positions(paragraphs)
         self.sentences = sentences
         self.info = info
         self._sentence_terms: dict[int, frozenset[str]] = {}
@@ -158,7 +160,7 @@ class Collection:
             first.append(len(sent_rows))
         sent_vectors = embedder.encode(sent_texts, progress=report("sentences"))
         bm25 = BM25Index.build([bm25_text(p) for p in paragraphs])
-        article_bm25 = BM25Index.build(article_bm25_texts(paragraphs)[0])
+        article_bm25 = BM25Index.build(article_bm25_texts(paragraphs))
         dense = DenseIndex.build(vectors)
 
         info = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,3 @@ class Summary:
             "message": self.message or None,
         }
 
-
-def as_dict(obj) -> dict:
-    """Plain-dict view of any of these dataclasses."""
-    return asdict(obj)
