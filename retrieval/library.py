@@ -16,7 +16,7 @@ from retrieval.answerer import Answerer
 from retrieval.articles import read_articles
 from retrieval.collection import Collection, Progress
 from retrieval.errors import IndexMissingError, ReindexBusyError
-from retrieval.models import Summary
+from retrieval.models import Summary, newest_first
 from retrieval.paragraphs import ParagraphSplitter
 from retrieval.settings import RetrievalSettings, SplitterSettings
 from retrieval.summaries import summarize
@@ -210,17 +210,17 @@ class Library:
     def sources(self) -> list[dict]:
         """Indexed articles with publisher, date and paragraph count, newest first."""
         collection = self.collection()
-        rows = []
-        for article_id, meta in collection.articles.items():
-            rows.append({
-                "article_id": article_id,
+        return [
+            {
+                "article_id": meta.article_id,
                 "title": meta.title,
                 "source": meta.source,
                 "published": meta.published,
                 "url": meta.url,
-                "paragraphs": len(collection.rows_by_article.get(article_id, [])),
-            })
-        return sorted(rows, key=lambda r: (r["published"] or "", r["title"]), reverse=True)
+                "paragraphs": len(collection.rows_by_article.get(meta.article_id, [])),
+            }
+            for meta in newest_first(collection.articles.values())
+        ]
 
     def status(self) -> dict:
         """Counts, index age, model and the last re-index result."""

@@ -18,6 +18,11 @@ class ArticleMeta:
     path: str | None = None
 
 
+def newest_first(articles) -> list[ArticleMeta]:
+    """Articles newest first (by published date; undated ones last), then by title: how every list orders them."""
+    return sorted(articles, key=lambda m: (m.published or "", m.title), reverse=True)
+
+
 @dataclass(frozen=True)
 class Paragraph:
     """One indexed paragraph: ``text`` is the exact slice ``article_text[start:end]`` of its article."""

@@ -7,7 +7,7 @@ import difflib
 from retrieval.answerer import Answerer, clean_question
 from retrieval.collection import Collection
 from retrieval.errors import CitebotError
-from retrieval.models import ArticleMeta, Summary
+from retrieval.models import ArticleMeta, Summary, newest_first
 from retrieval.summarizer import SummaryCandidate, candidates_from_paragraphs, summarize_article, summarize_topic
 
 TOPIC_PARAGRAPHS = 8  # relevant paragraphs the topic summary picks sentences from
@@ -40,7 +40,7 @@ def latest_article(collection: Collection) -> ArticleMeta:
     """The most recently published article (undated ones count as oldest)."""
     if not collection.articles:
         raise ArticleNotFoundError("no articles are indexed")
-    return max(collection.articles.values(), key=lambda m: (m.published or "", m.title))
+    return newest_first(collection.articles.values())[0]
 
 
 def article_candidates(collection: Collection, meta: ArticleMeta) -> list[SummaryCandidate]:

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.discord_app import CitebotBot
 from bot.embeds import error_embed, shorten, summary_embed
 from retrieval.errors import CitebotError
-from retrieval.models import ArticleMeta
+from retrieval.models import ArticleMeta, newest_first
 
 log = logging.getLogger("citebot.summary")
 
@@ -21,11 +21,6 @@ MAX_CHOICES = 25  # Discord's limit for autocomplete choices
 CHOICE_LIMIT = 100  # Discord's limit for a choice's name and (string) value
 BOTH = "Give an article or a topic, not both: `/summary article:…` or `/summary topic:…` (or neither for the latest)."
 FAILED = "Sorry, something went wrong while summarising; the error has been logged."
-
-
-def newest_first(articles: Iterable[ArticleMeta]) -> list[ArticleMeta]:
-    """Articles in the order /sources lists them: newest first, undated last, then by title."""
-    return sorted(articles, key=lambda m: (m.published or "", m.title), reverse=True)
 
 
 def article_choices(articles: Iterable[ArticleMeta], typed: str, limit: int = MAX_CHOICES) -> list[app_commands.Choice]:
