@@ -25,7 +25,7 @@ from splits import half_split, near_topic_split  # noqa: E402
 
 from bot.config import load_config  # noqa: E402
 from retrieval.answerer import Answerer  # noqa: E402
-from retrieval.collection import Collection  # noqa: E402
+from retrieval.collection import build_collection  # noqa: E402
 from retrieval.evaluate import articles_from_paragraphs, evaluate_retrieval, read_jsonl  # noqa: E402
 from retrieval.library import open_embedder  # noqa: E402
 
@@ -36,7 +36,7 @@ def best_scores(paragraphs: Path, questions: Path, embedder, settings) -> tuple[
     """The best absolute score per question: (answerable questions, absent questions)."""
     articles, rows = articles_from_paragraphs(read_jsonl(paragraphs, ("pid", "doc_id", "text")))
     with tempfile.TemporaryDirectory() as tmp:
-        answerer = Answerer(Collection.build(Path(tmp) / "c", articles, rows, embedder), embedder, settings)
+        answerer = Answerer(build_collection(Path(tmp) / "c", articles, rows, embedder), embedder, settings)
         present, absent = [], []
         for q in read_jsonl(questions, ("qid", "question")):
             score = max(h.score for h in answerer.search(q["question"]))

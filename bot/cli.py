@@ -1,4 +1,4 @@
-"""The ``citebot`` command line: index, ask, sources, chat, run, summary, eval."""
+"""The ``citebot`` command line: index, add, remove, ask, sources, chat, run, summary, eval."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ from pathlib import Path
 
 from bot.config import Config, load_config
 from bot.console import chat, render_answer, render_sources, render_summary
-from bot.services import open_library
+from bot.services import configured_sources, http_client, open_library
 from retrieval.errors import CitebotError
 from retrieval.library import IndexReport, Library
+
+#: Seconds a command waits for another process's write to the index before giving up (naming it).
+WRITE_WAIT_SECONDS = 600.0
 
 
 class ProgressBar:
@@ -38,24 +41,83 @@ class ProgressBar:
 def print_report(report: IndexReport) -> None:
     print(report.summary(), file=sys.stderr)
     for path, reason in report.skipped:
-        print(f"  skipped {path}: {reason}", file=sys.stderr)
+        print(f"  failed {path}: {reason}", file=sys.stderr)
+
+
+def writer_library(config: Config, wait: float = WRITE_WAIT_SECONDS) -> Library:
+    """A library that waits up to ``wait`` seconds for another writer, saying who it waits for."""
+    library = open_library(config, write_timeout=wait)
+    library.on_wait = lambda holder: print(f"waiting for another writer to finish: {holder} …", file=sys.stderr)
+    return library
 
 
 def ensure_index(library: Library, config: Config) -> None:
-    """Index the configured article folders when no index exists yet (first run)."""
+    """Read the configured sources when nothing is indexed yet (first run)."""
     if library.has_index():
         return
-    print(f"No index yet: indexing {', '.join(map(str, config.article_folders))} …", file=sys.stderr)
-    print_report(library.index(config.article_folders, ProgressBar(sys.stderr.isatty())))
+    sources = configured_sources(config)
+    names = ", ".join(str(getattr(s, "location", s)) for s in sources)
+    print(f"No index yet: indexing {names} …", file=sys.stderr)
+    print_report(library.sync(sources, http_client(config), ProgressBar(sys.stderr.isatty())))
 
 
 def cmd_index(args, config: Config) -> int:
-    library = open_library(config)
-    paths = [Path(p) for p in args.paths] or config.article_folders
-    missing = [p for p in paths if not p.exists()]
-    if missing and len(missing) == len(paths):
-        raise CitebotError(f"no such file or folder: {', '.join(map(str, missing))}")
-    print_report(library.index(paths, ProgressBar(sys.stderr.isatty() or args.progress)))
+    library = writer_library(config, args.wait)
+    progress = ProgressBar(sys.stderr.isatty() or args.progress)
+    if args.paths:
+        paths = [Path(p) for p in args.paths]
+        missing = [p for p in paths if not p.exists()]
+        if missing and len(missing) == len(paths):
+            raise CitebotError(f"no such file or folder: {', '.join(map(str, missing))}")
+        report = library.index(paths, progress)
+    else:
+        report = library.sync(configured_sources(config), http_client(config), progress)
+    print_report(report)
+    return 0
+
+
+def cmd_add(args, config: Config) -> int:
+    """Fetch each URL (or read each file) and add or update it; one line per item, exit 1 if any failed."""
+    library = writer_library(config, args.wait)
+    articles, failed = [], []
+    client = None
+    for item in args.items:
+        if Path(item).exists():
+            from retrieval.articles import read_articles
+
+            found, skipped = read_articles([Path(item)])
+            articles += found
+            failed += skipped
+            continue
+        try:
+            from retrieval.sources import fetch_article  # the fetching half ([sources])
+        except ImportError:
+            failed.append((item, "fetching URLs is not available in this build"))
+            continue
+        client = client or http_client(config)
+        try:
+            articles.append(fetch_article(client, item))
+        except CitebotError as exc:
+            failed.append((item, str(exc)))
+    report = library.upsert(articles, progress=ProgressBar(sys.stderr.isatty()))
+    collection = library.collection() if report.titles else None
+    for key in report.titles:
+        meta = collection.articles.get(key) if collection else None
+        if meta:
+            paragraphs = len(collection.ids_by_article.get(key, []))
+            details = " · ".join(x for x in (meta.source, meta.published, f"{paragraphs} ¶") if x)
+            print(f"added {meta.title} — {details} · id {key}")
+    if report.unchanged:
+        print(f"{report.unchanged} article(s) already indexed, unchanged")
+    for item, reason in failed + report.skipped:
+        print(f"citebot: error: {item}: {reason}", file=sys.stderr)
+    return 1 if failed or report.skipped else 0
+
+
+def cmd_remove(args, config: Config) -> int:
+    library = writer_library(config, args.wait)
+    for meta in library.remove(args.article):
+        print(f"removed {meta.title} (id {meta.article_id})")
     return 0
 
 
@@ -84,8 +146,28 @@ def cmd_ask(args, config: Config) -> int:
 
 
 def cmd_sources(args, config: Config) -> int:
-    rows = open_library(config).sources()
+    library = open_library(config)
+    if args.by_source:
+        rows = library.source_status(configured_sources(config))
+        return emit(args.json, rows, lambda color: render_source_status(rows))
+    rows = library.sources()
     return emit(args.json, rows, lambda color: render_sources(rows))
+
+
+def render_source_status(rows: list[dict]) -> str:
+    """One line per source: name, kind, article count, last poll, last error."""
+    import time
+
+    def when(ts) -> str:
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else "never"
+
+    lines = []
+    for r in rows:
+        line = f"{r['name']} ({r['kind'] or 'unknown'}): {r['articles']} article(s), last poll {when(r['last_poll'])}"
+        if r.get("last_error"):
+            line += f", last error: {r['last_error']}"
+        lines.append(line)
+    return "\n".join(lines) if lines else "No sources."
 
 
 def parse_summary_request(text: str) -> dict:
@@ -167,10 +249,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help="config file (default: ./config.toml, else built-in defaults)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("index", help="index article files (default: the configured folders)")
+    p = sub.add_parser("index", help="re-read every configured source once; with PATHs, add or update those files")
     p.add_argument("paths", nargs="*")
     p.add_argument("--progress", action="store_true", help="show progress bars even when not at a terminal")
+    p.add_argument("--wait", type=float, default=WRITE_WAIT_SECONDS,
+                   help="seconds to wait for another writer (default %(default)s)")
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("add", help="fetch article URLs (or read files) and add or update them")
+    p.add_argument("items", nargs="+", metavar="URL")
+    p.add_argument("--wait", type=float, default=WRITE_WAIT_SECONDS, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("remove", help="remove an article by id, title or any URL it was reached by")
+    p.add_argument("article", metavar="ID|TITLE|URL")
+    p.add_argument("--wait", type=float, default=WRITE_WAIT_SECONDS, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("ask", help="answer a question with quotes")
     p.add_argument("question")
@@ -178,8 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("sources", help="list the indexed articles")
+    p = sub.add_parser("sources", help="list the indexed articles (or, with --by-source, each source's status)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--by-source", action="store_true", help="one row per source: article count, last poll, error")
     p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("summary", help="key sentences of an article, a topic, or the latest article")

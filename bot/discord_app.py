@@ -24,7 +24,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Config
-from bot.services import open_library
+from bot.services import configured_sources, http_client, open_library
 from retrieval.errors import CitebotError
 from retrieval.library import Library
 from retrieval.models import Answer
@@ -141,9 +141,9 @@ class CitebotBot(commands.Bot):
         """(Worker thread.) Load the model once, index the configured folders on first run, load the index."""
         started = time.monotonic()
         if not self.library.has_index():
-            folders = ", ".join(map(str, self.config.article_folders))
-            log.info("no index yet: indexing %s (first run)", folders)
-            log.info("%s", self.library.index(self.config.article_folders).summary())
+            sources = configured_sources(self.config)
+            log.info("no index yet: indexing %s (first run)", ", ".join(str(s.location) for s in sources))
+            log.info("%s", self.library.sync(sources, http_client(self.config)).summary())
         self.library.embedder.encode(["warm-up"])
         articles = len(self.library.collection().articles)
         log.info("model and index ready in %.1f s: %d articles", time.monotonic() - started, articles)

@@ -411,7 +411,11 @@ def report_text(report: dict | None) -> str:
         return "No re-index has run yet."
     if not report.get("ok", True):
         return f"Failed: {report.get('error') or 'unknown error'}. The previous index is still answering."
-    text = (
+    changes = ""
+    if any(key in report for key in ("added", "updated", "unchanged", "removed")):
+        changes = (f"Added {report.get('added', 0)}, updated {report.get('updated', 0)}, unchanged "
+                   f"{report.get('unchanged', 0)}, removed {report.get('removed', 0)}. ")
+    text = changes + (
         f"Indexed {plural(report['articles'], 'article')}, {plural(report['paragraphs'], 'paragraph')} "
         f"in {report['seconds']:.1f} s ({report.get('embedded', 0)} embedded, the rest from cache)"
     )
@@ -422,7 +426,7 @@ def report_text(report: dict | None) -> str:
     if skipped:
         shown = "\n".join(f"• {escape(str(p))}: {escape(str(r))}" for p, r in skipped[:10])
         more = f"\n…and {len(skipped) - 10} more" if len(skipped) > 10 else ""
-        text += f".\nSkipped {plural(len(skipped), 'file')}:\n{shown}{more}"
+        text += f".\nFailed: {plural(len(skipped), 'item')}:\n{shown}{more}"
     return text
 
 

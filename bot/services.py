@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 from bot.config import Config
-from retrieval.library import Library, open_embedder
+from retrieval.library import FolderSource, Library, open_embedder
 
 
-def open_library(config: Config) -> Library:
+def open_library(config: Config, write_timeout: float = 0.0) -> Library:
     """The library over ``config.data_dir`` with the configured model and settings."""
     embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size)
-    return Library(config.data_dir, embedder, config.retrieval, config.splitter)
+    return Library(config.data_dir, embedder, config.retrieval, config.splitter, write_timeout=write_timeout)
+
+
+def configured_sources(config: Config) -> list:
+    """Every configured source: ``[[sources]]`` when the configuration has them, else the ``[articles]`` folders."""
+    sources = getattr(config, "sources", None)
+    if sources:
+        return list(sources)
+    return [FolderSource(location=str(path), name=name)
+            for name, path in zip(config.articles.folders, config.article_folders, strict=True)]
+
+
+def http_client(config: Config):
+    """The one HTTP client for fetching feeds and pages (None until ``retrieval.sources`` provides it)."""
+    try:
+        from retrieval.sources import make_client  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return make_client(config)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,25 +21,78 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+log = logging.getLogger("citebot.cache")
+
+
+def _damaged(exc: sqlite3.Error) -> bool:
+    """A damaged file (garbage, truncated), as opposed to a busy one."""
+    return isinstance(exc, sqlite3.DatabaseError) and "locked" not in str(exc) and "busy" not in str(exc)
+
+
 class EmbeddingCache:
-    """Vectors stored by (model, sha1(text)); safe to share between threads and processes."""
+    """Vectors stored by (model, sha1(text)); safe to share between threads and processes.
+
+    A damaged cache file is set aside (renamed ``embeddings.sqlite.damaged-TIMESTAMP``) and started afresh: it
+    only holds work that can be redone. ``repaired`` then holds the message saying so.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self.repaired: str | None = None
+        try:
+            self._connect()
+        except sqlite3.Error as exc:
+            if not _damaged(exc):
+                raise
+            self._set_aside(exc)
+
+    def _connect(self) -> None:
         self._conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS embeddings ("
-            " model TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, hash))"
-        )
-        self._conn.commit()
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS embeddings ("
+                " model TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, hash))"
+            )
+            self._conn.commit()
+            self._conn.execute("SELECT hash FROM embeddings LIMIT 1").fetchall()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _set_aside(self, exc: Exception) -> None:
+        """Rename the damaged file (and its WAL) aside and open a fresh cache."""
+        try:
+            self._conn.close()
+        except Exception:  # noqa: BLE001 - it is being replaced
+            pass
+        target = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        for suffix in ("", "-wal", "-shm"):
+            side = self.path.with_name(self.path.name + suffix)
+            if side.exists():
+                os.replace(side, target.with_name(target.name + suffix))
+        self.repaired = (f"the embedding cache {self.path.name} was damaged ({exc}): set aside as {target.name}; "
+                         "vectors are computed again as needed")
+        log.warning("%s", self.repaired)
+        self._connect()
+
+    def _run(self, work):
+        """``work()`` under the lock; a damaged file is set aside once and the work retried on a fresh cache."""
+        with self._lock:
+            try:
+                return work()
+            except sqlite3.Error as exc:
+                if not _damaged(exc):
+                    raise
+                self._set_aside(exc)
+                return work()
 
     def get_many(self, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
         """Return the cached vectors among ``hashes``."""
-        found: dict[str, np.ndarray] = {}
-        with self._lock:
+        def work() -> dict[str, np.ndarray]:
+            found: dict[str, np.ndarray] = {}
             for start in range(0, len(hashes), 500):
                 chunk = hashes[start : start + 500]
                 marks = ",".join("?" * len(chunk))
@@ -45,17 +101,22 @@ class EmbeddingCache:
                     [model, *chunk],
                 )
                 for key, blob in rows:
-                    found[key] = np.frombuffer(blob, dtype=np.float32)
-        return found
+                    vector = np.frombuffer(blob, dtype=np.float32)
+                    if vector.size and np.isfinite(vector).all():
+                        found[key] = vector
+            return found
+
+        return self._run(work)
 
     def put_many(self, model: str, items: dict[str, np.ndarray]) -> None:
         """Store vectors by hash."""
-        with self._lock:
-            self._conn.executemany(
-                "INSERT OR REPLACE INTO embeddings (model, hash, vector) VALUES (?, ?, ?)",
-                [(model, key, np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in items.items()],
-            )
+        rows = [(model, key, np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in items.items()]
+
+        def work() -> None:
+            self._conn.executemany("INSERT OR REPLACE INTO embeddings (model, hash, vector) VALUES (?, ?, ?)", rows)
             self._conn.commit()
+
+        self._run(work)
 
     def count(self, model: str | None = None) -> int:
         with self._lock:

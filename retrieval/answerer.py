@@ -44,19 +44,23 @@ class Answerer:
         collection = self.require_collection()
         if query_vector is None:
             query_vector = self.embed_query(question)
-        return rank(collection, question, query_vector, self.settings, depth)
+        with collection.lock:
+            return rank(collection, question, query_vector, self.settings, depth)
 
     def quote(self, hit: Hit) -> Quote:
         """A ``Quote`` for a ranked paragraph, with its best sentence highlighted."""
         collection = self.require_collection()
-        paragraph = collection.paragraphs[hit.row]
-        start, end = collection.sentences.spans[hit.sentence] if hit.sentence >= 0 else (0, len(paragraph.text))
+        with collection.lock:
+            paragraph = collection.paragraphs[hit.paragraph_id]
+            spans = collection.sentences[hit.paragraph_id].spans
+            article = collection.articles[paragraph.article_id]
+        start, end = spans[hit.sentence] if hit.sentence >= 0 else (0, len(paragraph.text))
         start, end = int(start), int(end)
         return Quote(
             text=paragraph.text,
             highlight=paragraph.text[start:end],
             highlight_start=start,
-            article=collection.articles[paragraph.article_id],
+            article=article,
             paragraph=paragraph.number,
             score=hit.score,
             pid=paragraph.pid,
@@ -67,9 +71,12 @@ class Answerer:
         """The top ``k`` quotes; ``found`` is false when the best score is under the threshold."""
         text = clean_question(question, self.settings.max_question_chars)
         k = max(1, k or self.settings.top_k)
-        hits = self.search(text, depth=k)
-        if not hits:
-            return Answer(question=text, found=False, quotes=[])
-        found = max(hit.score for hit in hits) >= self.settings.min_score
-        quotes = [self.quote(hit) for hit in hits[:k]]
+        collection = self.require_collection()
+        query_vector = self.embed_query(text)
+        with collection.lock:  # ranked and quoted from one state, even while a writer's change is applied
+            hits = self.search(text, query_vector, depth=k)
+            if not hits:
+                return Answer(question=text, found=False, quotes=[])
+            found = max(hit.score for hit in hits) >= self.settings.min_score
+            quotes = [self.quote(hit) for hit in hits[:k]]
         return Answer(question=text, found=found, quotes=quotes)

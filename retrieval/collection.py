@@ -1,29 +1,35 @@
-"""One index generation on disk: the store, the FAISS index of paragraphs and sentences, and BM25."""
+"""The in-memory, queryable view of the store: paragraph vectors (FAISS, keyed by stable paragraph ids),
+sentence vectors, paragraph and article BM25, and the texts quotes are cut from.
+
+The store decides what is in the collection; the snapshot file (``index.npz``) only saves work: it holds, per
+paragraph id, the paragraph vector, its BM25 tokens and its sentence vectors. Paragraph ids are never reused and
+a paragraph's text never changes under its id, so a snapshot can be incomplete (a crash before it was rewritten,
+articles added since) but never wrong: opening takes what the snapshot has for the store's paragraphs and
+computes the rest (embedding cache first), and drops what the store no longer has.
+
+A running process keeps up with writers (its own or other processes) through the store's change log:
+``refresh()`` reloads only the articles changed since the counter it last saw.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from retrieval.bm25 import BM25Index, tokenize
 from retrieval.dense import DenseIndex
-from retrieval.errors import IndexMissingError
+from retrieval.index.store import Store, StoredArticle
 from retrieval.models import ArticleMeta, Paragraph
-from retrieval.sentences import sentence_spans
-from retrieval.store import read_store, write_store
 
-STORE_FILE = "store.sqlite"
-DENSE_FILE = "paragraphs.faiss"
-SENTENCE_FILE = "sentences.npz"
-BM25_DIR = "bm25"
-ARTICLE_BM25_DIR = "bm25-articles"
-FORMAT_VERSION = "2"
-
+SNAPSHOT_FORMAT = "1"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -36,153 +42,301 @@ def bm25_text(paragraph: Paragraph) -> str:
     return f"{paragraph.context}\n{paragraph.text}" if paragraph.context else paragraph.text
 
 
-def article_positions(paragraphs: list[Paragraph]) -> np.ndarray:
-    """Each paragraph's article, as that article's position in order of first appearance."""
-    order: dict[str, int] = {}
-    return np.asarray([order.setdefault(p.article_id, len(order)) for p in paragraphs], dtype=np.int64)
+@dataclass
+class Sentences:
+    """One paragraph's sentences: offsets inside the paragraph text and unit vectors."""
 
-
-def article_bm25_texts(paragraphs: list[Paragraph]) -> list[str]:
-    """What the article-level BM25 indexes: each article's indexed paragraphs joined, in article_positions order."""
-    texts: list[list[str]] = []
-    for p, position in zip(paragraphs, article_positions(paragraphs), strict=True):
-        if position == len(texts):
-            texts.append([])
-        texts[position].append(bm25_text(p))
-    return ["\n".join(t) for t in texts]
+    spans: np.ndarray  # (n, 2) int
+    vectors: np.ndarray  # (n, dim) float32
 
 
 @dataclass
-class Sentences:
-    """Every indexed sentence: its paragraph row, offsets inside the paragraph text, and unit vector."""
+class Prepared:
+    """What indexing one paragraph needs beyond its text: its vector, BM25 tokens and sentence vectors."""
 
-    rows: np.ndarray  # (n,) int paragraph row
-    spans: np.ndarray  # (n, 2) int start/end within the paragraph text
-    vectors: np.ndarray  # (n, dim) float32
-    first: np.ndarray  # (paragraphs + 1,) index of each paragraph's first sentence
+    vector: np.ndarray
+    tokens: list[str]
+    sentence_vectors: np.ndarray
 
-    def of(self, row: int) -> range:
-        return range(int(self.first[row]), int(self.first[row + 1]))
+
+@dataclass
+class ApplyReport:
+    """What loading or refreshing changed in memory, and what it had to repair."""
+
+    added: int = 0  # paragraphs
+    removed: int = 0
+    computed: int = 0  # paragraphs whose vectors/tokens were not in the snapshot
+    repairs: list[str] = field(default_factory=list)
+
+
+class _Grow:
+    """A growable int64 array."""
+
+    def __init__(self) -> None:
+        self.data = np.zeros(64, dtype=np.int64)
+
+    def set(self, index: int, value: int) -> None:
+        if index >= len(self.data):
+            self.data = np.concatenate([self.data, np.zeros(max(index + 1, len(self.data)), dtype=np.int64)])
+        self.data[index] = value
 
 
 class Collection:
-    """A loaded, read-only index generation; cheap to query from several threads."""
+    """The loaded articles and indexes; queried from several threads under ``lock``."""
 
-    def __init__(
-        self,
-        folder: Path,
-        articles: dict[str, ArticleMeta],
-        texts: dict[str, str],
-        paragraphs: list[Paragraph],
-        dense: DenseIndex,
-        bm25: BM25Index,
-        article_bm25: BM25Index,
-        sentences: Sentences,
-        info: dict[str, str],
-    ) -> None:
-        self.folder = folder
-        self.articles = articles
-        self.texts = texts
-        self.paragraphs = paragraphs
-        self.dense = dense
-        self.bm25 = bm25
-        self.article_bm25 = article_bm25
-        self.article_of_row = article_positions(paragraphs)
-        self.sentences = sentences
-        self.info = info
-        self._sentence_terms: dict[int, frozenset[str]] = {}
-        self.rows_by_article: dict[str, list[int]] = {}
-        for row, p in enumerate(paragraphs):
-            self.rows_by_article.setdefault(p.article_id, []).append(row)
+    def __init__(self, model: str, dimension: int) -> None:
+        self.model = model
+        self.dimension = dimension
+        self.articles: dict[str, ArticleMeta] = {}
+        self.texts: dict[str, str] = {}
+        self.paragraphs: dict[int, Paragraph] = {}
+        self.ids_by_article: dict[str, list[int]] = {}
+        self.sentences: dict[int, Sentences] = {}
+        self.tokens: dict[int, list[str]] = {}
+        self.dense = DenseIndex(dimension)
+        self.bm25 = BM25Index()
+        self.article_bm25 = BM25Index()
+        self.slot_of: dict[int, int] = {}  # paragraph id -> BM25 slot
+        self.id_of_slot = _Grow()
+        self.article_of_slot = _Grow()  # paragraph slot -> article BM25 slot
+        self.article_slot: dict[str, int] = {}
+        self.seq = 0
+        self.loaded_at = time.time()
+        self.lock = threading.RLock()
+        self._sentence_terms: dict[tuple[int, int], frozenset[str]] = {}
 
-    def sentence_text(self, index: int) -> str:
-        start, end = self.sentences.spans[index]
-        return self.paragraphs[int(self.sentences.rows[index])].text[start:end]
+    # -- queries (callers hold ``lock``) -----------------------------------------------------------------------
+    def sentence_text(self, paragraph_id: int, index: int) -> str:
+        start, end = self.sentences[paragraph_id].spans[index]
+        return self.paragraphs[paragraph_id].text[start:end]
 
-    def sentence_terms(self, index: int) -> frozenset[str]:
+    def sentence_terms(self, paragraph_id: int, index: int) -> frozenset[str]:
         """The BM25 tokens of one sentence (computed once)."""
-        terms = self._sentence_terms.get(index)
+        key = (paragraph_id, index)
+        terms = self._sentence_terms.get(key)
         if terms is None:
-            terms = self._sentence_terms[index] = frozenset(tokenize(self.sentence_text(index)))
+            terms = self._sentence_terms[key] = frozenset(tokenize(self.sentence_text(paragraph_id, index)))
         return terms
 
-    @property
-    def model(self) -> str:
-        return self.info.get("model", "")
+    def paragraphs_of(self, key: str) -> list[Paragraph]:
+        """An article's paragraphs in order."""
+        return [self.paragraphs[i] for i in self.ids_by_article.get(key, [])]
 
     @property
-    def built_at(self) -> float:
-        return float(self.info.get("built_at", "0"))
+    def paragraph_count(self) -> int:
+        return len(self.paragraphs)
 
-    @classmethod
-    def open(cls, folder: Path) -> Collection:
-        """Load a generation; a missing or damaged part raises ``IndexMissingError`` naming it."""
-        folder = Path(folder)
-        articles, texts, paragraphs, info = read_store(folder / STORE_FILE)
+    # -- building ----------------------------------------------------------------------------------------------
+    def _prepare(self, articles: list[StoredArticle], snapshot: dict[int, Prepared], embedder,
+                 progress: Progress | None) -> tuple[dict[int, Prepared], int]:
+        """Vectors, tokens and sentence vectors of every paragraph of ``articles``: from ``snapshot`` when it has
+        them, else computed (embedding cache first). Runs without the lock."""
+        prepared: dict[int, Prepared] = {}
+        todo: list[tuple[Paragraph, list[tuple[int, int]]]] = []
+        for article in articles:
+            for p in article.paragraphs:
+                known = snapshot.get(p.id)
+                if known is not None and len(known.sentence_vectors) == len(article.sentences[p.id]):
+                    prepared[p.id] = known
+                else:
+                    todo.append((p, article.sentences[p.id]))
+        if todo:
+            def report(stage):
+                return (lambda done, total: progress(stage, done, total)) if progress else None
+            vectors = embedder.encode([p.text for p, _ in todo], progress=report("paragraphs"))
+            sentence_texts = [p.text[s:e] for p, spans in todo for s, e in spans]
+            sentence_vectors = embedder.encode(sentence_texts, progress=report("sentences"))
+            offset = 0
+            for (p, spans), vector in zip(todo, vectors, strict=True):
+                prepared[p.id] = Prepared(vector, tokenize(bm25_text(p)), sentence_vectors[offset:offset + len(spans)])
+                offset += len(spans)
+        return prepared, len(todo)
+
+    def _remove_article(self, key: str) -> int:
+        ids = self.ids_by_article.pop(key, [])
+        for pid in ids:
+            self.bm25.remove(self.slot_of.pop(pid))
+            self.paragraphs.pop(pid, None)
+            self.sentences.pop(pid, None)
+            self.tokens.pop(pid, None)  # cached sentence terms stay: ids are never reused
+        self.dense.remove(ids)
+        slot = self.article_slot.pop(key, None)
+        if slot is not None:
+            self.article_bm25.remove(slot)
+        self.articles.pop(key, None)
+        self.texts.pop(key, None)
+        return len(ids)
+
+    def _add_articles(self, articles: list[StoredArticle], prepared: dict[int, Prepared]) -> int:
+        """Index articles whose paragraphs are all in ``prepared``; paragraphs go in in id order."""
+        paragraphs = sorted((p for a in articles for p in a.paragraphs), key=lambda p: p.id)
+        spans = {p.id: a.sentences[p.id] for a in articles for p in a.paragraphs}
+        slots = self.bm25.add_many([prepared[p.id].tokens for p in paragraphs])
+        for p, slot in zip(paragraphs, slots, strict=True):
+            self.paragraphs[p.id] = p
+            self.slot_of[p.id] = slot
+            self.id_of_slot.set(slot, p.id)
+            self.tokens[p.id] = prepared[p.id].tokens
+            self.sentences[p.id] = Sentences(np.asarray(spans[p.id], dtype=np.int64).reshape(-1, 2),
+                                             np.asarray(prepared[p.id].sentence_vectors, dtype=np.float32))
+        if paragraphs:
+            self.dense.add(np.asarray([p.id for p in paragraphs], dtype=np.int64),
+                           np.stack([prepared[p.id].vector for p in paragraphs]))
+        for article in articles:
+            key = article.meta.article_id
+            self.articles[key] = article.meta
+            self.texts[key] = article.text
+            ids = [p.id for p in article.paragraphs]
+            self.ids_by_article[key] = ids
+            words = [t for i in ids for t in self.tokens[i]]
+            aslot = self.article_slot[key] = self.article_bm25.add(words)
+            for i in ids:
+                self.article_of_slot.set(self.slot_of[i], aslot)
+        return len(paragraphs)
+
+    def apply(self, stored: dict[str, StoredArticle], seq: int, embedder, *, full: bool = False,
+              requested: set[str] | None = None, snapshot: dict[int, Prepared] | None = None,
+              progress: Progress | None = None) -> ApplyReport:
+        """Make memory match ``stored``: articles whose paragraph ids changed are re-indexed, others only get
+        their attribution refreshed; with ``full`` every article not in ``stored`` is dropped, else only the
+        ``requested`` keys missing from it."""
+        report = ApplyReport()
+        with self.lock:
+            current = {key: list(ids) for key, ids in self.ids_by_article.items()}
+        changed = [a for key, a in stored.items() if current.get(key) != [p.id for p in a.paragraphs]]
+        prepared, report.computed = self._prepare(changed, snapshot or {}, embedder, progress)
+        gone = (set(current) - set(stored)) if full else ((requested or set()) - set(stored))
+        with self.lock:
+            for key in gone:
+                report.removed += self._remove_article(key)
+            for article in changed:
+                report.removed += self._remove_article(article.meta.article_id)
+            report.added = self._add_articles(changed, prepared)
+            for key, article in stored.items():
+                self.articles[key] = article.meta
+                self.texts[key] = article.text
+            self.seq = max(self.seq, seq) if not full else seq
+            self._maybe_compact()
+        return report
+
+    def refresh(self, store: Store, embedder) -> ApplyReport | None:
+        """Apply what writers changed in the store since this collection last looked (None when nothing)."""
+        now, keys = store.changed_since(self.seq)
+        if now == self.seq:
+            return None
+        if not keys:
+            self.seq = now
+            return None
+        _, stored = store.load(keys)
+        report = self.apply(stored, now, embedder, requested=keys)
+        with self.lock:
+            self.seq = max(self.seq, now)
+        return report
+
+    def _maybe_compact(self) -> None:
+        """Rebuild the BM25 slot arrays when dead slots (removed paragraphs) outnumber a third of them."""
+        dead = self.bm25.slots - self.bm25.size
+        if dead < 1000 or dead * 3 < self.bm25.slots:
+            return
+        ids = sorted(self.paragraphs)
+        self.bm25, self.article_bm25 = BM25Index(), BM25Index()
+        self.slot_of, self.id_of_slot, self.article_of_slot, self.article_slot = {}, _Grow(), _Grow(), {}
+        for slot, pid in zip(self.bm25.add_many([self.tokens[i] for i in ids]), ids, strict=True):
+            self.slot_of[pid] = slot
+            self.id_of_slot.set(slot, pid)
+        for key, pids in self.ids_by_article.items():
+            aslot = self.article_slot[key] = self.article_bm25.add([t for i in pids for t in self.tokens[i]])
+            for i in pids:
+                self.article_of_slot.set(self.slot_of[i], aslot)
+
+    # -- snapshot ------------------------------------------------------------------------------------------------
+    def save_snapshot(self, path: Path) -> None:
+        """Write the snapshot aside, fsync, and ``os.replace`` it over ``path`` (atomic)."""
+        with self.lock:
+            ids = np.asarray(sorted(self.paragraphs), dtype=np.int64)
+            order = {int(i): n for n, i in enumerate(self.dense.ids())}
+            all_vectors = self.dense.vectors()
+            vectors = (all_vectors[[order[int(i)] for i in ids]] if len(ids)
+                       else np.zeros((0, self.dimension), np.float32))
+            vocab: dict[str, int] = {}
+            token_ids = [vocab.setdefault(t, len(vocab)) for i in ids for t in self.tokens[int(i)]]
+            token_first = np.cumsum([0] + [len(self.tokens[int(i)]) for i in ids])
+            sentence_first = np.cumsum([0] + [len(self.sentences[int(i)].vectors) for i in ids])
+            sentence_vectors = (np.concatenate([self.sentences[int(i)].vectors for i in ids])
+                                if len(ids) else np.zeros((0, self.dimension), np.float32))
+            info = {"format": SNAPSHOT_FORMAT, "model": self.model, "seq": self.seq, "written_at": time.time()}
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         try:
-            dense = DenseIndex.load(folder / DENSE_FILE)
-            bm25 = BM25Index.load(folder / BM25_DIR)
-            article_bm25 = BM25Index.load(folder / ARTICLE_BM25_DIR)
-            with np.load(folder / SENTENCE_FILE) as data:
-                sentences = Sentences(data["rows"], data["spans"], data["vectors"], data["first"])
-        except Exception as exc:
-            raise IndexMissingError(
-                f"the index in {folder} is damaged ({type(exc).__name__}: {exc}): run `citebot index` again"
-            ) from exc
-        if info.get("format") != FORMAT_VERSION:
-            raise IndexMissingError(f"the index in {folder} was built by another version: run `citebot index` again")
-        if dense.size != len(paragraphs) or bm25.size != len(paragraphs):
-            raise IndexMissingError(f"the index in {folder} is inconsistent: run `citebot index` again")
-        return cls(folder, articles, texts, paragraphs, dense, bm25, article_bm25, sentences, info)
+            with open(tmp, "wb") as handle:
+                np.savez(handle, info=np.asarray(json.dumps(info)), ids=ids, vectors=vectors,
+                         vocab=np.asarray(list(vocab), dtype=str), token_ids=np.asarray(token_ids, dtype=np.int32),
+                         token_first=token_first.astype(np.int64), sentence_first=sentence_first.astype(np.int64),
+                         sentence_vectors=sentence_vectors.astype(np.float32))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        fsync_dir(path.parent)
 
-    @classmethod
-    def build(
-        cls,
-        folder: Path,
-        articles: list[tuple[ArticleMeta, str]],
-        paragraphs: list[Paragraph],
-        embedder,
-        progress: Progress | None = None,
-        extra_info: dict[str, str] | None = None,
-    ) -> Collection:
-        """Embed (cache first), index and write a new generation into the empty ``folder``."""
-        folder.mkdir(parents=True, exist_ok=False)
-        metas = {meta.article_id: meta for meta, _ in articles}
-        report = (lambda stage: (lambda done, total: progress(stage, done, total))) if progress else (lambda s: None)
 
-        vectors = embedder.encode([p.text for p in paragraphs], progress=report("paragraphs"))
-        sent_rows, sent_spans, sent_texts, first = [], [], [], [0]
-        for row, p in enumerate(paragraphs):
-            for start, end in sentence_spans(p.text):
-                sent_rows.append(row)
-                sent_spans.append((start, end))
-                sent_texts.append(p.text[start:end])
-            first.append(len(sent_rows))
-        sent_vectors = embedder.encode(sent_texts, progress=report("sentences"))
-        bm25 = BM25Index.build([bm25_text(p) for p in paragraphs])
-        article_bm25 = BM25Index.build(article_bm25_texts(paragraphs))
-        dense = DenseIndex.build(vectors)
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
-        info = {
-            "format": FORMAT_VERSION,
-            "model": embedder.name,
-            "built_at": f"{time.time():.3f}",
-            "articles": str(len(articles)),
-            "paragraphs": str(len(paragraphs)),
-            **(extra_info or {}),
-        }
-        write_store(folder / STORE_FILE, articles, paragraphs, info)
-        dense.save(folder / DENSE_FILE)
-        bm25.save(folder / BM25_DIR)
-        article_bm25.save(folder / ARTICLE_BM25_DIR)
-        sentences = Sentences(
-            np.asarray(sent_rows, dtype=np.int64),
-            np.asarray(sent_spans, dtype=np.int64).reshape(-1, 2),
-            np.asarray(sent_vectors, dtype=np.float32).reshape(len(sent_texts), -1),
-            np.asarray(first, dtype=np.int64),
-        )
-        np.savez(folder / SENTENCE_FILE, rows=sentences.rows, spans=sentences.spans,
-                 vectors=sentences.vectors, first=sentences.first)
-        (folder / "manifest.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
-        texts = {meta.article_id: text for meta, text in articles}
-        return cls(folder, metas, texts, paragraphs, dense, bm25, article_bm25, sentences, info)
+
+def read_snapshot(path: Path, model: str) -> tuple[dict[int, Prepared], dict]:
+    """Per-paragraph prepared data from a snapshot file ({} when it is missing or for another model); raises on
+    a damaged file."""
+    if not path.exists():
+        return {}, {}
+    with np.load(path, allow_pickle=False) as data:
+        info = json.loads(str(data["info"]))
+        if info.get("format") != SNAPSHOT_FORMAT or info.get("model") != model:
+            return {}, info
+        ids, vectors = data["ids"], data["vectors"]
+        vocab = data["vocab"].tolist()
+        token_ids, token_first = data["token_ids"], data["token_first"]
+        sentence_first, sentence_vectors = data["sentence_first"], data["sentence_vectors"]
+    if not (len(vectors) == len(ids) and len(token_first) == len(sentence_first) == len(ids) + 1
+            and token_first[-1] == len(token_ids) and sentence_first[-1] == len(sentence_vectors)):
+        raise ValueError("the snapshot's arrays disagree in length")
+    words = np.asarray(vocab, dtype=object)[token_ids] if len(token_ids) else np.zeros(0, dtype=object)
+    prepared = {
+        int(pid): Prepared(vectors[n], words[token_first[n]:token_first[n + 1]].tolist(),
+                           sentence_vectors[sentence_first[n]:sentence_first[n + 1]])
+        for n, pid in enumerate(ids)
+    }
+    return prepared, info
+
+
+def build_collection(folder: Path, articles: list[tuple[ArticleMeta, str]], paragraphs: list[Paragraph], embedder,
+                     progress: Progress | None = None) -> Collection:
+    """A collection of exactly these articles and paragraphs (evaluation sets come pre-split), with its own store
+    in the new ``folder``."""
+    from retrieval.index.identity import text_hash
+    from retrieval.sentences import sentence_spans
+
+    folder.mkdir(parents=True, exist_ok=False)
+    store = Store(folder / "store.sqlite")
+    store._conn.execute("PRAGMA synchronous=OFF")  # a throwaway store: no need to survive a power cut
+    by_article: dict[str, list[Paragraph]] = {}
+    for p in paragraphs:
+        by_article.setdefault(p.article_id, []).append(p)
+    for meta, text in articles:
+        parts = by_article.get(meta.article_id, [])
+        store.put(meta, text, text_hash(text), parts, [sentence_spans(p.text) for p in parts], "eval", [])
+    seq, stored = store.load()
+    collection = Collection(embedder.name, embedder.dimension)
+    collection.apply(stored, seq, embedder, full=True, progress=progress)
+    store.close()
+    return collection

@@ -1,40 +1,57 @@
-"""The dense index behind one small interface: FAISS inner product over unit vectors (cosine)."""
+"""The dense index behind one small interface: FAISS inner product over unit vectors (cosine), keyed by
+stable paragraph ids.
+
+The interface (``add``, ``remove``, ``search``, ``cosines``, ``size``, ``ids``, ``vectors``) is what the
+collection needs; another index kind (HNSW, a server) is a local change behind it.
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import faiss
 import numpy as np
 
 
 class DenseIndex:
-    """``IndexIDMap2(IndexFlatIP)``: exact cosine search, ids are paragraph rows, vectors can be reconstructed."""
+    """``IndexIDMap2(IndexFlatIP)``: exact cosine search by paragraph id; vectors can be reconstructed."""
 
-    def __init__(self, index: faiss.Index) -> None:
-        self.index = index
+    def __init__(self, dimension: int) -> None:
+        self.dimension = dimension
+        self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(int(dimension)))
 
     @classmethod
-    def build(cls, vectors: np.ndarray) -> DenseIndex:
+    def build(cls, ids: np.ndarray, vectors: np.ndarray) -> DenseIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        index = faiss.IndexIDMap2(faiss.IndexFlatIP(int(vectors.shape[1])))
-        if len(vectors):
-            index.add_with_ids(vectors, np.arange(len(vectors), dtype=np.int64))
-        return cls(index)
+        index = cls(int(vectors.shape[1]) if vectors.ndim == 2 and vectors.shape[1] else 384)
+        index.add(ids, vectors)
+        return index
 
     @property
     def size(self) -> int:
         return int(self.index.ntotal)
 
-    def save(self, path: Path) -> None:
-        faiss.write_index(self.index, str(path))
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add vectors under the given ids (ids must not be present)."""
+        if len(ids):
+            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(ids), -1),
+                                    np.ascontiguousarray(ids, dtype=np.int64))
 
-    @classmethod
-    def load(cls, path: Path) -> DenseIndex:
-        return cls(faiss.read_index(str(path)))
+    def remove(self, ids) -> int:
+        """Remove the given ids; returns how many were there."""
+        ids = np.ascontiguousarray(list(ids), dtype=np.int64)
+        return int(self.index.remove_ids(ids)) if len(ids) else 0
+
+    def ids(self) -> np.ndarray:
+        """Every id, in storage order."""
+        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+
+    def vectors(self) -> np.ndarray:
+        """Every vector, in storage order (as ``ids()``)."""
+        if self.size == 0:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self.index.index.reconstruct_n(0, self.size)
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, cosines) of the ``k`` nearest paragraphs."""
+        """(ids, cosines) of the ``k`` nearest paragraphs."""
         k = min(k, self.size)
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
@@ -42,9 +59,9 @@ class DenseIndex:
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
-    def cosines(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Cosine of the query with the given paragraph rows."""
-        if len(rows) == 0:
+    def cosines(self, query: np.ndarray, ids) -> np.ndarray:
+        """Cosine of the query with the given paragraph ids."""
+        if len(ids) == 0:
             return np.zeros(0, dtype=np.float32)
-        vectors = np.stack([self.index.reconstruct(int(r)) for r in rows])
+        vectors = np.stack([self.index.reconstruct(int(i)) for i in ids])
         return vectors @ query.astype(np.float32)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.answerer import Answerer
-from retrieval.collection import Collection
+from retrieval.collection import build_collection
 from retrieval.errors import CitebotError
 from retrieval.models import ArticleMeta, Paragraph
 from retrieval.paragraphs import make_paragraph
@@ -78,7 +78,7 @@ def evaluate_retrieval(
     questions = read_jsonl(questions_path, ("qid", "question"))[:limit]
     articles, paragraphs = articles_from_paragraphs(paragraph_rows)
     with tempfile.TemporaryDirectory(prefix="citebot-eval-") as tmp:
-        collection = Collection.build(Path(tmp) / "collection", articles, paragraphs, embedder, progress)
+        collection = build_collection(Path(tmp) / "collection", articles, paragraphs, embedder, progress)
         answerer = Answerer(collection, embedder, settings)
         answerable = absent = hits1 = hits5 = answered = abstained = highlight_hits = highlight_total = 0
         reciprocal = 0.0

@@ -1,57 +1,91 @@
-"""The data directory: which index generation is current, re-indexing aside with an atomic swap, status."""
+"""The data directory: the store, the in-memory collection kept current, writing one article at a time, sources.
+
+Layout of ``data_dir``::
+
+    citebot.sqlite     the store (articles, aliases, origins, paragraphs, sentences, change log, source status)
+    index.npz          snapshot of vectors and BM25 tokens per paragraph id (a cache of work; never wrong)
+    embeddings.sqlite  the embedding cache
+    write.lock         one writer at a time across processes (names its holder)
+    last_index.json    the last index/sync report
+
+Writing (``upsert``, ``remove``, ``index``, ``sync``) holds the write lock, embeds new text into the cache
+first, then commits each article in one store transaction. Reading (``ask``, ``summary``) loads the collection
+once and, before each use, applies what the store's change log says changed since — this process's writes and
+other processes' alike.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
-import shutil
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, timedelta
 from pathlib import Path
 
 from embeddings import CachedEmbedder, Embedder, EmbeddingCache
 from retrieval.answerer import Answerer
-from retrieval.articles import read_articles
-from retrieval.collection import Collection, Progress
-from retrieval.errors import IndexMissingError, ReindexBusyError
-from retrieval.models import Summary, newest_first
+from retrieval.articles import Article, read_articles
+from retrieval.collection import Collection, Progress, read_snapshot
+from retrieval.errors import CitebotError, IndexMissingError
+from retrieval.index.identity import normalise_url, text_hash
+from retrieval.index.lock import WriteLock
+from retrieval.index.store import ADDED, Store, StoreError
+from retrieval.models import ArticleMeta, Summary, newest_first
 from retrieval.paragraphs import ParagraphSplitter
+from retrieval.sentences import sentence_spans
 from retrieval.settings import RetrievalSettings, SplitterSettings
-from retrieval.summaries import summarize
+from retrieval.summaries import ArticleNotFoundError, summarize
 
-CURRENT_FILE = "CURRENT"
-GENERATIONS_DIR = "index"
+log = logging.getLogger("citebot.library")
+
+STORE_FILE = "citebot.sqlite"
+SNAPSHOT_FILE = "index.npz"
 REPORT_FILE = "last_index.json"
 CACHE_FILE = "embeddings.sqlite"
+OLD_FORMAT = ("CURRENT", "index")  # the generation folders of citebot before the incremental store
+CHECKPOINT_MIN_ARTICLES = 20  # rewrite the snapshot once this many articles (and 5 %) changed since the last one
 
 
 @dataclass
 class IndexReport:
-    """What a (re-)index did."""
+    """What an index, add or sync did."""
 
-    articles: int
+    articles: int  # articles in the index afterwards
     paragraphs: int
     embedded: int  # paragraphs and sentences that needed the model (the rest came from the cache)
     seconds: float
-    skipped: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # failed items with the reason
     finished_at: float = 0.0
     ok: bool = True
     error: str = ""
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    titles: list[str] = field(default_factory=list)  # keys of the articles added or updated
+
+    @property
+    def failed(self) -> list[tuple[str, str]]:
+        return self.skipped
 
     def to_json(self) -> dict:
         return asdict(self)
 
     def summary(self) -> str:
         if not self.ok:
-            return f"re-index failed: {self.error}"
+            return f"index failed: {self.error}"
         text = (
-            f"indexed {self.articles} article(s), {self.paragraphs} paragraph(s) in {self.seconds:.1f} s "
-            f"({self.embedded} text(s) embedded, the rest from cache)"
+            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, removed {self.removed} "
+            f"article(s) in {self.seconds:.1f} s ({self.embedded} text(s) embedded, the rest from cache); "
+            f"the index holds {self.articles} article(s), {self.paragraphs} paragraph(s)"
         )
         if self.skipped:
-            text += f"; skipped {len(self.skipped)} file(s)"
+            text += f"; {len(self.skipped)} failed"
         return text
 
 
@@ -65,14 +99,68 @@ def fsync_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def set_aside(path: Path, why: str) -> str:
+    """Rename a damaged file (or folder) to ``NAME.damaged-YYYYmmdd-HHMMSS``; returns the message to show."""
+    target = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = target.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
+    os.replace(path, target)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            os.replace(side, target.with_name(target.name + suffix))
+    message = f"{path.name} was damaged ({why}): set aside as {target.name}, rebuilding it"
+    log.warning("%s", message)
+    return message
+
+
 def open_embedder(model: str, data_dir: Path, batch_size: int = 32) -> CachedEmbedder:
     """The model (loaded lazily, once) behind the persistent embedding cache in ``data_dir``."""
     data_dir.mkdir(parents=True, exist_ok=True)
     return CachedEmbedder(Embedder(model, batch_size=batch_size), EmbeddingCache(data_dir / CACHE_FILE))
 
 
+def article_aliases(article: Article) -> list[str]:
+    """Every name an article can be found by: its id, its normalised URLs (fetched, canonical, aliases), its
+    file path."""
+    urls = [article.meta.url, *getattr(article, "aliases", [])]
+    names = [normalise_url(u) for u in urls if u]
+    names += [u for u in urls if u]
+    if article.meta.path:
+        names.append(article.meta.path)
+    return list(dict.fromkeys(n for n in names if n))
+
+
+@dataclass(frozen=True)
+class FolderSource:
+    """A folder of article files as a source (``[articles] folders`` in config)."""
+
+    location: str
+    name: str | None = None
+    kind: str = "folder"
+    keep_days: int = 0
+
+
+def source_name(spec) -> str:
+    """A source's name: ``name`` from config, else its location."""
+    return str(getattr(spec, "name", None) or getattr(spec, "location", ""))
+
+
+def _older_than(published: str | None, first_seen: float, keep_days: int) -> bool:
+    if keep_days <= 0:
+        return False
+    cutoff = date.today() - timedelta(days=keep_days)
+    try:
+        when = date.fromisoformat(published) if published else date.fromtimestamp(first_seen)
+    except ValueError:
+        when = date.fromtimestamp(first_seen)
+    return when < cutoff
+
+
 class Library:
-    """The articles as indexed in ``data_dir``; answers from the current generation while a new one is built."""
+    """The articles as indexed in ``data_dir``: answers from the collection while writers add and remove."""
 
     def __init__(
         self,
@@ -80,44 +168,131 @@ class Library:
         embedder: CachedEmbedder,
         retrieval: RetrievalSettings | None = None,
         splitter: SplitterSettings | None = None,
+        write_timeout: float = 0.0,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.embedder = embedder
         self.retrieval = retrieval or RetrievalSettings()
         self.splitter = ParagraphSplitter(splitter)
+        self.write_timeout = write_timeout
+        self.on_wait = None  # called with the holder's description when a writer has to wait for the lock
+        self.repairs: list[str] = []  # what opening had to repair (shown by the CLI, logged by the bot)
+        self._store: Store | None = None
         self._collection: Collection | None = None
-        self._load_lock = threading.Lock()
-        self._index_lock = threading.Lock()
+        self._load_lock = threading.RLock()
+        self._writers = 0
+        self._writers_lock = threading.Lock()
+
+    # -- the store -----------------------------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        """The store, opened once; an old-format data directory is set aside, a damaged store set aside."""
+        with self._load_lock:
+            return self._open_store()
+
+    def _open_store(self) -> Store:
+        if self._store is None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self._migrate_old_format()
+            path = self.data_dir / STORE_FILE
+            try:
+                self._store = Store(path)
+                self._store.counts()
+            except StoreError:
+                raise
+            except Exception as exc:  # sqlite3.DatabaseError and friends: garbage, truncated
+                if self._store is not None:
+                    self._store.close()
+                    self._store = None
+                self.repairs.append(set_aside(path, f"{type(exc).__name__}: {exc}") +
+                                    "; run `citebot index` to re-read the sources (articles added by hand must be "
+                                    "added again)")
+                self._store = Store(path)
+            self._check_cache()
+        return self._store
+
+    def _migrate_old_format(self) -> None:
+        """Generation folders from before the incremental store are set aside; the sources are read again."""
+        found = [self.data_dir / name for name in OLD_FORMAT if (self.data_dir / name).exists()]
+        if not found or (self.data_dir / STORE_FILE).exists():
+            return
+        target = self.data_dir / f"old-format-{time.strftime('%Y%m%d-%H%M%S')}"
+        target.mkdir()
+        for path in found:
+            os.replace(path, target / path.name)
+        message = (f"the index in {self.data_dir} has the old format: set aside in {target.name}; "
+                   "it is rebuilt from the sources (`citebot index`), unchanged text from the embedding cache")
+        log.warning("%s", message)
+        self.repairs.append(message)
+
+    def _check_cache(self) -> None:
+        cache = getattr(self.embedder, "cache", None)
+        repaired = getattr(cache, "repaired", None)
+        if repaired:
+            self.repairs.append(repaired)
+            cache.repaired = None
 
     # -- reading -------------------------------------------------------------------------------------------
-    def current_path(self) -> Path | None:
-        marker = self.data_dir / CURRENT_FILE
-        if not marker.exists():
-            return None
-        name = marker.read_text(encoding="utf-8").strip()
-        return self.data_dir / GENERATIONS_DIR / name if name else None
+    def has_index(self) -> bool:
+        """Whether any article is indexed."""
+        if not (self.data_dir / STORE_FILE).exists():
+            return False
+        try:
+            return self.store.counts()[0] > 0
+        except Exception:  # noqa: BLE001 - a damaged store counts as none (it is repaired on open)
+            return False
 
     def collection(self) -> Collection:
-        """The current generation, loaded once; ``IndexMissingError`` when there is none."""
+        """The collection, loaded once and brought up to date with the store before each use;
+        ``IndexMissingError`` when nothing is indexed."""
         with self._load_lock:
+            store = self._open_store()
             if self._collection is None:
-                path = self.current_path()
-                if path is None:
-                    raise IndexMissingError(f"no index in {self.data_dir}: run `citebot index` first")
-                collection = Collection.open(path)
-                if collection.model != self.embedder.name:
-                    raise IndexMissingError(
-                        f"the index was built with the model {collection.model!r} but {self.embedder.name!r} is "
-                        "configured: run `citebot index` again"
-                    )
-                self._collection = collection
+                if store.counts()[0] == 0 and not store.all_origins():
+                    raise IndexMissingError(f"no articles are indexed in {self.data_dir}: run `citebot index`")
+                self._collection = self._load(store)
+            else:
+                report = self._collection.refresh(store, self.embedder)
+                if report and (report.added or report.removed):
+                    log.info("applied changes from the store: +%d/-%d paragraph(s)", report.added, report.removed)
             return self._collection
 
-    def has_index(self) -> bool:
-        return self.current_path() is not None
+    def _load(self, store: Store) -> Collection:
+        started = time.monotonic()
+        path = self.data_dir / SNAPSHOT_FILE
+        for stale in self.data_dir.glob(f".{SNAPSHOT_FILE}.*.tmp"):  # a write cut short
+            stale.unlink(missing_ok=True)
+        try:
+            snapshot, info = read_snapshot(path, self.embedder.name)
+        except Exception as exc:  # noqa: BLE001 - any damage: set aside, recompute from store and cache
+            self.repairs.append(set_aside(path, f"{type(exc).__name__}: {exc}"))
+            snapshot, info = {}, {}
+        if info and info.get("model") != self.embedder.name:
+            self.repairs.append(f"the index files were built with the model {info.get('model')!r}; "
+                                f"re-embedding with {self.embedder.name!r}")
+        seq, stored = store.load()
+        collection = Collection(self.embedder.name, self.embedder.dimension)
+        report = collection.apply(stored, seq, self.embedder, full=True, snapshot=snapshot)
+        orphans = len(set(snapshot) - set(collection.paragraphs))
+        if snapshot and (report.computed or orphans):
+            log.info("the index snapshot was behind the store: %d paragraph(s) added from the embedding cache, "
+                     "%d no longer stored dropped", report.computed, orphans)
+        log.info("loaded %d article(s), %d paragraph(s) in %.1f s", len(collection.articles),
+                 collection.paragraph_count, time.monotonic() - started)
+        if report.computed >= max(CHECKPOINT_MIN_ARTICLES, 0.05 * max(1, collection.paragraph_count)) or orphans:
+            self._checkpoint(collection)
+        return collection
+
+    def _checkpoint(self, collection: Collection) -> None:
+        """Rewrite the snapshot from the collection (any process may: a snapshot is never wrong)."""
+        try:
+            collection.save_snapshot(self.data_dir / SNAPSHOT_FILE)
+            self.store.set_meta("snapshot_seq", str(collection.seq))
+        except OSError as exc:
+            log.warning("could not write the index snapshot: %s", exc)
 
     def answerer(self) -> Answerer:
-        """An answerer over the current generation (taken at call time)."""
+        """An answerer over the collection (brought up to date at call time)."""
         return Answerer(self.collection(), self.embedder, self.retrieval)
 
     def ask(self, question: str, k: int | None = None):
@@ -129,7 +304,8 @@ class Library:
 
     @property
     def indexing(self) -> bool:
-        return self._index_lock.locked()
+        """Whether this process is writing now."""
+        return self._writers > 0
 
     def last_report(self) -> IndexReport | None:
         path = self.data_dir / REPORT_FILE
@@ -141,66 +317,216 @@ class Library:
             return None
 
     # -- writing -------------------------------------------------------------------------------------------
-    def index(self, folders: list[Path], progress: Progress | None = None) -> IndexReport:
-        """Read, split, embed and index every article under ``folders``, then swap it in atomically.
+    def writing(self, timeout: float | None = None, on_wait=None) -> WriteLock:
+        """The data directory's write lock (``timeout`` default: ``write_timeout``)."""
+        return WriteLock(self.data_dir, self.write_timeout if timeout is None else timeout,
+                         on_wait=on_wait or self.on_wait)
 
-        Raises ``ReindexBusyError`` when another re-index is running. The old generation keeps answering
-        until the swap; a failure leaves it untouched.
-        """
-        if not self._index_lock.acquire(blocking=False):
-            raise ReindexBusyError("a re-index is already running; wait for it to finish")
+    def _enter(self) -> None:
+        with self._writers_lock:
+            self._writers += 1
+
+    def _leave(self) -> None:
+        with self._writers_lock:
+            self._writers -= 1
+
+    def upsert(self, articles: Iterable[Article], origin: str = ADDED, progress: Progress | None = None,
+               report: IndexReport | None = None) -> IndexReport:
+        """Add or update ``articles`` (each one its own transaction), recording ``origin`` for each; unchanged
+        articles are only marked seen. Takes the write lock."""
         started = time.time()
+        report = report or IndexReport(0, 0, 0, 0.0)
+        self._enter()
         try:
-            articles, skipped = read_articles(folders)
-            if progress:
-                progress("read", len(articles), len(articles))
-            pairs, paragraphs = [], []
-            for article in articles:
-                parts = self.splitter.split(article.meta.article_id, article.text)
-                if not parts:
-                    skipped.append((article.meta.path or article.meta.article_id, "no quotable paragraphs"))
-                    continue
-                pairs.append((article.meta, article.text))
-                paragraphs.extend(parts)
-            report = self._build(pairs, paragraphs, progress, skipped, started)
-        except Exception as exc:
-            report = IndexReport(0, 0, 0, time.time() - started, ok=False, error=str(exc), finished_at=time.time())
-            self._save_report(report)
-            raise
+            with self.writing():
+                self._upsert(list(articles), origin, progress, report)
+                self._after_write()
         finally:
-            self._index_lock.release()
-        return report
+            self._leave()
+        return self._finish(report, started)
 
-    def _build(self, pairs, paragraphs, progress, skipped, started) -> IndexReport:
+    def _upsert(self, articles: list[Article], origin: str, progress: Progress | None, report: IndexReport) -> None:
+        store = self.store
+        if progress:
+            progress("read", len(articles), len(articles))
+        plans = []
+        seen: set[str] = set()
+        for article in articles:
+            aliases = article_aliases(article)
+            digest = text_hash(article.text)
+            key = store.resolve(article.meta.article_id, aliases, digest) or article.meta.article_id
+            if key in seen:  # the same story twice in one batch
+                store.touch(key, None, origin, aliases)
+                report.unchanged += 1
+                continue
+            seen.add(key)
+            meta = replace(article.meta, article_id=key)
+            state = store.article_state(key)
+            if state is not None and state[0] == digest:
+                own = key == article.meta.article_id
+                store.touch(key, meta if own and state[1] != meta else None, origin, aliases)
+                report.unchanged += 1
+                continue
+            paragraphs = self.splitter.split(key, article.text)
+            if not paragraphs:
+                report.skipped.append((article.meta.path or article.meta.url or key, "no quotable paragraphs"))
+                continue
+            if state is not None and key != article.meta.article_id:
+                meta = replace(meta, url=state[1].url or meta.url)  # keep the first URL the story came by
+            spans = [sentence_spans(p.text) for p in paragraphs]
+            plans.append((meta, article.text, digest, paragraphs, spans, aliases, state is None))
+        # embed everything new first (the cache is what readers load vectors from), then commit article by article
         before = self.embedder.computed
-        generations = self.data_dir / GENERATIONS_DIR
-        generations.mkdir(parents=True, exist_ok=True)
-        name = time.strftime("gen-%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
-        folder = generations / name
-        try:
-            collection = Collection.build(folder, pairs, paragraphs, self.embedder, progress)
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
-        fsync_write(self.data_dir / CURRENT_FILE, name + "\n")
-        with self._load_lock:
-            self._collection = collection
-        self._remove_old_generations(keep=name)
-        report = IndexReport(
-            articles=len(pairs),
-            paragraphs=len(paragraphs),
-            embedded=self.embedder.computed - before,
-            seconds=time.time() - started,
-            skipped=skipped,
-            finished_at=time.time(),
-        )
+        texts = [p.text for plan in plans for p in plan[3]]
+        sentences = [p.text[s:e] for plan in plans for p, sp in zip(plan[3], plan[4], strict=True) for s, e in sp]
+        self.embedder.encode(texts, progress=(lambda d, t: progress("paragraphs", d, t)) if progress else None)
+        self.embedder.encode(sentences, progress=(lambda d, t: progress("sentences", d, t)) if progress else None)
+        report.embedded += self.embedder.computed - before
+        for meta, text, digest, paragraphs, spans, aliases, new in plans:
+            store.put(meta, text, digest, paragraphs, spans, origin, aliases)
+            report.titles.append(meta.article_id)
+            if new:
+                report.added += 1
+            else:
+                report.updated += 1
+
+    def _after_write(self) -> None:
+        """Bring a loaded collection up to date; rewrite the snapshot when many articles changed since it."""
+        store = self.store
+        since = int(store.get_meta("snapshot_seq") or 0)
+        _, changed = store.changed_since(since)
+        articles = store.counts()[0]
+        due = len(changed) >= max(CHECKPOINT_MIN_ARTICLES, 0.05 * articles) or (
+            changed and not (self.data_dir / SNAPSHOT_FILE).exists() and articles >= CHECKPOINT_MIN_ARTICLES)
+        if self._collection is not None or due:
+            try:
+                collection = self.collection()
+            except IndexMissingError:
+                return
+            if due:
+                self._checkpoint(collection)
+
+    def _finish(self, report: IndexReport, started: float) -> IndexReport:
+        report.articles, report.paragraphs = self.store.counts()
+        report.seconds = time.time() - started
+        report.finished_at = time.time()
         self._save_report(report)
         return report
 
-    def _remove_old_generations(self, keep: str) -> None:
-        for child in (self.data_dir / GENERATIONS_DIR).iterdir():
-            if child.is_dir() and child.name != keep:
-                shutil.rmtree(child, ignore_errors=True)
+    def remove(self, ref: str) -> list[ArticleMeta]:
+        """Remove the article named by ``ref`` (id, title, or any URL it was reached by); returns what went."""
+        keys = self.store.find(ref)
+        if not keys:
+            raise ArticleNotFoundError(f"no indexed article matches “{ref.strip()}” (see `citebot sources`)")
+        if len(keys) > 1:
+            raise CitebotError(f"“{ref.strip()}” names {len(keys)} articles ({', '.join(keys[:5])}): give an id")
+        removed = []
+        self._enter()
+        try:
+            with self.writing():
+                state = self.store.article_state(keys[0])
+                if self.store.delete(keys[0]) and state:
+                    removed.append(state[1])
+                self._after_write()
+        finally:
+            self._leave()
+        return removed
+
+    def index(self, paths: list[Path], progress: Progress | None = None) -> IndexReport:
+        """``citebot index PATH``: add or update the articles under ``paths`` (they survive a re-index); nothing
+        else changes."""
+        started = time.time()
+        articles, skipped = read_articles(paths)
+        report = IndexReport(0, 0, 0, 0.0, skipped=list(skipped))
+        if not articles and not self.has_index():
+            what = ", ".join(map(str, paths)) or "(nothing)"
+            raise CitebotError(f"nothing to index in {what}: no readable article files "
+                               f"({len(skipped)} skipped)" + (f", e.g. {skipped[0][0]}: {skipped[0][1]}"
+                                                              if skipped else ""))
+        report = self.upsert(articles, ADDED, progress, report)
+        report.seconds = time.time() - started
+        return report
+
+    def sync(self, sources: list, client=None, progress: Progress | None = None) -> IndexReport:
+        """Re-read every source once: folders (files gone from a folder are removed), feeds and URLs (through
+        ``retrieval.sources``); articles of sources no longer configured are removed (unless also added by hand),
+        articles past a source's ``keep_days`` too. Per-source status is recorded."""
+        started = time.time()
+        report = IndexReport(0, 0, 0, 0.0)
+        self._enter()
+        try:
+            with self.writing():
+                store = self.store
+                names = {source_name(s) for s in sources}
+                for origin in store.all_origins() - names - {ADDED}:
+                    for key in store.keys_of_origin(origin):
+                        report.removed += int(store.drop_origin(key, origin))
+                    store.forget_source(origin)
+                for old in set(store.source_rows()) - names:
+                    store.forget_source(old)
+                for spec in sources:
+                    self._sync_source(spec, client, progress, report)
+                self._after_write()
+                if store.counts()[0] == 0:
+                    raise CitebotError("nothing to index: the configured sources hold no readable articles "
+                                       f"({'; '.join(f'{p}: {r}' for p, r in report.skipped[:3]) or 'empty'})")
+        except CitebotError as exc:
+            report.ok, report.error = False, str(exc)
+            self._finish(report, started)
+            raise
+        finally:
+            self._leave()
+        return self._finish(report, started)
+
+    def _sync_source(self, spec, client, progress, report: IndexReport) -> None:
+        store = self.store
+        name = source_name(spec)
+        kind = getattr(spec, "kind", "folder")
+        now = time.time()
+        row = store.source_rows().get(name, {})
+        failures: list[tuple[str, str]] = []
+        error = None
+        try:
+            if kind == "folder":
+                articles, failures = read_articles([Path(spec.location)])
+                gone = set(store.keys_of_origin(name))
+            else:
+                from retrieval.sources import collect  # the fetching half ([sources]); imported when needed
+
+                state = json.loads(row.get("state") or "{}")
+                articles, failures = collect(client, spec, state)
+                store.save_source(name, state=json.dumps(state))
+                gone = set()
+                for item, reason in list(failures):
+                    if getattr(reason, "gone", False):
+                        for key in store.find(str(item)):
+                            report.removed += int(store.delete(key))
+            before = report.added + report.updated + report.unchanged
+            kept: set[str] = set()
+            self._upsert(articles, name, progress, report)
+            for article in articles:
+                key = store.resolve(article.meta.article_id, article_aliases(article))
+                if key:
+                    kept.add(key)
+            if kind == "folder":  # a file deleted from the folder is no longer an article of it
+                for key in gone - kept:
+                    report.removed += int(store.drop_origin(key, name))
+            keep_days = int(getattr(spec, "keep_days", 0) or 0)
+            for key, (published, first_seen) in store.keys_of_origin(name).items():
+                if _older_than(published, first_seen, keep_days):
+                    report.removed += int(store.drop_origin(key, name))
+            del before
+        except CitebotError as exc:
+            error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - one source failing never aborts the others
+            log.exception("source %s failed", name)
+            error = f"{type(exc).__name__}: {exc}"
+        report.skipped.extend((str(item), str(reason)) for item, reason in failures)
+        if error:
+            report.skipped.append((name, error))
+        store.save_source(name, kind=kind, location=str(getattr(spec, "location", "")), last_poll=now,
+                          last_error=error or (f"{len(failures)} item(s) failed" if failures else None),
+                          **({} if error else {"last_ok": now}))
 
     def _save_report(self, report: IndexReport) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -210,6 +536,9 @@ class Library:
     def sources(self) -> list[dict]:
         """Indexed articles with publisher, date and paragraph count, newest first."""
         collection = self.collection()
+        with collection.lock:
+            metas = list(collection.articles.values())
+            counts = {key: len(ids) for key, ids in collection.ids_by_article.items()}
         return [
             {
                 "article_id": meta.article_id,
@@ -217,25 +546,55 @@ class Library:
                 "source": meta.source,
                 "published": meta.published,
                 "url": meta.url,
-                "paragraphs": len(collection.rows_by_article.get(meta.article_id, [])),
+                "paragraphs": counts.get(meta.article_id, 0),
             }
-            for meta in newest_first(collection.articles.values())
+            for meta in newest_first(metas)
         ]
+
+    def source_status(self, sources: list | None = None) -> list[dict]:
+        """Each source (configured ones first, then any others recorded) with its article count, last poll, last
+        successful poll and last error; hand-added articles as the source "added"."""
+        store = self.store
+        rows = store.source_rows()
+        counts = store.origin_counts()
+        names = [source_name(s) for s in sources or []]
+        names += [n for n in rows if n not in names]
+        if counts.get(ADDED):
+            names.append(ADDED)
+        out = []
+        specs = {source_name(s): s for s in sources or []}
+        for name in names:
+            row = rows.get(name, {})
+            spec = specs.get(name)
+            out.append({
+                "name": name,
+                "kind": getattr(spec, "kind", None) or row.get("kind") or ("added" if name == ADDED else None),
+                "location": str(getattr(spec, "location", "") or row.get("location") or ""),
+                "articles": counts.get(name, 0),
+                "last_poll": row.get("last_poll"),
+                "last_ok": row.get("last_ok"),
+                "last_error": row.get("last_error"),
+            })
+        return out
 
     def status(self) -> dict:
         """Counts, index age, model and the last re-index result."""
         info: dict = {"data_dir": str(self.data_dir), "model": self.embedder.name, "indexing": self.indexing}
         try:
             collection = self.collection()
-            info.update({
-                "articles": len(collection.articles),
-                "paragraphs": len(collection.paragraphs),
-                "built_at": collection.built_at,
-                "age_seconds": max(0.0, time.time() - collection.built_at),
-                "index_model": collection.model,
-            })
+            with collection.lock:
+                info.update({
+                    "articles": len(collection.articles),
+                    "paragraphs": collection.paragraph_count,
+                    "built_at": collection.loaded_at,
+                    "age_seconds": max(0.0, time.time() - collection.loaded_at),
+                    "index_model": collection.model,
+                })
         except IndexMissingError as exc:
             info["error"] = str(exc)
         report = self.last_report()
         info["last_index"] = report.to_json() if report else None
+        if report and report.finished_at:
+            info["age_seconds"] = max(0.0, time.time() - report.finished_at)
         return info
+

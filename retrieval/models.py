@@ -34,6 +34,7 @@ class Paragraph:
     start: int
     end: int
     context: str = ""  # sub-heading that precedes it (indexed, never quoted)
+    id: int = -1  # stable int64 id in the store (-1 until stored); never reused
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,9 @@ For a question q, with ``w`` = ``bm25_weight``:
 ``score`` is absolute (never rescaled per question): the "not found" threshold applies to it. The order adds
 ``article_weight * coverage(q, whole article)``, which helps news, where the answer's article shares the words.
 The best sentence is the highlight.
+
+Ranking talks to the index through a few calls on ``Collection`` (BM25 per slot, slot <-> stable paragraph id,
+FAISS search and cosines by id, sentences by paragraph id); hits carry stable paragraph ids.
 """
 
 from __future__ import annotations
@@ -22,39 +25,49 @@ from retrieval.settings import RetrievalSettings
 
 @dataclass(frozen=True)
 class Hit:
-    """A ranked paragraph row: its absolute score, the score it is ordered by, and its best sentence."""
+    """A ranked paragraph (stable id): its absolute score, the score it is ordered by, and its best sentence."""
 
-    row: int
+    paragraph_id: int
     score: float
     order: float
-    sentence: int  # index into collection.sentences, -1 when the paragraph has none
+    sentence: int  # index among the paragraph's sentences, -1 when it has none
 
 
 def rank(collection: Collection, query: str, query_vector: np.ndarray, settings: RetrievalSettings,
          depth: int | None = None) -> list[Hit]:
-    """The best ``depth`` paragraphs (default ``settings.rerank_depth``), in order."""
+    """The best ``depth`` paragraphs (default ``settings.rerank_depth``), in order. Call under
+    ``collection.lock``."""
     w = settings.bm25_weight
     terms = query_terms(query)
     lexical = collection.bm25.coverage(terms)
-    boost = settings.article_weight * collection.article_bm25.coverage(terms)[collection.article_of_row]
-    by_lexical = np.argsort(-(lexical + boost), kind="stable")[: settings.candidates]
-    by_dense, _ = collection.dense.search(query_vector, settings.candidates)
+    slots = len(lexical)
+    alive = collection.bm25.alive[:slots]
+    article_of_slot = collection.article_of_slot.data[:slots]
+    boost = settings.article_weight * collection.article_bm25.coverage(terms)[article_of_slot]
+    boost[~alive] = 0.0
+    ordering = np.where(alive, lexical + boost, -np.inf)
+    by_lexical = np.argsort(-ordering, kind="stable")[: settings.candidates]
+    by_lexical = by_lexical[alive[by_lexical]]
+    dense_ids, _ = collection.dense.search(query_vector, settings.candidates)
+    by_dense = np.asarray([collection.slot_of[int(i)] for i in dense_ids], dtype=np.int64)
     rows = np.unique(np.concatenate([by_lexical, by_dense]).astype(np.int64))
-    paragraph = (1 - w) * collection.dense.cosines(query_vector, rows) + w * lexical[rows]
+    ids = collection.id_of_slot.data[rows]
+    paragraph = (1 - w) * collection.dense.cosines(query_vector, ids) + w * lexical[rows]
     keep = np.argsort(-(paragraph + boost[rows]), kind="stable")[: max(depth or 0, settings.rerank_depth)]
 
     weights = collection.bm25.term_weights(terms)
     hits = []
     for i in keep:
-        row = int(rows[i])
+        pid = int(ids[i])
+        sentences = collection.sentences[pid]
         best, best_score = -1, 0.0
-        for s in collection.sentences.of(row):
-            overlap = sum(weights.get(t, 0.0) for t in collection.sentence_terms(s))
-            score = (1 - w) * float(collection.sentences.vectors[s] @ query_vector) + w * overlap
+        for s in range(len(sentences.vectors)):
+            overlap = sum(weights.get(t, 0.0) for t in collection.sentence_terms(pid, s))
+            score = (1 - w) * float(sentences.vectors[s] @ query_vector) + w * overlap
             if best < 0 or score > best_score:
                 best, best_score = s, score
         sentence_part = best_score if best >= 0 else float(paragraph[i])
         final = (1 - settings.sentence_weight) * float(paragraph[i]) + settings.sentence_weight * sentence_part
-        hits.append(Hit(row, final, final + float(boost[row]), best))
+        hits.append(Hit(pid, final, final + float(boost[rows[i]]), best))
     hits.sort(key=lambda h: -h.order)
     return hits

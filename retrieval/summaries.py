@@ -22,7 +22,8 @@ def find_article(collection: Collection, ref: str) -> ArticleMeta:
     wanted = " ".join(ref.split()).casefold()
     if not wanted:
         raise ArticleNotFoundError("name an article by its id or title (see /sources)")
-    metas = list(collection.articles.values())
+    with collection.lock:
+        metas = list(collection.articles.values())
     for meta in metas:
         if wanted in (meta.article_id.casefold(), meta.title.casefold()):
             return meta
@@ -38,13 +39,16 @@ def find_article(collection: Collection, ref: str) -> ArticleMeta:
 
 def latest_article(collection: Collection) -> ArticleMeta:
     """The most recently published article (undated ones count as oldest)."""
-    if not collection.articles:
+    with collection.lock:
+        metas = list(collection.articles.values())
+    if not metas:
         raise ArticleNotFoundError("no articles are indexed")
-    return newest_first(collection.articles.values())[0]
+    return newest_first(metas)[0]
 
 
 def article_candidates(collection: Collection, meta: ArticleMeta) -> list[SummaryCandidate]:
-    paragraphs = [collection.paragraphs[row] for row in collection.rows_by_article.get(meta.article_id, [])]
+    with collection.lock:
+        paragraphs = collection.paragraphs_of(meta.article_id)
     return candidates_from_paragraphs(meta, [(p.number, p.text) for p in paragraphs])
 
 
@@ -65,14 +69,17 @@ def summarize(
             return Summary(article=None, topic=text, sentences=[],
                            message=f"The indexed articles don't cover “{text}”.")
         by_article: dict[str, list] = {}
-        for hit in hits[:TOPIC_PARAGRAPHS]:
-            p = collection.paragraphs[hit.row]
-            by_article.setdefault(p.article_id, []).append(p)
+        with collection.lock:
+            for hit in hits[:TOPIC_PARAGRAPHS]:
+                p = collection.paragraphs.get(hit.paragraph_id)
+                if p is None:  # removed by a writer since it was ranked
+                    continue
+                by_article.setdefault(p.article_id, []).append(p)
+            metas = {article_id: collection.articles[article_id] for article_id in by_article}
         candidates: list[SummaryCandidate] = []
         for article_id, paragraphs in by_article.items():
             ordered = sorted(paragraphs, key=lambda p: p.number)
-            candidates.extend(candidates_from_paragraphs(collection.articles[article_id],
-                                                         [(p.number, p.text) for p in ordered]))
+            candidates.extend(candidates_from_paragraphs(metas[article_id], [(p.number, p.text) for p in ordered]))
         picked = summarize_topic(candidates, embedder, query_vector, n=sentences)
         return Summary(article=None, topic=text, sentences=picked)
     meta = find_article(collection, article) if article is not None else latest_article(collection)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from embeddings import CachedEmbedder, Embedder, EmbeddingCache
-from retrieval.library import Library
+from retrieval.library import FolderSource, Library
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "articles"
@@ -29,7 +29,7 @@ def embedder(tmp_path_factory) -> CachedEmbedder:
 def sample_data_dir(tmp_path_factory, embedder) -> Path:
     """A data directory with the bundled samples indexed (built once per session; copy it to change it)."""
     data_dir = tmp_path_factory.mktemp("data")
-    Library(data_dir, embedder).index([SAMPLES])
+    Library(data_dir, embedder).sync([FolderSource(str(SAMPLES))])
     return data_dir
 
 

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.checks import REFUSAL, is_admin
 from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import age_text, error_embed, progress_text, report_embed, sources_embed, status_embed
+from bot.services import configured_sources, http_client
 from retrieval.errors import CitebotError, ReindexBusyError
 
 log = logging.getLogger("citebot.admin")
@@ -56,7 +57,7 @@ class Admin(commands.Cog):
         self.bot = bot
         self.running: Reindex | None = None
 
-    @app_commands.command(name="reindex", description="Re-read the article folders and rebuild the index (admins)")
+    @app_commands.command(name="reindex", description="Re-read every source once and update the index (admins)")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def reindex(self, interaction: discord.Interaction) -> None:
@@ -83,9 +84,10 @@ class Admin(commands.Cog):
     async def run_reindex(self, interaction: discord.Interaction, job: Reindex) -> None:
         """Build the new index in a worker thread, editing the deferred reply with progress, then the report."""
         library = await self.bot.library_ready()
-        folders = self.bot.config.article_folders
-        log.info("re-index of %s started by %s", ", ".join(map(str, folders)), job.user)
-        work = asyncio.ensure_future(in_thread(library.index, folders, job.progress))
+        sources = configured_sources(self.bot.config)
+        log.info("re-index of %s started by %s", ", ".join(str(s.location) for s in sources), job.user)
+        client = http_client(self.bot.config)
+        work = asyncio.ensure_future(in_thread(library.sync, sources, client, job.progress))
         await self.show_progress(interaction, job, work)
         try:
             report = work.result()

@@ -1,0 +1,347 @@
+"""The SQLite store: the source of truth for articles, their aliases and origins, paragraphs (stable int64 ids,
+never reused) and sentence offsets. WAL mode: readers in other processes keep reading while one writer writes.
+
+Every change to an article is one transaction that also appends the article's key to ``changes``; the largest
+``changes.seq`` is the store's change counter. An article is replaced whole (its old paragraphs deleted, the new
+ones inserted with new ids), so a crash leaves each article in its old or its new version.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retrieval.errors import CitebotError
+from retrieval.index.identity import normalise_url
+from retrieval.models import ArticleMeta, Paragraph
+
+FORMAT = "3"
+ADDED = "added"  # the origin of articles added by hand (/add, citebot add, citebot index PATH)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    key TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT, author TEXT, published TEXT, url TEXT, path TEXT,
+    text TEXT NOT NULL, text_hash TEXT NOT NULL, first_seen REAL NOT NULL, last_seen REAL NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_hash ON articles(text_hash);
+CREATE TABLE IF NOT EXISTS aliases (alias TEXT PRIMARY KEY, key TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS aliases_key ON aliases(key);
+CREATE TABLE IF NOT EXISTS origins (key TEXT NOT NULL, origin TEXT NOT NULL, PRIMARY KEY (key, origin));
+CREATE INDEX IF NOT EXISTS origins_origin ON origins(origin);
+CREATE TABLE IF NOT EXISTS paragraphs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, pid TEXT NOT NULL, number INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, context TEXT NOT NULL, text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS paragraphs_key ON paragraphs(key);
+CREATE TABLE IF NOT EXISTS sentences (
+    paragraph INTEGER NOT NULL, n INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    PRIMARY KEY (paragraph, n)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    name TEXT PRIMARY KEY, kind TEXT, location TEXT, last_poll REAL, last_ok REAL, last_error TEXT,
+    etag TEXT, last_modified TEXT, state TEXT
+);
+"""
+
+ARTICLE_COLUMNS = ("key", "title", "source", "author", "published", "url", "path")
+
+
+class StoreError(CitebotError):
+    """The store cannot be read or written."""
+
+
+@dataclass
+class StoredArticle:
+    """One article as stored: attribution, text, paragraphs (with ids) and each paragraph's sentence offsets."""
+
+    meta: ArticleMeta
+    text: str
+    text_hash: str
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    sentences: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # paragraph id -> spans
+    first_seen: float = 0.0
+
+
+class Store:
+    """One SQLite file; thread-safe (one connection behind a lock)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30, isolation_level=None)
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.executescript(SCHEMA)
+            found = self.get_meta("format")
+            if found is None:
+                self.set_meta("format", FORMAT)
+            elif found != FORMAT:
+                raise StoreError(f"the store {self.path} has format {found}, this citebot reads {FORMAT}")
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self):
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT, rolled back on error)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def reading(self):
+        """One consistent read (a read transaction: what other processes commit meanwhile is not seen)."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield self._conn
+            finally:
+                self._conn.execute("COMMIT")
+
+    # -- meta ------------------------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock:
+            self._conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- reading ---------------------------------------------------------------------------------------------
+    def seq(self) -> int:
+        """The change counter: the last change's sequence number (0 when nothing was ever stored)."""
+        with self._lock:
+            return int(self._conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0])
+
+    def changed_since(self, seq: int) -> tuple[int, set[str]]:
+        """(the counter now, keys of the articles changed after ``seq``)."""
+        with self.reading() as conn:
+            rows = conn.execute("SELECT seq, key FROM changes WHERE seq > ?", (seq,)).fetchall()
+            now = int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0])
+        return now, {key for _, key in rows}
+
+    def load(self, keys: Iterable[str] | None = None) -> tuple[int, dict[str, StoredArticle]]:
+        """(the counter, the given articles — all when ``keys`` is None — with paragraphs and sentences), read
+        consistently in one transaction. Keys that are not stored are absent from the result."""
+        cols = ", ".join(ARTICLE_COLUMNS)
+        with self.reading() as conn:
+            seq = int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0])
+            if keys is None:
+                rows = conn.execute(f"SELECT {cols}, text, text_hash, first_seen FROM articles").fetchall()
+                prows = conn.execute('SELECT id, key, pid, number, start, "end", context, text FROM paragraphs '
+                                     "ORDER BY id").fetchall()
+                srows = conn.execute('SELECT paragraph, start, "end" FROM sentences ORDER BY paragraph, n').fetchall()
+            else:
+                keys = list(keys)
+                rows, prows, srows = [], [], []
+                for key in keys:
+                    rows += conn.execute(f"SELECT {cols}, text, text_hash, first_seen FROM articles WHERE key = ?",
+                                         (key,)).fetchall()
+                    part = conn.execute('SELECT id, key, pid, number, start, "end", context, text FROM paragraphs '
+                                        "WHERE key = ? ORDER BY id", (key,)).fetchall()
+                    prows += part
+                    for p in part:
+                        srows += conn.execute('SELECT paragraph, start, "end" FROM sentences WHERE paragraph = ? '
+                                              "ORDER BY n", (p[0],)).fetchall()
+        articles = {
+            r[0]: StoredArticle(ArticleMeta(*r[:7]), text=r[7], text_hash=r[8], first_seen=r[9]) for r in rows
+        }
+        for pid_, key, pid, number, start, end, context, text in prows:
+            article = articles.get(key)
+            if article is not None:
+                article.paragraphs.append(Paragraph(pid=pid, article_id=key, number=number, text=text, start=start,
+                                                    end=end, context=context, id=pid_))
+        by_paragraph: dict[int, list[tuple[int, int]]] = {}
+        for paragraph, start, end in srows:
+            by_paragraph.setdefault(paragraph, []).append((start, end))
+        for article in articles.values():
+            article.paragraphs.sort(key=lambda p: (p.number, p.id))
+            article.sentences = {p.id: by_paragraph.get(p.id, []) for p in article.paragraphs}
+        return seq, articles
+
+    def paragraph_ids(self) -> set[int]:
+        with self._lock:
+            return {r[0] for r in self._conn.execute("SELECT id FROM paragraphs")}
+
+    def article_state(self, key: str) -> tuple[str, ArticleMeta] | None:
+        """(text hash, attribution) of a stored article, or None."""
+        cols = ", ".join(ARTICLE_COLUMNS)
+        with self._lock:
+            row = self._conn.execute(f"SELECT text_hash, {cols} FROM articles WHERE key = ?", (key,)).fetchone()
+        return (row[0], ArticleMeta(*row[1:])) if row else None
+
+    def resolve(self, key: str, aliases: Iterable[str], text_hash: str | None = None) -> str | None:
+        """The stored article this one is: same key, one of its aliases, or (last) the same normalised text."""
+        with self._lock:
+            if self._conn.execute("SELECT 1 FROM articles WHERE key = ?", (key,)).fetchone():
+                return key
+            for alias in [key, *aliases]:
+                row = self._conn.execute("SELECT key FROM aliases WHERE alias = ?", (alias,)).fetchone()
+                if row:
+                    return row[0]
+            if text_hash:
+                row = self._conn.execute("SELECT key FROM articles WHERE text_hash = ? ORDER BY first_seen LIMIT 1",
+                                         (text_hash,)).fetchone()
+                if row:
+                    return row[0]
+        return None
+
+    def find(self, ref: str) -> list[str]:
+        """Keys of the articles ``ref`` names: a key, a title (case-insensitive) or any URL/alias."""
+        ref = ref.strip()
+        with self._lock:
+            conn = self._conn
+            for query, value in (
+                ("SELECT key FROM articles WHERE key = ?", ref),
+                ("SELECT key FROM aliases WHERE alias = ?", ref),
+                ("SELECT key FROM aliases WHERE alias = ?", normalise_url(ref)),
+                ("SELECT key FROM articles WHERE url = ?", ref),
+                ("SELECT key FROM articles WHERE lower(title) = lower(?)", " ".join(ref.split())),
+            ):
+                keys = [r[0] for r in conn.execute(query, (value,))]
+                if keys:
+                    return list(dict.fromkeys(keys))
+        return []
+
+    def origins(self, key: str) -> set[str]:
+        with self._lock:
+            return {r[0] for r in self._conn.execute("SELECT origin FROM origins WHERE key = ?", (key,))}
+
+    def keys_of_origin(self, origin: str) -> dict[str, tuple[str | None, float]]:
+        """Articles from ``origin``: key -> (published, first seen)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT a.key, a.published, a.first_seen FROM origins o JOIN articles a ON a.key = o.key "
+                "WHERE o.origin = ?", (origin,)).fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def all_origins(self) -> set[str]:
+        with self._lock:
+            return {r[0] for r in self._conn.execute("SELECT DISTINCT origin FROM origins")}
+
+    def origin_counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._conn.execute("SELECT origin, COUNT(*) FROM origins GROUP BY origin").fetchall())
+
+    def counts(self) -> tuple[int, int]:
+        """(articles, paragraphs)."""
+        with self._lock:
+            a = self._conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+            p = self._conn.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
+        return int(a), int(p)
+
+    # -- writing ---------------------------------------------------------------------------------------------
+    @staticmethod
+    def _log(conn, key: str) -> None:
+        conn.execute("INSERT INTO changes (key, at) VALUES (?, ?)", (key, time.time()))
+
+    @staticmethod
+    def _add_aliases(conn, key: str, aliases: Iterable[str]) -> None:
+        conn.executemany("INSERT OR REPLACE INTO aliases (alias, key) VALUES (?, ?)",
+                         [(a, key) for a in dict.fromkeys(aliases) if a])
+
+    def put(self, meta: ArticleMeta, text: str, text_hash: str, paragraphs: list[Paragraph],
+            sentences: list[list[tuple[int, int]]], origin: str, aliases: Iterable[str]) -> list[int]:
+        """Insert or replace one article (key ``meta.article_id``) with its paragraphs; returns their new ids."""
+        key = meta.article_id
+        now = time.time()
+        with self.transaction() as conn:
+            row = conn.execute("SELECT first_seen FROM articles WHERE key = ?", (key,)).fetchone()
+            first_seen = row[0] if row else now
+            old = [r[0] for r in conn.execute("SELECT id FROM paragraphs WHERE key = ?", (key,))]
+            conn.executemany("DELETE FROM sentences WHERE paragraph = ?", [(i,) for i in old])
+            conn.execute("DELETE FROM paragraphs WHERE key = ?", (key,))
+            conn.execute(
+                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*(getattr(meta, c if c != "key" else "article_id") for c in ARTICLE_COLUMNS), text, text_hash,
+                 first_seen, now, now),
+            )
+            ids = []
+            for p, spans in zip(paragraphs, sentences, strict=True):
+                cur = conn.execute(
+                    'INSERT INTO paragraphs (key, pid, number, start, "end", context, text) '
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (key, p.pid, p.number, p.start, p.end, p.context, p.text))
+                pid = int(cur.lastrowid)
+                ids.append(pid)
+                conn.executemany('INSERT INTO sentences (paragraph, n, start, "end") VALUES (?, ?, ?, ?)',
+                                 [(pid, n, s, e) for n, (s, e) in enumerate(spans)])
+            conn.execute("INSERT OR IGNORE INTO origins VALUES (?, ?)", (key, origin))
+            self._add_aliases(conn, key, aliases)
+            self._log(conn, key)
+        return ids
+
+    def touch(self, key: str, meta: ArticleMeta | None, origin: str, aliases: Iterable[str]) -> None:
+        """An article seen again unchanged: last seen, origin and aliases recorded; attribution refreshed."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE articles SET last_seen = ? WHERE key = ?", (time.time(), key))
+            conn.execute("INSERT OR IGNORE INTO origins VALUES (?, ?)", (key, origin))
+            self._add_aliases(conn, key, aliases)
+            if meta is not None:
+                conn.execute("UPDATE articles SET title = ?, source = ?, author = ?, published = ?, url = ?, "
+                             "path = ?, updated = ? WHERE key = ?",
+                             (meta.title, meta.source, meta.author, meta.published, meta.url, meta.path,
+                              time.time(), key))
+                self._log(conn, key)
+
+    @classmethod
+    def _delete(cls, conn, key: str) -> bool:
+        if not conn.execute("SELECT 1 FROM articles WHERE key = ?", (key,)).fetchone():
+            return False
+        old = [r[0] for r in conn.execute("SELECT id FROM paragraphs WHERE key = ?", (key,))]
+        conn.executemany("DELETE FROM sentences WHERE paragraph = ?", [(i,) for i in old])
+        for table in ("paragraphs", "aliases", "origins", "articles"):
+            conn.execute(f"DELETE FROM {table} WHERE key = ?", (key,))
+        cls._log(conn, key)
+        return True
+
+    def delete(self, key: str) -> bool:
+        """Remove an article, its paragraphs, aliases and origins; returns whether it was there."""
+        with self.transaction() as conn:
+            return self._delete(conn, key)
+
+    def drop_origin(self, key: str, origin: str) -> bool:
+        """Forget that ``origin`` provides ``key``; the article is deleted (same transaction) when no origin is
+        left. Returns whether it was deleted."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM origins WHERE key = ? AND origin = ?", (key, origin))
+            left = conn.execute("SELECT COUNT(*) FROM origins WHERE key = ?", (key,)).fetchone()[0]
+            return self._delete(conn, key) if left == 0 else False
+
+    # -- sources ---------------------------------------------------------------------------------------------
+    def source_rows(self) -> dict[str, dict]:
+        with self._lock:
+            cur = self._conn.execute("SELECT * FROM sources")
+            names = [d[0] for d in cur.description]
+            return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
+
+    def save_source(self, name: str, **values) -> None:
+        """Insert or update one source's status (only the given columns change)."""
+        with self.transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO sources (name) VALUES (?)", (name,))
+            for column, value in values.items():
+                conn.execute(f"UPDATE sources SET {column} = ? WHERE name = ?", (value, name))
+
+    def forget_source(self, name: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM sources WHERE name = ?", (name,))
