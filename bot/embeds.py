@@ -411,14 +411,13 @@ def report_text(report: dict | None) -> str:
         return "No re-index has run yet."
     if not report.get("ok", True):
         return f"Failed: {report.get('error') or 'unknown error'}. The previous index is still answering."
-    changes = ""
-    if any(key in report for key in ("added", "updated", "unchanged", "removed")):
-        changes = (f"Added {report.get('added', 0)}, updated {report.get('updated', 0)}, unchanged "
-                   f"{report.get('unchanged', 0)}, removed {report.get('removed', 0)}. ")
-    text = changes + (
+    text = (
         f"Indexed {plural(report['articles'], 'article')}, {plural(report['paragraphs'], 'paragraph')} "
         f"in {report['seconds']:.1f} s ({report.get('embedded', 0)} embedded, the rest from cache)"
     )
+    if any(key in report for key in ("added", "updated", "unchanged", "removed")):
+        text += (f": added {report.get('added', 0)}, updated {report.get('updated', 0)}, unchanged "
+                 f"{report.get('unchanged', 0)}, removed {report.get('removed', 0)}")
     finished = report.get("finished_at")
     if finished:
         text += f", {age_text(time.time() - finished)} ago"

@@ -68,6 +68,7 @@ class IndexReport:
     unchanged: int = 0
     removed: int = 0
     titles: list[str] = field(default_factory=list)  # keys of the articles added or updated
+    new: list[str] = field(default_factory=list)  # keys of the articles added
 
     @property
     def failed(self) -> list[tuple[str, str]]:
@@ -257,6 +258,10 @@ class Library:
                     log.info("applied changes from the store: +%d/-%d paragraph(s)", report.added, report.removed)
             return self._collection
 
+    def loaded_collection(self) -> Collection | None:
+        """The collection if it is loaded (never loads, refreshes or waits: safe on an event loop)."""
+        return self._collection
+
     def _load(self, store: Store) -> Collection:
         started = time.monotonic()
         path = self.data_dir / SNAPSHOT_FILE
@@ -387,6 +392,7 @@ class Library:
             report.titles.append(meta.article_id)
             if new:
                 report.added += 1
+                report.new.append(meta.article_id)
             else:
                 report.updated += 1
 
@@ -447,27 +453,30 @@ class Library:
         report.seconds = time.time() - started
         return report
 
-    def sync(self, sources: list, client=None, progress: Progress | None = None) -> IndexReport:
+    def sync(self, sources: list, client=None, progress: Progress | None = None, *, prune: bool = True,
+             refetch: bool = True) -> IndexReport:
         """Re-read every source once: folders (files gone from a folder are removed), feeds and URLs (through
-        ``retrieval.sources``); articles of sources no longer configured are removed (unless also added by hand),
-        articles past a source's ``keep_days`` too. Per-source status is recorded."""
+        ``retrieval.sources``; pages answering 404/410 are removed; ``refetch`` also re-fetches pages already
+        known, to see changes). With ``prune``, articles of sources no longer configured are removed (unless
+        another source or a hand-add also holds them), and so are articles past a source's ``keep_days``.
+        Per-source status is recorded."""
         started = time.time()
         report = IndexReport(0, 0, 0, 0.0)
         self._enter()
         try:
             with self.writing():
                 store = self.store
-                names = {source_name(s) for s in sources}
-                for origin in store.all_origins() - names - {ADDED}:
-                    for key in store.keys_of_origin(origin):
-                        report.removed += int(store.drop_origin(key, origin))
-                    store.forget_source(origin)
-                for old in set(store.source_rows()) - names:
-                    store.forget_source(old)
                 for spec in sources:
-                    self._sync_source(spec, client, progress, report)
+                    self._sync_source(spec, client, progress, report, refetch)
+                if prune:
+                    names = {source_name(s) for s in sources}
+                    for origin in store.all_origins() - names - {ADDED}:
+                        for key in store.keys_of_origin(origin):
+                            report.removed += int(store.drop_origin(key, origin))
+                    for old in set(store.source_rows()) - names:
+                        store.forget_source(old)
                 self._after_write()
-                if store.counts()[0] == 0:
+                if prune and store.counts()[0] == 0:
                     raise CitebotError("nothing to index: the configured sources hold no readable articles "
                                        f"({'; '.join(f'{p}: {r}' for p, r in report.skipped[:3]) or 'empty'})")
         except CitebotError as exc:
@@ -478,7 +487,7 @@ class Library:
             self._leave()
         return self._finish(report, started)
 
-    def _sync_source(self, spec, client, progress, report: IndexReport) -> None:
+    def _sync_source(self, spec, client, progress, report: IndexReport, refetch: bool = True) -> None:
         store = self.store
         name = source_name(spec)
         kind = getattr(spec, "kind", "folder")
@@ -494,14 +503,15 @@ class Library:
                 from retrieval.sources import collect  # the fetching half ([sources]); imported when needed
 
                 state = json.loads(row.get("state") or "{}")
-                articles, failures = collect(client, spec, state)
-                store.save_source(name, state=json.dumps(state))
+                state["known"] = sorted(store.aliases_of_origin(name))
+                state["refetch"] = refetch
+                result = collect(client, spec, state)
+                articles, failures = result.articles, list(result.failures)
+                store.save_source(name, state=json.dumps({k: state.get(k) for k in ("etag", "modified")}))
                 gone = set()
-                for item, reason in list(failures):
-                    if getattr(reason, "gone", False):
-                        for key in store.find(str(item)):
-                            report.removed += int(store.delete(key))
-            before = report.added + report.updated + report.unchanged
+                for url in getattr(result, "gone", []):
+                    for key in store.find(str(url)):
+                        report.removed += int(store.delete(key))
             kept: set[str] = set()
             self._upsert(articles, name, progress, report)
             for article in articles:
@@ -515,7 +525,6 @@ class Library:
             for key, (published, first_seen) in store.keys_of_origin(name).items():
                 if _older_than(published, first_seen, keep_days):
                     report.removed += int(store.drop_origin(key, name))
-            del before
         except CitebotError as exc:
             error = str(exc)
         except Exception as exc:  # noqa: BLE001 - one source failing never aborts the others
@@ -525,7 +534,8 @@ class Library:
         if error:
             report.skipped.append((name, error))
         store.save_source(name, kind=kind, location=str(getattr(spec, "location", "")), last_poll=now,
-                          last_error=error or (f"{len(failures)} item(s) failed" if failures else None),
+                          last_error=error or (f"{len(failures)} item(s) failed: {failures[0][1]}" if failures
+                                               else None),
                           **({} if error else {"last_ok": now}))
 
     def _save_report(self, report: IndexReport) -> None:

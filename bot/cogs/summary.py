@@ -55,20 +55,21 @@ class Summaries(commands.Cog):
 
     def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
-        self._sorted: tuple[object, list[ArticleMeta]] | None = None  # (collection.articles, newest first)
+        self._sorted: tuple[object, list[ArticleMeta]] | None = None  # (collection version, newest first)
 
     def loaded_articles(self) -> list[ArticleMeta]:
         """The indexed articles, newest first, from the collection already in memory; [] while start-up is still
         loading it. Never loads or waits: autocomplete runs on the event loop and must answer within 3 s."""
-        if not self.bot.is_warm:  # once warm, collection() only returns the loaded generation
+        if not self.bot.is_warm:  # once warm, the collection is in memory
             return []
-        try:
-            articles = self.bot.library.collection().articles
-        except Exception as exc:  # noqa: BLE001 - no usable index: the user can still type a title
-            log.debug("no titles to suggest: %s", exc)
+        collection = self.bot.library.loaded_collection()  # never loads nor refreshes: this runs on the loop
+        if collection is None:
             return []
-        if self._sorted is None or self._sorted[0] is not articles:  # a re-index swapped in a new generation
-            self._sorted = (articles, newest_first(articles.values()))
+        version = (id(collection), collection.seq)
+        if self._sorted is None or self._sorted[0] != version:  # writers changed the articles since
+            with collection.lock:
+                metas = list(collection.articles.values())
+            self._sorted = (version, newest_first(metas))
         return self._sorted[1]
 
     @app_commands.command(

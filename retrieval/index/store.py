@@ -235,6 +235,13 @@ class Store:
                 "WHERE o.origin = ?", (origin,)).fetchall()
         return {r[0]: (r[1], r[2]) for r in rows}
 
+    def aliases_of_origin(self, origin: str) -> set[str]:
+        """Every alias of the articles ``origin`` provides (a feed skips pages it already has)."""
+        with self._lock:
+            rows = self._conn.execute("SELECT a.alias FROM origins o JOIN aliases a ON a.key = o.key "
+                                      "WHERE o.origin = ?", (origin,)).fetchall()
+        return {r[0] for r in rows}
+
     def all_origins(self) -> set[str]:
         with self._lock:
             return {r[0] for r in self._conn.execute("SELECT DISTINCT origin FROM origins")}

@@ -120,7 +120,7 @@ def test_index_reports_skipped_files(capsys, tmp_path):
     config.write_text(f'[data]\ndir = "{tmp_path / "data"}"\n')
     code, _, err = run_cli(capsys, "--config", str(config), "index", str(folder))
     assert code == 0
-    assert "indexed 1 article(s)" in err and "bad.json" in err
+    assert "added 1," in err and "bad.json" in err
 
 
 def test_eval_retrieval_on_a_squad_slice(capsys, tmp_path, config_file):

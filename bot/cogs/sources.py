@@ -1,0 +1,206 @@
+"""Sources: /add and /remove (admins), and feeds polled on their schedule in the background with optional
+announcements of new articles. All fetching and indexing runs in worker threads, never on the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.checks import REFUSAL, is_admin
+from bot.cogs.summary import article_choices
+from bot.discord_app import CitebotBot, in_thread
+from bot.embeds import COLOUR, error_embed, escape, shorten
+from bot.formats import format_date
+from bot.services import configured_sources, http_client
+from retrieval.errors import CitebotError
+from retrieval.library import source_name
+
+log = logging.getLogger("citebot.sources")
+
+NONE = discord.AllowedMentions.none()
+POLL_CHECK_SECONDS = 20.0  # how often the poller looks for feeds that are due
+ANNOUNCE_GAP = 2.0  # seconds between two announcements (rate limit)
+ANNOUNCE_MAX = 10  # announcements per poll; the rest are counted in one line
+
+
+def article_line(meta, paragraphs: int | None = None) -> str:
+    """'[Title](<url>) · Publisher · date' (the angle brackets stop Discord's link preview)."""
+    title = escape(shorten(meta.title or meta.article_id, 200))
+    head = f"[{title}](<{meta.url}>)" if meta.url else title
+    parts = [head] + [escape(p) for p in (meta.source, format_date(meta.published)) if p]
+    if paragraphs is not None:
+        parts.append(f"{paragraphs} ¶")
+    return " · ".join(parts)
+
+
+class Sources(commands.Cog):
+    """/add, /remove and the background poller."""
+
+    def __init__(self, bot: CitebotBot) -> None:
+        self.bot = bot
+        self.client = None
+        self.poller: asyncio.Task | None = None
+        self.polling = False
+
+    async def cog_load(self) -> None:
+        self.poller = asyncio.ensure_future(self.poll_forever())
+
+    async def cog_unload(self) -> None:
+        if self.poller is not None:
+            self.poller.cancel()
+
+    def http(self):
+        if self.client is None:
+            self.client = http_client(self.bot.config)
+        return self.client
+
+    # -- /add ------------------------------------------------------------------------------------------------
+    @app_commands.command(name="add", description="Fetch one article by URL and index it (admins)")
+    @app_commands.describe(url="The article's web address (http or https)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def add(self, interaction: discord.Interaction, url: str) -> None:
+        if not is_admin(interaction, self.bot.config.discord):
+            await interaction.response.send_message(REFUSAL, ephemeral=True, allowed_mentions=NONE)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        library = await self.bot.library_ready()
+        try:
+            meta, paragraphs, status = await in_thread(self._add, library, url.strip())
+            embed = discord.Embed(title=f"Article {status}", description=article_line(meta, paragraphs),
+                                  colour=COLOUR)
+        except CitebotError as exc:
+            embed = error_embed(f"Could not add {escape(shorten(url, 300))}: {escape(str(exc))}")
+        except Exception as exc:  # noqa: BLE001 - the admin gets the reason, the log the traceback
+            log.exception("/add %s failed", url)
+            embed = error_embed(f"Could not add {escape(shorten(url, 300))}: {type(exc).__name__}: {exc}")
+        await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)
+        await self.bot.announce()
+
+    def _add(self, library, url: str):
+        """(Worker thread.) Fetch, extract and upsert one page; (meta, paragraph count, 'added'|'updated'|...)."""
+        from retrieval.sources import FetchError, NotAnArticle, fetch_article
+
+        try:
+            article = fetch_article(self.http(), url)
+        except (FetchError, NotAnArticle) as exc:
+            raise CitebotError(getattr(exc, "reason", None) or str(exc)) from None
+        report = library.upsert([article])
+        if report.skipped:
+            raise CitebotError(report.skipped[0][1])
+        collection = library.collection()
+        key = library.store.resolve(article.meta.article_id, [])
+        key = key or (report.titles[0] if report.titles else article.meta.article_id)
+        with collection.lock:
+            meta = collection.articles[key]
+            count = len(collection.ids_by_article.get(key, []))
+        status = "added" if report.added else "updated" if report.updated else "already indexed (unchanged)"
+        return meta, count, status
+
+    # -- /remove ---------------------------------------------------------------------------------------------
+    @app_commands.command(name="remove", description="Remove an article from the index (admins)")
+    @app_commands.describe(article="The article (start typing its title), or its id or URL")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def remove(self, interaction: discord.Interaction, article: str) -> None:
+        if not is_admin(interaction, self.bot.config.discord):
+            await interaction.response.send_message(REFUSAL, ephemeral=True, allowed_mentions=NONE)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        library = await self.bot.library_ready()
+        try:
+            removed = await in_thread(library.remove, article)
+            lines = "\n".join(article_line(meta) for meta in removed)
+            embed = discord.Embed(title="Removed", description=lines or "Nothing to remove.", colour=COLOUR)
+        except CitebotError as exc:
+            embed = error_embed(escape(str(exc)))
+        await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)
+        await self.bot.announce()
+
+    @remove.autocomplete("article")
+    async def remove_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
+        collection = self.bot.library.loaded_collection() if self.bot.is_warm else None
+        if collection is None:
+            return []
+        with collection.lock:
+            metas = list(collection.articles.values())
+        from retrieval.models import newest_first
+
+        return article_choices(newest_first(metas), current)
+
+    # -- polling ---------------------------------------------------------------------------------------------
+    async def poll_forever(self) -> None:
+        """Poll each feed when its ``poll_minutes`` have passed since its last poll (one feed at a time)."""
+        await self.bot.wait_until_ready()
+        await self.bot.library_ready()
+        while not self.bot.is_closed():
+            try:
+                await self.poll_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the poller never dies
+                log.exception("polling failed")
+            await asyncio.sleep(POLL_CHECK_SECONDS)
+
+    async def poll_due(self) -> None:
+        library = self.bot.library
+        feeds = [s for s in configured_sources(self.bot.config) if getattr(s, "kind", "folder") == "feed"]
+        if not feeds or library.indexing:
+            return
+        rows = await in_thread(lambda: library.store.source_rows())
+        now = time.time()
+        for spec in feeds:
+            row = rows.get(source_name(spec), {})
+            last = row.get("last_poll")
+            if last and now - last < 60 * getattr(spec, "poll_minutes", 30):
+                continue
+            first_poll = not last
+            self.polling = True
+            try:
+                report = await in_thread(library.sync, [spec], self.http(), None, prune=False, refetch=False)
+            except CitebotError as exc:
+                log.info("poll of %s: %s", source_name(spec), exc)
+                continue
+            finally:
+                self.polling = False
+            log.info("polled %s: %s", source_name(spec), report.summary())
+            if report.new and not first_poll:  # a new feed's backlog is indexed silently
+                await self.announce_new(report.new)
+            if report.added or report.removed:
+                await self.bot.announce()
+
+    async def announce_new(self, keys: list[str]) -> None:
+        """Post each new article in the announce channel: rate limited, no mentions."""
+        channel_id = getattr(self.bot.config.discord, "announce_channel_id", 0)
+        if not channel_id:
+            return
+        channel = self.bot.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(channel_id)
+            except discord.HTTPException as exc:
+                log.warning("announce channel %s unavailable: %s", channel_id, exc)
+                return
+        collection = self.bot.library.loaded_collection()
+        if collection is None:
+            return
+        with collection.lock:
+            metas = [collection.articles[k] for k in keys if k in collection.articles]
+        for n, meta in enumerate(metas):
+            if n == ANNOUNCE_MAX:
+                await channel.send(f"…and {len(metas) - n} more new articles (see /sources).", allowed_mentions=NONE)
+                break
+            try:
+                await channel.send(f"New: {article_line(meta)}", allowed_mentions=NONE, suppress_embeds=True)
+            except discord.HTTPException as exc:
+                log.warning("could not announce %s: %s", meta.article_id, exc)
+            await asyncio.sleep(ANNOUNCE_GAP)
+
+
+async def setup(bot: CitebotBot) -> None:
+    await bot.add_cog(Sources(bot))
