@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -26,10 +26,15 @@ MAX_FILE_BYTES = 5_000_000
 
 @dataclass(frozen=True)
 class Article:
-    """An article's attribution and its body text (the text quotes are cut from)."""
+    """An article's attribution and its body text (the text quotes are cut from).
+
+    ``aliases``: every normalised URL the article was reached by (``retrieval.sources.urls.url_key``: feed link,
+    fetched URL, canonical URL), so the same story found again under another address is recognised.
+    """
 
     meta: ArticleMeta
     text: str
+    aliases: list[str] = field(default_factory=list, hash=False)
 
 
 def slugify(value: str) -> str:
