@@ -8,8 +8,6 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-import feedparser
-
 from retrieval.articles import normalise_date
 from retrieval.sources.charset import sniff_charset
 
@@ -93,6 +91,8 @@ def _author(entry) -> str | None:
 def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Feed:
     """Parse a feed's bytes fetched from ``url``; relative links are resolved against the feed URL (or the
     document's xml:base). Raises ``ValueError`` when the bytes are not a feed."""
+    import feedparser  # imported on first use: a CLI that never reads a feed does not pay for it
+
     charset = sniff_charset(body, content_type)
     parsed = feedparser.parse(
         body,

@@ -280,7 +280,7 @@ class HttpClient:
                 wait = _retry_after(response_headers.get("retry-after"))
                 raise _Retry(_status_reason(status), status, wait)
             body = b"" if status in REDIRECTS or status == 304 or status >= 400 else self._read(resp, url, deadline)
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             raise _Retry("timed out") from exc
         except ssl.SSLError as exc:
             raise FetchError(url, f"TLS error ({exc.reason or exc})") from exc
