@@ -64,7 +64,7 @@ def plain_text(value: str | None) -> str | None:
 
 def _date(entry) -> str | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = entry.get(key)
+        parsed = dict.get(entry, key)  # not entry.get: feedparser maps missing keys with a warning
         if parsed:
             return time.strftime("%Y-%m-%d", parsed)
     for key in ("published", "updated", "created", "dc_date", "date"):
