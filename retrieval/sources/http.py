@@ -145,6 +145,8 @@ class HttpClient:
         current = url
         while True:
             self._check_url(current, url)
+            parts = urlsplit(current)
+            self._resolve(parts.hostname or "", parts.port or 80, url)  # refuse a private address before robots.txt
             self._check_robots(current, url)
             response = self._with_retries(current, headers)
             if response.status in REDIRECTS:
