@@ -3,6 +3,7 @@
 Public API (everything blocks: call it from a worker thread, never on an event loop)::
 
     client = HttpClient(FetchSettings(...))          # one per process; thread-safe
+    make_client(config_or_settings) -> HttpClient    # from FetchSettings or anything with .fetch (bot Config)
     fetch_article(client, url, fallback=None) -> Article
         # fetch one page and extract its article; raises FetchError (.reason, .status, .gone for 404/410)
         # or NotAnArticle (.reason: too short, not HTML, no text). ``fallback``: a FeedEntry or PageFallback
@@ -14,7 +15,9 @@ Public API (everything blocks: call it from a worker thread, never on an event l
     collect(client, spec, state=None, progress=None) -> CollectResult(articles, failures, gone, skipped, etag,
         modified, not_modified)   # unpacks as ``articles, failures = collect(...)``; never raises for one bad
         # item: folder -> read_articles; url -> one page; feed -> each entry's page (max_items, keep_days,
-        # state.known skipped unless state.refetch)
+        # state.known skipped unless state.refetch). failures: (url, FailureReason), a str with ``.gone``.
+        # state: SourceState or a JSON-able dict {etag, modified, known: [url_key], refetch}; a dict is
+        # updated in place with the new etag/modified.
     url_key(url) -> str          # identity of a URL (http/https, www, utm_*, AMP, trailing slash … folded)
     clean_url(url) -> str        # tracking parameters and fragment removed (what quotes link to)
     text_fragment_link(url, sentence) -> str   # url#:~:text=… opening the page at the quoted sentence
@@ -23,16 +26,24 @@ Public API (everything blocks: call it from a worker thread, never on an event l
 """
 
 from retrieval.sources.feeds import Feed, FeedEntry, parse_feed
-from retrieval.sources.fetch import CollectResult, FeedPoll, SourceState, collect, fetch_article, poll_feed
-from retrieval.sources.http import FetchError, HttpClient, Response
+from retrieval.sources.fetch import (
+    CollectResult,
+    FailureReason,
+    FeedPoll,
+    SourceState,
+    collect,
+    fetch_article,
+    poll_feed,
+)
+from retrieval.sources.http import FetchError, HttpClient, Response, make_client
 from retrieval.sources.pages import NotAnArticle, PageFallback, article_from_html, article_id_for
 from retrieval.sources.preview import preview, preview_paragraphs
 from retrieval.sources.spec import DEFAULT_CONTACT, SOURCE_KINDS, FetchSettings, SourceSpec
 from retrieval.sources.urls import clean_url, text_fragment_link, url_key
 
 __all__ = [
-    "DEFAULT_CONTACT", "SOURCE_KINDS", "CollectResult", "Feed", "FeedEntry", "FeedPoll", "FetchError",
+    "DEFAULT_CONTACT", "SOURCE_KINDS", "CollectResult", "FailureReason", "Feed", "FeedEntry", "FeedPoll", "FetchError",
     "FetchSettings", "HttpClient", "NotAnArticle", "PageFallback", "Response", "SourceSpec", "SourceState",
-    "article_from_html", "article_id_for", "clean_url", "collect", "fetch_article", "parse_feed", "poll_feed",
-    "preview", "preview_paragraphs", "text_fragment_link", "url_key",
+    "article_from_html", "article_id_for", "clean_url", "collect", "fetch_article", "make_client", "parse_feed",
+    "poll_feed", "preview", "preview_paragraphs", "text_fragment_link", "url_key",
 ]

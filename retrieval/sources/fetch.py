@@ -18,6 +18,17 @@ HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, */*;q=0.5"
 
 
+class FailureReason(str):
+    """A failure's reason: a plain string that also says whether the page is gone (404/410 on re-fetch)."""
+
+    gone: bool = False
+
+    def __new__(cls, text: str, gone: bool = False) -> FailureReason:
+        reason = super().__new__(cls, text)
+        reason.gone = gone
+        return reason
+
+
 @dataclass
 class FeedPoll:
     """One poll of a feed: its entries (feed order), the validators for the next conditional GET, and whether
@@ -45,7 +56,7 @@ class CollectResult:
     """The outcome of collecting one source. Unpacks as ``articles, failures = collect(...)``."""
 
     articles: list[Article] = field(default_factory=list)
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (url or path, reason)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (url or path, FailureReason)
     gone: list[str] = field(default_factory=list)  # URLs that answered 404/410: remove their articles
     skipped: list[str] = field(default_factory=list)  # entries not fetched: already known, or older than keep_days
     etag: str | None = None
@@ -108,23 +119,44 @@ def _too_old(published: str | None, keep_days: int) -> bool:
         return False
 
 
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, FetchError | NotAnArticle):
-        return exc.reason
-    return f"cannot extract ({type(exc).__name__}: {exc})"
+def _reason(exc: Exception) -> FailureReason:
+    if isinstance(exc, FetchError):
+        return FailureReason(exc.reason, exc.gone)
+    if isinstance(exc, NotAnArticle):
+        return FailureReason(exc.reason)
+    return FailureReason(f"cannot extract ({type(exc).__name__}: {exc})")
+
+
+def _state(state: SourceState | dict | None) -> SourceState:
+    if isinstance(state, SourceState):
+        return state
+    state = state or {}
+    return SourceState(state.get("etag"), state.get("modified"), set(state.get("known") or ()),
+                       bool(state.get("refetch", False)))
 
 
 def collect(
     client: HttpClient | None,
     spec: SourceSpec,
-    state: SourceState | None = None,
+    state: SourceState | dict | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> CollectResult:
     """Everything one source holds now. Folder: its article files. URL: its page. Feed: each entry's page (the
     first ``max_items`` entries; known pages and entries older than ``keep_days`` are skipped unless
     ``state.refetch``), entry fields as fallback. One bad item is a failure with its reason, never an abort; a feed
-    that cannot be fetched at all is one failure naming the feed. ``progress(done, total)`` after each page."""
-    state = state or SourceState()
+    that cannot be fetched at all is one failure naming the feed. ``progress(done, total)`` after each page.
+
+    ``state`` may be a ``SourceState`` or a JSON-able dict (keys ``etag``, ``modified``, ``known``, ``refetch``);
+    a dict is updated in place with the new ``etag`` and ``modified`` so the caller can store it as it is."""
+    raw_state = state if isinstance(state, dict) else None
+    state = _state(state)
+    result = _collect(client, spec, state, progress)
+    if raw_state is not None:
+        raw_state.update({k: v for k, v in (("etag", result.etag), ("modified", result.modified)) if v})
+    return result
+
+
+def _collect(client, spec: SourceSpec, state: SourceState, progress) -> CollectResult:
     result = CollectResult(etag=state.etag, modified=state.modified)
     if spec.kind == "folder":
         result.articles, result.failures = read_articles([Path(spec.location)])
@@ -137,7 +169,7 @@ def collect(
         try:
             poll = poll_feed(client, spec, state.etag, state.modified)
         except FetchError as exc:
-            result.failures.append((spec.location, exc.reason))
+            result.failures.append((spec.location, _reason(exc)))
             return result
         result.etag, result.modified, result.not_modified = poll.etag, poll.modified, poll.not_modified
         entries = poll.entries[: spec.max_items] if spec.max_items else poll.entries

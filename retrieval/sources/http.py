@@ -83,6 +83,12 @@ def is_public_address(ip: str) -> bool:
     return addr.is_global and not (addr.is_multicast or addr.is_reserved or addr.is_link_local)
 
 
+def make_client(settings=None) -> HttpClient:
+    """An ``HttpClient`` from ``FetchSettings``, or from any object with a ``fetch`` attribute (the bot's Config)."""
+    settings = getattr(settings, "fetch", settings)
+    return HttpClient(settings if isinstance(settings, FetchSettings) else None)
+
+
 class _PinnedHTTP(http.client.HTTPConnection):
     """Connects to an address already resolved and checked (no second DNS look-up to race against)."""
 

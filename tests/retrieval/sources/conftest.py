@@ -76,7 +76,8 @@ def make_handler(site: Site):
             if path == "/feeds/etag.xml":
                 if self.headers.get("If-None-Match") == '"v1"':
                     return self.send(304)
-                return self.send(200, (FEEDS / "debian-news-rss1.xml").read_bytes(), "application/rdf+xml", ETag='"v1"')
+                feed = site.feed_with_links("debian-news-rss1.xml", [f"{site.base}/pages/{PAGE_IDS[5]}.html"])
+                return self.send(200, feed, "application/rdf+xml", ETag='"v1"')
             if path.startswith("/feeds/"):
                 return self.send(200, (FEEDS / path.removeprefix("/feeds/")).read_bytes(), "application/xml")
             if path == "/missing":

@@ -114,3 +114,14 @@ def test_url_and_folder_sources(site, client) -> None:
     assert len(single.articles) == 1 and single.failures == []
     folder = collect(None, SourceSpec("folder", str(SAMPLES)))
     assert len(folder.articles) == 4 and folder.failures == []
+
+
+def test_state_as_a_dict_is_updated_in_place_and_reasons_say_gone(site, client) -> None:
+    state: dict = {}
+    articles, failures = collect(client, SourceSpec("feed", f"{site.base}/feeds/etag.xml"), state)
+    assert state["etag"] == '"v1"' and len(articles) == 1
+    again = collect(client, SourceSpec("feed", f"{site.base}/feeds/etag.xml"), state)
+    assert again.not_modified and again.articles == []
+    result = collect(client, SourceSpec("feed", f"{site.base}/feeds/guardian.xml", max_items=6))
+    reasons = dict(result.failures)
+    assert reasons[f"{site.base}/missing"].gone and not reasons[f"{site.base}/teaser"].gone
