@@ -22,7 +22,10 @@ from retrieval.models import ArticleMeta
 from retrieval.sources.blocks import Block, tree_blocks
 from retrieval.sources.urls import clean_url, url_key
 
-MIN_ARTICLE_WORDS = 80  # below this a page is a teaser, a paywall or an error page, not an article
+MIN_ARTICLE_WORDS = 50  # below this (about three sentences) a page is a teaser or an error page, not an article
+PAYWALL_MIN_WORDS = 150  # a page that declares its content not free must show at least this much to be indexed
+# schema.org's paywall markup (what publishers give search engines): "isAccessibleForFree": false
+_PAYWALLED = re.compile(r"[\"']isAccessibleForFree[\"']\s*:\s*[\"']?false", re.IGNORECASE)
 MAX_LINK_SHARE = 0.5  # a restored paragraph must be mostly text, not links
 _WORD = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
@@ -149,6 +152,8 @@ def article_from_html(
     words = word_count(text)
     if words < min_words:
         raise NotAnArticle(url, f"too short to be an article ({words} words; a teaser, paywall or error page?)")
+    if words < PAYWALL_MIN_WORDS and _PAYWALLED.search(html):
+        raise NotAnArticle(url, f"behind a paywall (only {words} words readable)")
     fetched = clean_url(url)
     canonical = _usable_canonical(page.canonical, fetched)
     aliases: list[str] = []

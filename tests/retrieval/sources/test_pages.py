@@ -67,3 +67,17 @@ def test_merge_restores_inner_paragraphs_but_not_edges_or_link_lists() -> None:
     inner, promo, edge = Block("p", "lost inner"), Block("p", "READ MORE: other story", 1.0), Block("p", "footer")
     merged = merge_blocks([a, b, c], [edge, a, inner, b, promo, c, edge])
     assert merged == [a, inner, b, c]
+
+
+def test_a_paywalled_teaser_is_refused_but_a_full_paywalled_page_is_not() -> None:
+    sentence = "The council approved the harbour budget after a long debate about ferry routes and repairs. "
+    marker = '<script type="application/ld+json">{"@type": "NewsArticle", "isAccessibleForFree": "False"}</script>'
+    teaser = page([sentence * 5]).replace("</head>", marker + "</head>")
+    try:
+        article_from_html(teaser, "https://example.org/paywalled")
+    except NotAnArticle as exc:
+        assert exc.reason.startswith("behind a paywall")
+    else:
+        raise AssertionError("a paywalled teaser was accepted")
+    full = page([f"Part {n}. " + sentence * 5 for n in range(1, 5)]).replace("</head>", marker + "</head>")
+    assert article_from_html(full, "https://example.org/paywalled").meta.title == "Harbour plan"
