@@ -3,7 +3,8 @@
 Extraction runs twice: once favouring precision (trafilatura's stricter mode) and once with its defaults. The
 precise text is the base; a paragraph only the default run found is restored when it lies *between* two paragraphs
 both runs agree on (the article body is contiguous, so an omission inside it is a loss, while extra text before or
-after it is boilerplate) and is not mostly link text ("read more" promos, related-article lists). Page paragraphs
+after it is boilerplate). Any block that is more than half link text ("read more" promos, related-article lists)
+is dropped, as readability-style extractors do. Page paragraphs
 become paragraphs of the article text separated by blank lines, so the splitter indexes one paragraph per page
 paragraph.
 """
@@ -26,7 +27,7 @@ MIN_ARTICLE_WORDS = 50  # below this (about three sentences) a page is a teaser 
 PAYWALL_MIN_WORDS = 150  # a page that declares its content not free must show at least this much to be indexed
 # schema.org's paywall markup (what publishers give search engines): "isAccessibleForFree": false
 _PAYWALLED = re.compile(r"[\"']isAccessibleForFree[\"']\s*:\s*[\"']?false", re.IGNORECASE)
-MAX_LINK_SHARE = 0.5  # a restored paragraph must be mostly text, not links
+MAX_LINK_SHARE = 0.5  # a block more than half link text is navigation or a promo, not prose (readability's rule)
 _WORD = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
@@ -110,7 +111,7 @@ def extract_page(html: str, url: str | None = None) -> ExtractedPage:
         return ExtractedPage()
     blocks_p = tree_blocks(precise.body) if precise is not None and precise.body is not None else []
     blocks_d = tree_blocks(default.body) if default is not None and default.body is not None else []
-    blocks = merge_blocks(blocks_p, blocks_d)
+    blocks = [b for b in merge_blocks(blocks_p, blocks_d) if b.link_share <= MAX_LINK_SHARE]
     title = doc.title or (default.title if default is not None else None)
     if blocks and blocks[0].kind == "head" and title and _key(blocks[0].text) == _key(title):
         blocks = blocks[1:]  # the headline is the title, not body text
