@@ -125,7 +125,13 @@ class _Retry(Exception):
 class HttpClient:
     """GET with politeness and safety rules (module doc); raises ``FetchError`` with a short reason."""
 
-    def __init__(self, settings: FetchSettings | None = None, sleep=time.sleep, clock=time.monotonic) -> None:
+    def __init__(
+        self,
+        settings: FetchSettings | None = None,
+        sleep=time.sleep,
+        clock=time.monotonic,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.settings = settings or FetchSettings()
         self.user_agent = f"citebot/{citebot_version()} (+{self.settings.contact})"
         self._sleep, self._clock = sleep, clock
@@ -134,7 +140,7 @@ class HttpClient:
         self._robots: dict[str, tuple[float, RobotFileParser | None, str]] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
         self._crawl_delay: dict[str, float] = {}
-        self._ssl = ssl.create_default_context()
+        self._ssl = ssl_context or ssl.create_default_context()  # certificates and host names verified
 
     # -- public -------------------------------------------------------------------------------------------
     def get(
