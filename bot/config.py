@@ -64,7 +64,7 @@ class Config:
     def sources(self) -> list[SourceSpec]:
         """Every source: the ``[articles] folders`` as folder sources, then the ``[[sources]]`` tables.
         Folder locations are absolute paths."""
-        folders = [SourceSpec("folder", str(self.resolve(p))) for p in self.articles.folders]
+        folders = [SourceSpec("folder", str(self.resolve(p)), name=p) for p in self.articles.folders]
         return folders + self.source_list
 
     @property

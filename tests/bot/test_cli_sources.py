@@ -23,7 +23,9 @@ def write(tmp_path, text: str):
 
 def test_default_config_has_only_the_bundled_samples_folder(tmp_path) -> None:
     config = load_config(write(tmp_path, '[model]\nbatch_size = 8\n'))
-    assert [(s.kind, s.location) for s in config.sources] == [("folder", str(tmp_path / "samples" / "articles"))]
+    assert [(s.kind, s.location, s.name) for s in config.sources] == [
+        ("folder", str(tmp_path / "samples" / "articles"), "samples/articles")
+    ]
 
 
 def test_sources_tables(tmp_path) -> None:
@@ -114,3 +116,12 @@ def test_eval_extraction_on_a_slice(capsys, tmp_path) -> None:
     result = json.loads(capsys.readouterr().out)
     assert code == 0 and set(result) == {"pages", "precision", "recall", "f1", "title_found", "date_found"}
     assert result["pages"] == 3 and result["f1"] > 0.9 and result["title_found"] == 1.0
+
+
+def test_example_config_documents_the_fetch_defaults() -> None:
+    from retrieval.sources import FetchSettings
+
+    config = load_config(SAMPLES.parents[1] / "config.example.toml")
+    assert config.fetch == FetchSettings() and [s.kind for s in config.sources] == ["folder"]
+    text = (SAMPLES.parents[1] / "config.example.toml").read_text(encoding="utf-8")
+    assert '# kind = "feed"' in text and '# kind = "url"' in text  # shown, commented out: the default stays offline
