@@ -1,4 +1,4 @@
-"""The ``citebot`` command line: index, add, remove, ask, sources, chat, run, summary, eval."""
+"""The ``citebot`` command line: index, add, remove, ask, sources, chat, run, summary, preview, eval."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from bot.cli_sources import register as register_source_commands
 from bot.config import Config, load_config
 from bot.console import chat, render_answer, render_sources, render_summary
 from bot.services import configured_sources, http_client, open_library
@@ -98,7 +99,7 @@ def cmd_add(args, config: Config) -> int:
         try:
             articles.append(fetch_article(client, item))
         except CitebotError as exc:
-            failed.append((item, str(exc)))
+            failed.append((item, getattr(exc, "reason", None) or str(exc)))
     report = library.upsert(articles, progress=ProgressBar(sys.stderr.isatty()))
     collection = library.collection() if report.titles else None
     for key in report.titles:
@@ -305,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--limit", type=int, default=None, help="only the first N articles")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval_summary)
+    register_source_commands(sub, ev)
     return parser
 
 

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-TRACKING_PREFIXES = ("utm_",)
-TRACKING_KEYS = {"fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid"}
+from retrieval.sources.urls import url_key
 
 
 def normalise_url(url: str) -> str:
-    """A URL reduced to what identifies the page: https, lower-case host without ``www.``, no fragment, no
-    tracking parameters, no trailing slash, no AMP suffix. Not a URL (a path, an id): returned stripped."""
+    """The identity of a page URL (``retrieval.sources.url_key``: http/https, www, tracking parameters, AMP,
+    trailing slash folded); anything that is not an http(s) URL (a path, an id) is returned stripped."""
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    if not url.lower().startswith(("http://", "https://")):
         return url
-    host = parts.netloc.lower().removeprefix("www.").removeprefix("amp.")
-    path = parts.path or "/"
-    for suffix in ("/amp", "/amp/", ".amp"):
-        if path.endswith(suffix):
-            path = path[: -len(suffix)] or "/"
-    path = path.rstrip("/") or ""
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not k.lower().startswith(TRACKING_PREFIXES) and k.lower() not in TRACKING_KEYS and k.lower() != "amp"]
-    return urlunsplit(("https", host, path, urlencode(query), ""))
+    return url_key(url)
 
 
 def text_hash(text: str) -> str:

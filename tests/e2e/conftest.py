@@ -159,7 +159,7 @@ def citebot_session(world: World, workspace: Path) -> Iterator[BotProcess]:
             bot.assert_alive()
             assert time.monotonic() < deadline, f"citebot not ready in {START_TIMEOUT}s:\n{bot.log_tail()}"
             time.sleep(0.2)
-        assert fake.command_names(guild=True) == ["ask", "reindex", "sources", "status", "summary"]
+        assert fake.command_names(guild=True) == ["add", "ask", "reindex", "remove", "sources", "status", "summary"]
         assert fake.command_names(guild=False) == []
         yield bot
     finally:
