@@ -12,7 +12,18 @@ from discord.ext import commands
 
 from bot.checks import REFUSAL, is_admin
 from bot.discord_app import CitebotBot, in_thread
-from bot.embeds import age_text, error_embed, progress_text, report_embed, sources_embed, status_embed
+from bot.embeds import (
+    FIELD_NAME_LIMIT,
+    FIELD_VALUE_LIMIT,
+    age_text,
+    error_embed,
+    escape,
+    progress_text,
+    report_embed,
+    shorten,
+    sources_embed,
+    status_embed,
+)
 from bot.services import configured_sources, http_client
 from retrieval.errors import CitebotError, ReindexBusyError
 
@@ -23,6 +34,17 @@ NONE = discord.AllowedMentions.none()
 #: shown sooner, but never within MIN_EDIT_GAP of the previous edit.
 PROGRESS_EVERY = 1.5
 MIN_EDIT_GAP = 0.5
+
+
+def source_line(row: dict) -> str:
+    """'12 articles · polled 5 min ago · last error: …' for one source of ``Library.source_status()``."""
+    parts = [f"{row['articles']} article{'s' if row['articles'] != 1 else ''}"]
+    if row.get("kind") and row["kind"] != "added":
+        polled = row.get("last_poll")
+        parts.append(f"polled {age_text(time.time() - polled)} ago" if polled else "not polled yet")
+    if row.get("last_error"):
+        parts.append(f"last error: {escape(str(row['last_error']))}")
+    return shorten(" · ".join(parts), FIELD_VALUE_LIMIT)
 
 
 class Reindex:
@@ -131,7 +153,11 @@ class Admin(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         library = await self.bot.library_ready()
         try:
-            embed = sources_embed(await in_thread(library.sources))
+            rows, status = await in_thread(
+                lambda: (library.sources(), library.source_status(configured_sources(self.bot.config))))
+            embed = sources_embed(rows)
+            for row in status[:25]:  # Discord allows 25 fields
+                embed.add_field(name=shorten(row["name"], FIELD_NAME_LIMIT), value=source_line(row), inline=False)
         except CitebotError as exc:
             embed = error_embed(str(exc))
         await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)

@@ -130,6 +130,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, sample_data_dir: Path, e
                 f"guild_ids = [{fake.guild_id}]",
                 f"answer_channel_ids = [{world.answers}]",
                 f"admin_role_ids = [{world.admin_role}]",
+                "[fetch]",
+                "allow_private_addresses = true  # /add fetches from a local server in tests/e2e/test_sources.py",
                 "",
             ]
         ),
