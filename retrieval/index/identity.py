@@ -17,5 +17,6 @@ def normalise_url(url: str) -> str:
 
 
 def text_hash(text: str) -> str:
-    """sha1 of the text with whitespace collapsed and case folded: equal for the same story re-wrapped."""
-    return hashlib.sha1(" ".join(text.split()).casefold().encode("utf-8")).hexdigest()
+    """sha1 of the text with whitespace collapsed: equal for the same story re-wrapped (case is kept: quotes are
+    verbatim, so a differently written text is another article)."""
+    return hashlib.sha1(" ".join(text.split()).encode("utf-8")).hexdigest()

@@ -41,7 +41,7 @@ def test_aliases_and_text_identify_an_article(tmp_path):
     url = "https://example.org/story"
     put(store, url, aliases=[normalise_url("http://www.example.org/story/?utm_medium=x")])
     assert store.resolve("https://other.example/x", [normalise_url("https://example.org/story?utm_source=y")]) == url
-    assert store.resolve("https://other.example/x", [], text_hash("  first PARAGRAPH of the story. It has two "
+    assert store.resolve("https://other.example/x", [], text_hash("  First paragraph of the story. It has two "
                                                                    "sentences.\n\nSecond paragraph, one sentence."))
     assert store.find("Title https://example.org/story") == [url]
     assert store.find("https://www.example.org/story/") == [url]
