@@ -140,7 +140,11 @@ def cmd_eval_summary(args, config: Config) -> int:
     from retrieval.summary_eval import evaluate_summaries
 
     embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size)
-    result = evaluate_summaries(Path(args.articles), n=args.sentences, embedder=embedder, limit=args.limit)
+    if args.words is not None and args.words < 1:
+        raise CitebotError("--words must be at least 1")
+    result = evaluate_summaries(
+        Path(args.articles), n=args.sentences, embedder=embedder, words=args.words, limit=args.limit
+    )
     return emit_metrics(args.json, result)
 
 
@@ -207,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     e = ev.add_parser("summary", help="ROUGE-1/2/Lsum of /summary against LEAD-3, side by side")
     e.add_argument("--articles", required=True)
     e.add_argument("--sentences", type=int, default=3)
+    e.add_argument("--words", type=int, default=None,
+                   help="length-honest mode: every summary cut to its first N words, ROUGE recall")
     e.add_argument("--limit", type=int, default=None, help="only the first N articles")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval_summary)
