@@ -212,7 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--articles", required=True)
     e.add_argument("--sentences", type=int, default=3)
     e.add_argument("--words", type=int, default=None,
-                   help="length-honest mode: every summary cut to its first N words, ROUGE recall")
+                   help="length-honest mode (instead of --sentences): each summary filled to N words, "
+                   "cut there, ROUGE recall")
     e.add_argument("--limit", type=int, default=None, help="only the first N articles")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval_summary)

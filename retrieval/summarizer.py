@@ -314,7 +314,13 @@ def summarize_topic(
 ) -> list[SummarySentence]:
     """The ``n`` sentences among ``candidates`` (several articles) that best cover the topic.
 
-    Sentences of one article stay together, in article order; articles come in the order of their best pick."""
+    Sentences of one article stay together, in article order; articles come in the order of their best pick.
+    Furniture (bylines, time stamps, credits) is never picked."""
+    candidates = [
+        SummaryCandidate(text, c.article, c.paragraph, c.position)
+        for c in candidates
+        if (text := key_sentence_text(c.text))
+    ]
     if not candidates:
         return []
     texts = [c.text for c in candidates]

@@ -225,3 +225,14 @@ def test_summarize_article_quotes_without_the_byline(embedder):
     for sentence in summary:
         assert sentence.text in paragraph
         assert "Sam Webb" not in sentence.text and "MailOnline" not in sentence.text
+
+
+def test_topic_summary_skips_furniture(embedder):
+    meta = ArticleMeta(article_id="a", title="Budget")
+    rows = ["By City Council Budget Reporter .", "PUBLISHED: 18:04 EST, 3 March 2015 .", *SENTENCES[:4]]
+    candidates = [SummaryCandidate(text, meta, paragraph=1, position=i) for i, text in enumerate(rows)]
+    query = embedder.encode(["city council budget vote"])[0]
+    summary = summarize_topic(candidates, embedder, query, n=len(rows))
+    texts = [s.text for s in summary]
+    assert texts and not set(texts) & set(rows[:2])
+    assert all(t in SENTENCES for t in texts)
