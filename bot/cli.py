@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.config import Config, load_config
 from bot.console import chat, render_answer, render_sources, render_summary
 from bot.services import open_library
-from retrieval.errors import CitebotError
+from retrieval.errors import CitebotError, ModelChangedError
 from retrieval.library import IndexReport, Library
 
 
@@ -42,10 +42,16 @@ def print_report(report: IndexReport) -> None:
 
 
 def ensure_index(library: Library, config: Config) -> None:
-    """Index the configured article folders when no index exists yet (first run)."""
+    """Index the configured article folders when no index exists yet (first run) or the model changed."""
     if library.has_index():
-        return
-    print(f"No index yet: indexing {', '.join(map(str, config.article_folders))} …", file=sys.stderr)
+        try:
+            library.collection()
+            return
+        except ModelChangedError as exc:
+            print(f"{exc.change}: re-embedding the articles with {exc.configured!r} "
+                  "(once; vectors are cached per model) …", file=sys.stderr)
+    else:
+        print(f"No index yet: indexing {', '.join(map(str, config.article_folders))} …", file=sys.stderr)
     print_report(library.index(config.article_folders, ProgressBar(sys.stderr.isatty())))
 
 

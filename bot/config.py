@@ -6,7 +6,8 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, get_args, get_origin, get_type_hints
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from retrieval.errors import CitebotError
 from retrieval.settings import RetrievalSettings, SplitterSettings, SummarySettings
@@ -72,6 +73,9 @@ class Config:
 
 def _check_value(key: str, value: Any, kind: Any) -> Any:
     origin = get_origin(kind)
+    if origin in (Union, UnionType) and type(None) in get_args(kind):  # optional: TOML has no null, so the type
+        (kind,) = [k for k in get_args(kind) if k is not type(None)]
+        origin = get_origin(kind)
     if origin is list:
         (item,) = get_args(kind)
         if not isinstance(value, list):
@@ -102,8 +106,9 @@ def _validate(config: Config) -> None:
     r = config.retrieval
     checks = [
         ("retrieval.top_k", 1 <= r.top_k <= 10, "between 1 and 10"),
-        ("retrieval.bm25_weight", 0.0 <= r.bm25_weight <= 1.0, "between 0 and 1"),
-        ("retrieval.sentence_weight", 0.0 <= r.sentence_weight <= 1.0, "between 0 and 1"),
+        ("retrieval.bm25_weight", r.bm25_weight is None or 0.0 <= r.bm25_weight <= 1.0, "between 0 and 1"),
+        ("retrieval.sentence_weight", r.sentence_weight is None or 0.0 <= r.sentence_weight <= 1.0,
+         "between 0 and 1"),
         ("retrieval.article_weight", 0.0 <= r.article_weight <= 1.0, "between 0 and 1"),
         ("retrieval.rerank_depth", r.rerank_depth >= r.top_k, "at least retrieval.top_k"),
         ("retrieval.max_question_chars", r.max_question_chars >= 10, "at least 10"),

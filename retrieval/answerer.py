@@ -8,7 +8,7 @@ from retrieval.collection import Collection
 from retrieval.errors import IndexMissingError, QuestionError
 from retrieval.models import Answer, Quote
 from retrieval.ranking import Hit, rank
-from retrieval.settings import RetrievalSettings
+from retrieval.settings import RetrievalSettings, for_model
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -27,7 +27,8 @@ class Answerer:
     def __init__(self, collection: Collection | None, embedder, settings: RetrievalSettings) -> None:
         self.collection = collection
         self.embedder = embedder
-        self.settings = settings
+        model = collection.model if collection is not None else getattr(embedder, "name", "")
+        self.settings = for_model(settings, model)
 
     def require_collection(self) -> Collection:
         """The collection answered from; ``IndexMissingError`` when nothing is indexed."""
