@@ -23,6 +23,11 @@ from retrieval.library import open_embedder  # noqa: E402
 EVAL = ROOT.parent / "shared" / "eval"
 
 
+def set_dir(name: str) -> Path:
+    """A dev set by name (under ../shared/eval) or the folder of one (e.g. a slice)."""
+    return Path(name) if Path(name).is_dir() else EVAL / name
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default="all-MiniLM-L6-v2")
@@ -32,7 +37,7 @@ def main() -> None:
     embedder = open_embedder(args.model, Path(args.data_dir))
     for name in args.sets:
         started = time.time()
-        rows = read_jsonl(EVAL / name / "paragraphs.jsonl", ("pid", "doc_id", "text"))
+        rows = read_jsonl(set_dir(name) / "paragraphs.jsonl", ("pid", "doc_id", "text"))
         articles, paragraphs = articles_from_paragraphs(rows)
         last = [0.0]
 

