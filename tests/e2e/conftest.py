@@ -126,8 +126,6 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, sample_data_dir: Path, e
                 f"dir = {json.dumps(str(root / 'data'))}",
                 "[articles]",
                 f"folders = [{json.dumps(str(root / 'articles'))}]",
-                "[model]",
-                f"name = {json.dumps(embedder.name)}",  # the model the samples were indexed with
                 "[discord]",
                 f"guild_ids = [{fake.guild_id}]",
                 f"answer_channel_ids = [{world.answers}]",
