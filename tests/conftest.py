@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from embeddings import DEFAULT_MODEL, CachedEmbedder, Embedder, EmbeddingCache
+from embeddings import CachedEmbedder, Embedder, EmbeddingCache
 from retrieval.library import Library
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,8 +45,7 @@ def config_file(tmp_path, sample_data_dir) -> Path:
     shutil.copytree(sample_data_dir, data_dir)
     path = tmp_path / "config.toml"
     path.write_text(
-        f'[data]\ndir = {json.dumps(str(data_dir))}\n\n[articles]\nfolders = [{json.dumps(str(SAMPLES))}]\n'
-        f'\n[model]\nname = "{DEFAULT_MODEL}"\n',  # the model the samples were indexed with
+        f'[data]\ndir = {json.dumps(str(data_dir))}\n\n[articles]\nfolders = [{json.dumps(str(SAMPLES))}]\n',
         encoding="utf-8",
     )
     return path
