@@ -103,6 +103,8 @@ def score(sets: dict[str, Features], params: dict, mask: str = "all") -> dict:
     out = {}
     for name, f in sets.items():
         w_q = curve(params, f.signal(params.get("signal", "top_share")))
+        if params.get("unseen_to_dense"):
+            w_q = w_q * (1 - f.signal("unknown_share"))
         sw_q = np.full(f.n, params["sentence"])
         ranks = f.ranks(w_q, sw_q)
         sel = f.has_gold.copy()
@@ -191,6 +193,8 @@ def main() -> None:
     params, best = fit(sets, grid, "all", args.signal)
     print(json.dumps({"fit": "all questions", "params": params, **best}))
     print(json.dumps({"check": "product ranking replica at the fit", **score(sets, params)}))
+    unseen = {**params, "unseen_to_dense": True}
+    print(json.dumps({"check": "the fit, unseen words' share moved to dense", **score(sets, unseen)}))
 
 
 if __name__ == "__main__":
