@@ -11,6 +11,11 @@ from retrieval.errors import CitebotError
 from retrieval.models import Answer, Quote, Summary
 
 BOLD, RESET = "\033[1m", "\033[0m"
+HELP = (
+    "Ask a question about the indexed news articles and I will quote them word for word, e.g. "
+    "“Who is the British ambassador to Ukraine?”. /sources lists the articles; /summary [article:TITLE | "
+    "topic:TEXT] summarises; 'quit' leaves."
+)
 
 
 def _emphasise(text: str, color: bool) -> str:
@@ -29,7 +34,9 @@ def render_quote(quote: Quote, n: int, color: bool = False) -> str:
 
 
 def render_answer(answer: Answer, color: bool = False) -> str:
-    """Console text for an ``Answer``."""
+    """Console text for an ``Answer`` (the help text for a greeting or "help")."""
+    if answer.content_free:
+        return HELP
     if not answer.found:
         nearest = answer.quotes[0].article.title if answer.quotes else None
         text = "The indexed articles don't cover this."

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 
 from retrieval.collection import Collection
 from retrieval.errors import IndexMissingError, QuestionError
+from retrieval.intent import is_content_free
 from retrieval.models import Answer, Quote
 from retrieval.ranking import Hit, rank
 from retrieval.settings import RetrievalSettings
 
 
+def strip_controls(text: str) -> str:
+    """``text`` without control and invisible format characters (ANSI escapes, NUL, zero-width spaces, BOMs);
+    tabs and line breaks become spaces."""
+    return "".join(
+        " " if ch in "\t\n\r\x0b\x0c\x85\u2028\u2029" else ch
+        for ch in text
+        if ch in "\t\n\r\x0b\x0c\x85\u2028\u2029" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+    )
+
+
 def clean_question(question: str, max_chars: int) -> str:
     """The question stripped; ``QuestionError`` when it is empty or too long."""
-    text = " ".join((question or "").split())
+    text = " ".join(strip_controls(question or "").split())
     if not text:
         raise QuestionError("the question is empty: ask something about the indexed articles")
     if len(text) > max_chars:
@@ -66,6 +79,8 @@ class Answerer:
     def ask(self, question: str, k: int | None = None) -> Answer:
         """The top ``k`` quotes; ``found`` is false when the best score is under the threshold."""
         text = clean_question(question, self.settings.max_question_chars)
+        if is_content_free(text):
+            return Answer(question=text, found=False, quotes=[], content_free=True)
         k = max(1, k or self.settings.top_k)
         hits = self.search(text, depth=k)
         if not hits:
