@@ -6,6 +6,7 @@ import unicodedata
 
 import numpy as np
 
+from retrieval.articles import strip_controls
 from retrieval.collection import Collection
 from retrieval.errors import IndexMissingError, QuestionError
 from retrieval.intent import is_content_free
@@ -14,19 +15,16 @@ from retrieval.ranking import Hit, rank
 from retrieval.settings import RetrievalSettings
 
 
-def strip_controls(text: str) -> str:
-    """``text`` without control and invisible format characters (ANSI escapes, NUL, zero-width spaces, BOMs);
-    tabs and line breaks become spaces."""
-    return "".join(
-        " " if ch in "\t\n\r\x0b\x0c\x85\u2028\u2029" else ch
-        for ch in text
-        if ch in "\t\n\r\x0b\x0c\x85\u2028\u2029" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
-    )
+def visible_text(text: str) -> str:
+    """``text`` without escape sequences, control and invisible format characters (zero-width spaces, BOMs,
+    bidi overrides); tabs and line breaks become spaces."""
+    text = strip_controls(text.replace("\t", " ").replace("\n", " ").replace("\r", " "))
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
 
 
 def clean_question(question: str, max_chars: int) -> str:
     """The question stripped; ``QuestionError`` when it is empty or too long."""
-    text = " ".join(strip_controls(question or "").split())
+    text = " ".join(visible_text(question or "").split())
     if not text:
         raise QuestionError("the question is empty: ask something about the indexed articles")
     if len(text) > max_chars:

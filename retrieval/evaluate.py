@@ -44,6 +44,8 @@ def read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:
                     value = row[key]
                     if key == "highlights":
                         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+                    elif key in ("text", "question", "article"):
+                        ok = isinstance(value, str) and bool(value.strip())
                     else:
                         ok = isinstance(value, str | int) and not isinstance(value, bool) and value != ""
                     if not ok:
