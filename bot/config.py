@@ -43,6 +43,7 @@ class DiscordSettings:
     answer_channel_ids: list[int] = field(default_factory=list)
     admin_role_ids: list[int] = field(default_factory=list)
     admin_user_ids: list[int] = field(default_factory=list)
+    heartbeat_timeout_s: float = 60.0  # nothing from the gateway for this long: a zombie connection, reconnect
 
 
 @dataclass
@@ -157,6 +158,8 @@ def _validate(config: Config) -> None:
         checks.append((f"limits.{key}", 1 <= getattr(lim, key) <= 100_000, "between 1 and 100000"))
     for key in ("user_window_s", "channel_window_s", "duplicate_window_s"):
         checks.append((f"limits.{key}", 0.0 <= getattr(lim, key) <= 86_400, "between 0 and 86400 seconds"))
+    checks.append(("discord.heartbeat_timeout_s", 2.0 <= config.discord.heartbeat_timeout_s <= 600,
+                   "between 2 and 600 seconds"))
     checks.append(("limits.delivery_deadline_s", 5.0 <= lim.delivery_deadline_s <= 840, "between 5 and 840 seconds"))
     for name in ("guild_ids", "answer_channel_ids", "admin_role_ids", "admin_user_ids"):
         for i, value in enumerate(getattr(config.discord, name)):

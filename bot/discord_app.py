@@ -123,6 +123,7 @@ class CitebotBot(commands.Bot):
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             activity=discord.CustomActivity(name="Starting up…"),
+            heartbeat_timeout=config.discord.heartbeat_timeout_s,
         )
         self.config = config
         self.library = library
