@@ -14,9 +14,12 @@ acknowledged inside Discord's 3 s.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
+import weakref
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -34,7 +37,40 @@ FIRST_DELAY, GROWTH, MAX_DELAY = 1.0, 2.0, 15.0
 #: Discord's "Interaction has already been acknowledged": an earlier attempt of ours got through.
 ALREADY_ACKNOWLEDGED = 40060
 
+#: Our own ceiling on REST writes per second (Discord allows 50 over all routes).
+WRITES_PER_SECOND = 40.0
+
 RETRYABLE = (aiohttp.ClientError, asyncio.TimeoutError, OSError, discord.RateLimited)
+
+
+class Pacer:
+    """Keeps replies under Discord's limits instead of learning them from 429s: one send at a time per channel
+    (so discord.py reads the channel's rate-limit headers before the next one) and at most ``per_second`` writes
+    overall. A burst of refusals then costs no 429s, which Discord counts against a bot (10,000 invalid requests in
+    10 minutes get it banned for an hour)."""
+
+    def __init__(self, per_second: float = WRITES_PER_SECOND) -> None:
+        self.interval = 1.0 / per_second
+        self.next_at = 0.0
+        self.channels: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._global: asyncio.Lock | None = None
+
+    @contextlib.asynccontextmanager
+    async def slot(self, channel_id: int | None) -> AsyncIterator[None]:
+        lock = None
+        if channel_id is not None:
+            lock = self.channels.get(channel_id)
+            if lock is None:
+                lock = self.channels[channel_id] = asyncio.Lock()
+        async with lock if lock is not None else contextlib.nullcontext():
+            if self._global is None:
+                self._global = asyncio.Lock()
+            async with self._global:
+                now = time.monotonic()
+                if self.next_at > now:
+                    await asyncio.sleep(self.next_at - now)
+                self.next_at = max(now, self.next_at) + self.interval
+            yield
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -76,6 +112,7 @@ async def reply(
     deadline_s: float,
     embed: discord.Embed | None = None,
     content: str | None = None,
+    pacer: Pacer | None = None,
 ) -> discord.Message | None:
     """Send the one reply to ``message`` (a reply without a ping; without the reply link when replying is
     forbidden). Retried until delivered or ``deadline_s`` passed; ``None`` (logged at ERROR, counted) when lost."""
@@ -86,12 +123,13 @@ async def reply(
     async def attempt() -> discord.Message:
         nonlocal as_reply
         kwargs: dict[str, Any] = {"embed": embed, "content": content, "allowed_mentions": NONE, "nonce": nonce}
-        if as_reply:
-            try:
-                return await message.channel.send(reference=reference, mention_author=False, **kwargs)
-            except discord.Forbidden:  # replying needs Read Message History: answer without the reply link
-                as_reply = False
-        return await message.channel.send(**kwargs)
+        async with pacer.slot(message.channel.id) if pacer else contextlib.nullcontext():
+            if as_reply:
+                try:
+                    return await message.channel.send(reference=reference, mention_author=False, **kwargs)
+                except discord.Forbidden:  # replying needs Read Message History: answer without the reply link
+                    as_reply = False
+            return await message.channel.send(**kwargs)
 
     sent, error = await _with_retries(f"reply to question {message.id}", attempt, deadline_s=deadline_s, stats=stats)
     if error is not None:
@@ -101,13 +139,14 @@ async def reply(
 
 
 async def edit_original(
-    interaction: discord.Interaction, *, stats: Stats, deadline_s: float, **changes: Any
+    interaction: discord.Interaction, *, stats: Stats, deadline_s: float, pacer: Pacer | None = None, **changes: Any
 ) -> discord.Message | None:
     """Edit the (deferred) original response of ``interaction``, retried like :func:`reply` (an edit is
     idempotent). ``None`` when lost (logged at ERROR with the interaction id, counted)."""
 
     async def attempt() -> discord.InteractionMessage:
-        return await interaction.edit_original_response(allowed_mentions=NONE, **changes)
+        async with pacer.slot(None) if pacer else contextlib.nullcontext():
+            return await interaction.edit_original_response(allowed_mentions=NONE, **changes)
 
     deadline_s = min(deadline_s, 14 * 60.0)  # the interaction token lives 15 minutes
     name = interaction.command.name if interaction.command else "interaction"

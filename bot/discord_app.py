@@ -25,6 +25,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Config, LoggingSettings
+from bot.delivery import Pacer
 from bot.flood import ChannelTyping, FloodGate
 from bot.observability import Stats
 from bot.services import open_library
@@ -135,6 +136,7 @@ class CitebotBot(commands.Bot):
         self.stats = Stats()
         self.flood = FloodGate(config.limits, ANSWER_SLOTS)
         self.typing_indicators = ChannelTyping()
+        self.pacer = Pacer()
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
     # -- start-up ---------------------------------------------------------------------------------------------

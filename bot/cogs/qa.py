@@ -89,12 +89,13 @@ class QA(commands.Cog):
         limits = bot.config.limits
         if not question or is_content_free(question):
             deadline = limits.delivery_deadline_s
-            await delivery.reply(message, embed=self.help_embed(), stats=bot.stats, deadline_s=deadline)
+            await delivery.reply(message, embed=self.help_embed(), stats=bot.stats, pacer=bot.pacer,
+                                 deadline_s=deadline)
             return
         refusal = bot.flood.admit(message.author.id, message.channel.id, question, message.id)
         if refusal is not None:
             await self.refuse(refusal, lambda embed: delivery.reply(
-                message, embed=embed, stats=bot.stats, deadline_s=limits.delivery_deadline_s))
+                message, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s))
             return
         bot.typing_indicators.start(message.channel)
         try:
@@ -102,7 +103,9 @@ class QA(commands.Cog):
         finally:
             bot.typing_indicators.stop(message.channel)
             bot.flood.done(time.monotonic() - received)
-        sent = await delivery.reply(message, embed=embed, stats=bot.stats, deadline_s=limits.delivery_deadline_s)
+        sent = await delivery.reply(
+            message, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s
+        )
         if sent is not None:
             bot.flood.delivered(message.author.id, question, sent.jump_url)
         self.answered(message.id, "message", message.author.id, received, wait, answer, sent is not None)
@@ -159,7 +162,7 @@ class QA(commands.Cog):
 
         async def edit(embed: discord.Embed) -> discord.Message | None:
             return await delivery.edit_original(
-                interaction, embed=embed, stats=bot.stats, deadline_s=limits.delivery_deadline_s
+                interaction, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s
             )
 
         channel_id = interaction.channel_id or 0
