@@ -148,6 +148,21 @@ async def wait_all_replied(fake: FakeDiscord, posted: dict[str, float], since: i
     return replies_by_question(fake, since)
 
 
+async def test_first_question_after_start_does_not_wait_for_the_model(stress, users) -> None:
+    """The model is loaded before the bot says it is ready: the first question is answered at query speed."""
+    fake, bot = stress
+    (person,) = users.make(1)
+    mark = fake.mark()
+    posted = await ask_all(fake, [(person, channel_ids(fake)[0], QUESTIONS[0])])
+    replies = await wait_all_replied(fake, posted, mark, timeout=60)
+    (qid, at), = posted.items()
+    took = replies[qid][0].at - at
+    assert "Melinda Simmons" in text_of(replies[qid][0].message)
+    assert took < 5.0, f"the first question took {took:.1f} s (was the model loaded at start-up?)"
+    assert f"question {qid} via message: found=true" in bot.log.read_text()  # the one line per answer
+    figures("first-question", seconds=round(took, 2))
+
+
 async def test_burst_of_500_questions_from_50_users(stress, users) -> None:
     fake, bot = stress
     people = users.make(USERS)
