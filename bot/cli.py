@@ -1,4 +1,4 @@
-"""The ``citebot`` command line: index, ask, sources, chat, run, summary, eval."""
+"""The ``citebot`` command line: index, ask, sources, chat, run, summary, preview, eval."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from bot.cli_sources import register as register_source_commands
 from bot.config import Config, load_config
 from bot.console import chat, render_answer, render_sources, render_summary
 from bot.services import open_library
@@ -212,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--limit", type=int, default=None, help="only the first N articles")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval_summary)
+    register_source_commands(sub, ev)
     return parser
 
 
