@@ -87,15 +87,15 @@ class QA(commands.Cog):
         """Exactly one reply to ``message``: the answer, the help text, or a short refusal (flood control)."""
         bot, received = self.bot, time.monotonic()
         limits = bot.config.limits
-        if not question or is_content_free(question):
-            deadline = limits.delivery_deadline_s
-            await delivery.reply(message, embed=self.help_embed(), stats=bot.stats, pacer=bot.pacer,
-                                 deadline_s=deadline)
-            return
         refusal = bot.flood.admit(message.author.id, message.channel.id, question, message.id)
         if refusal is not None:
             await self.refuse(refusal, lambda embed: delivery.reply(
                 message, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s))
+            return
+        if not question or is_content_free(question):  # greetings and "help": the help text (rate limited too)
+            bot.flood.done()
+            await delivery.reply(message, embed=self.help_embed(), stats=bot.stats, pacer=bot.pacer,
+                                 deadline_s=limits.delivery_deadline_s)
             return
         bot.typing_indicators.start(message.channel)
         try:
@@ -166,12 +166,13 @@ class QA(commands.Cog):
             )
 
         channel_id = interaction.channel_id or 0
-        if is_content_free(question):
-            await edit(self.help_embed())
-            return
         refusal = bot.flood.admit(interaction.user.id, channel_id, question, interaction.id)
         if refusal is not None:
             await self.refuse(refusal, edit)
+            return
+        if is_content_free(question):
+            bot.flood.done()
+            await edit(self.help_embed())
             return
         try:
             embed, answer, wait = await self.embed_for(question)
