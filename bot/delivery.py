@@ -38,7 +38,7 @@ FIRST_DELAY, GROWTH, MAX_DELAY = 1.0, 2.0, 15.0
 ALREADY_ACKNOWLEDGED = 40060
 
 #: Our own ceiling on REST writes per second (Discord allows 50 over all routes).
-WRITES_PER_SECOND = 40.0
+WRITES_PER_SECOND = 36.0
 
 RETRYABLE = (aiohttp.ClientError, asyncio.TimeoutError, OSError, discord.RateLimited)
 

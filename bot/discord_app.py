@@ -135,8 +135,8 @@ class CitebotBot(commands.Bot):
         self._slots = asyncio.Semaphore(ANSWER_SLOTS)
         self.stats = Stats()
         self.flood = FloodGate(config.limits, ANSWER_SLOTS)
-        self.typing_indicators = ChannelTyping()
-        self.pacer = Pacer()
+        self.pacer = Pacer()  # replies and edits: at most 36 writes/s
+        self.typing_indicators = ChannelTyping(pacer=Pacer(per_second=8))  # its own share of Discord's 50/s
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
     # -- start-up ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.config import LimitsSettings
+from bot.delivery import Pacer
 
 log = logging.getLogger("citebot.flood")
 
@@ -154,8 +155,9 @@ class FloodGate:
 class ChannelTyping:
     """One 'citebot is typing…' per channel while any question in it is being worked on."""
 
-    def __init__(self, every: float = TYPING_EVERY) -> None:
+    def __init__(self, every: float = TYPING_EVERY, pacer: Pacer | None = None) -> None:
         self.every = every
+        self.pacer = pacer  # typing counts toward Discord's 50 requests/s like any call
         self.busy: dict[int, int] = {}
         self.tasks: dict[int, asyncio.Task] = {}
         self.sent = 0
@@ -182,7 +184,11 @@ class ChannelTyping:
     async def _indicate(self, channel: discord.abc.Messageable, cid: int) -> None:
         while self.busy.get(cid, 0) > 0:
             try:
-                await channel.typing()  # awaited (not a context manager): one indicator, shown for 10 s
+                if self.pacer is not None:
+                    async with self.pacer.slot(None):
+                        await channel.typing()  # awaited (not a context manager): one indicator, shown for 10 s
+                else:
+                    await channel.typing()
                 self.sent += 1
             except (TimeoutError, discord.HTTPException, discord.RateLimited, OSError) as exc:
                 log.debug("no typing indicator in %s: %s", cid, exc)

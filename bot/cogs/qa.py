@@ -97,15 +97,17 @@ class QA(commands.Cog):
             await delivery.reply(message, embed=self.help_embed(), stats=bot.stats, pacer=bot.pacer,
                                  deadline_s=limits.delivery_deadline_s)
             return
-        bot.typing_indicators.start(message.channel)
+        bot.typing_indicators.start(message.channel)  # one per channel, until its last answer is sent
         try:
-            embed, answer, wait = await self.embed_for(question)
+            try:
+                embed, answer, wait = await self.embed_for(question)
+            finally:
+                bot.flood.done(time.monotonic() - received)
+            sent = await delivery.reply(
+                message, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s
+            )
         finally:
             bot.typing_indicators.stop(message.channel)
-            bot.flood.done(time.monotonic() - received)
-        sent = await delivery.reply(
-            message, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s
-        )
         if sent is not None:
             bot.flood.delivered(message.author.id, question, sent.jump_url)
         self.answered(message.id, "message", message.author.id, received, wait, answer, sent is not None)
