@@ -15,7 +15,6 @@ from bot.discord_app import QUEUE_WAIT, CitebotBot
 from bot.embeds import answer_embed, error_embed
 from bot.observability import log_answered
 from retrieval.errors import CitebotError
-from retrieval.intent import is_content_free
 from retrieval.models import Answer
 
 log = logging.getLogger("citebot.qa")
@@ -92,7 +91,7 @@ class QA(commands.Cog):
             await self.refuse(refusal, lambda embed: delivery.reply(
                 message, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s))
             return
-        if not question or is_content_free(question):  # greetings and "help": the help text (rate limited too)
+        if not question:  # a bare mention: the help text (greetings and "help" get it from the answer)
             bot.flood.done()
             await delivery.reply(message, embed=self.help_embed(), stats=bot.stats, pacer=bot.pacer,
                                  deadline_s=limits.delivery_deadline_s)
@@ -171,10 +170,6 @@ class QA(commands.Cog):
         refusal = bot.flood.admit(interaction.user.id, channel_id, question, interaction.id)
         if refusal is not None:
             await self.refuse(refusal, edit)
-            return
-        if is_content_free(question):
-            bot.flood.done()
-            await edit(self.help_embed())
             return
         try:
             embed, answer, wait = await self.embed_for(question)
