@@ -142,8 +142,12 @@ def cmd_eval_summary(args, config: Config) -> int:
     from retrieval.library import open_embedder
     from retrieval.summary_eval import evaluate_summaries
 
+    if args.words is not None and args.words < 1:
+        raise CitebotError("--words must be at least 1")
     embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size)
-    result = evaluate_summaries(Path(args.articles), n=args.sentences, embedder=embedder, limit=args.limit)
+    result = evaluate_summaries(
+        Path(args.articles), n=args.sentences, embedder=embedder, words=args.words, limit=args.limit
+    )
     return emit_metrics(args.json, result)
 
 
@@ -210,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     e = ev.add_parser("summary", help="ROUGE-1/2/Lsum of /summary against LEAD-3, side by side")
     e.add_argument("--articles", required=True)
     e.add_argument("--sentences", type=int, default=3)
+    e.add_argument("--words", type=int, default=None,
+                   help="length-honest mode (instead of --sentences): each summary filled to N words, "
+                   "cut there, ROUGE recall")
     e.add_argument("--limit", type=int, default=None, help="only the first N articles")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval_summary)
