@@ -205,7 +205,7 @@ def _validate(config: Config) -> None:
         ("retrieval.rerank_depth", r.rerank_depth >= r.top_k, "at least retrieval.top_k"),
         ("retrieval.max_question_chars", r.max_question_chars >= 10, "at least 10"),
         ("retrieval.candidates", r.candidates >= r.top_k, "at least retrieval.top_k"),
-        ("retrieval.min_score", 0.0 <= r.min_score <= 1.0, "between 0 and 1"),
+        ("retrieval.min_score", r.min_score is None or 0.0 <= r.min_score <= 1.0, "between 0 and 1"),
         ("retrieval.max_question_chars", r.max_question_chars <= 100_000, "at most 100000"),
         ("retrieval.candidates", r.candidates <= 10_000, "at most 10000"),
         ("retrieval.rerank_depth", r.rerank_depth <= r.candidates * 2, "at most twice retrieval.candidates"),
