@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 
+from retrieval.articles import strip_controls
 from retrieval.collection import Collection
 from retrieval.errors import IndexMissingError, QuestionError
+from retrieval.intent import is_content_free
 from retrieval.models import Answer, Quote
 from retrieval.ranking import Hit, rank
-from retrieval.settings import RetrievalSettings
+from retrieval.settings import RetrievalSettings, for_model
+
+
+def visible_text(text: str) -> str:
+    """``text`` without escape sequences, control and invisible format characters (zero-width spaces, BOMs,
+    bidi overrides); tabs and line breaks become spaces."""
+    text = strip_controls(text.replace("\t", " ").replace("\n", " ").replace("\r", " "))
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
 
 
 def clean_question(question: str, max_chars: int) -> str:
     """The question stripped; ``QuestionError`` when it is empty or too long."""
-    text = " ".join((question or "").split())
+    text = " ".join(visible_text(question or "").split())
     if not text:
         raise QuestionError("the question is empty: ask something about the indexed articles")
     if len(text) > max_chars:
@@ -27,7 +38,8 @@ class Answerer:
     def __init__(self, collection: Collection | None, embedder, settings: RetrievalSettings) -> None:
         self.collection = collection
         self.embedder = embedder
-        self.settings = settings
+        model = collection.model if collection is not None else getattr(embedder, "name", "")
+        self.settings = for_model(settings, model)
 
     def require_collection(self) -> Collection:
         """The collection answered from; ``IndexMissingError`` when nothing is indexed."""
@@ -70,6 +82,8 @@ class Answerer:
     def ask(self, question: str, k: int | None = None) -> Answer:
         """The top ``k`` quotes; ``found`` is false when the best score is under the threshold."""
         text = clean_question(question, self.settings.max_question_chars)
+        if is_content_free(text):
+            return Answer(question=text, found=False, quotes=[], content_free=True)
         k = max(1, k or self.settings.top_k)
         collection = self.require_collection()
         query_vector = self.embed_query(text)

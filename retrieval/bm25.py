@@ -127,6 +127,11 @@ class BM25Index:
             if self.df[term] <= 0:
                 del self.df[term]
 
+    @property
+    def vocab(self):
+        """The terms some live document holds (membership tests)."""
+        return self.df
+
     # -- scoring -------------------------------------------------------------------------------------------
     def idf(self, term: str) -> float:
         """Lucene idf from live counts; a term absent from the collection gets the idf of df = 0."""

@@ -118,6 +118,10 @@ class Collection:
             terms = self._sentence_terms[key] = frozenset(tokenize(self.sentence_text(paragraph_id, index)))
         return terms
 
+    def paragraph_at(self, slot: int) -> Paragraph:
+        """The paragraph in a BM25 slot (rankings over ``bm25.coverage`` are by slot)."""
+        return self.paragraphs[int(self.id_of_slot.data[slot])]
+
     def paragraphs_of(self, key: str) -> list[Paragraph]:
         """An article's paragraphs in order."""
         return [self.paragraphs[i] for i in self.ids_by_article.get(key, [])]

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from embeddings import CachedEmbedder, Embedder, EmbeddingCache
+from embeddings import CachedEmbedder, EmbeddingCache, make_embedder
 from retrieval.answerer import Answerer
 from retrieval.articles import Article, read_articles
 from retrieval.collection import Collection, Progress, read_snapshot
@@ -38,7 +38,7 @@ from retrieval.index.store import ADDED, Store, StoreError
 from retrieval.models import ArticleMeta, Summary, newest_first
 from retrieval.paragraphs import ParagraphSplitter
 from retrieval.sentences import sentence_spans
-from retrieval.settings import RetrievalSettings, SplitterSettings
+from retrieval.settings import RetrievalSettings, SplitterSettings, for_model
 from retrieval.summaries import ArticleNotFoundError, summarize
 
 log = logging.getLogger("citebot.library")
@@ -120,7 +120,7 @@ def set_aside(path: Path, why: str) -> str:
 def open_embedder(model: str, data_dir: Path, batch_size: int = 32) -> CachedEmbedder:
     """The model (loaded lazily, once) behind the persistent embedding cache in ``data_dir``."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    return CachedEmbedder(Embedder(model, batch_size=batch_size), EmbeddingCache(data_dir / CACHE_FILE))
+    return CachedEmbedder(make_embedder(model, batch_size=batch_size), EmbeddingCache(data_dir / CACHE_FILE))
 
 
 def article_aliases(article: Article) -> list[str]:
@@ -173,7 +173,7 @@ class Library:
     ) -> None:
         self.data_dir = Path(data_dir)
         self.embedder = embedder
-        self.retrieval = retrieval or RetrievalSettings()
+        self.retrieval = for_model(retrieval or RetrievalSettings(), embedder.name)
         self.splitter = ParagraphSplitter(splitter)
         self.write_timeout = write_timeout
         self.on_wait = None  # called with the holder's description when a writer has to wait for the lock

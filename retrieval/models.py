@@ -72,6 +72,7 @@ class Answer:
     question: str
     found: bool
     quotes: list[Quote] = field(default_factory=list)
+    content_free: bool = False  # a greeting, "help" or the like: nothing to search for, show the help text
 
     @property
     def shown_quotes(self) -> list[Quote]:
@@ -79,7 +80,10 @@ class Answer:
         return [q for i, q in enumerate(self.quotes) if i == 0 or q.relevant]
 
     def to_json(self) -> dict:
-        return {"question": self.question, "found": self.found, "quotes": [q.to_json() for q in self.quotes]}
+        data = {"question": self.question, "found": self.found, "quotes": [q.to_json() for q in self.quotes]}
+        if self.content_free:
+            data["content_free"] = True
+        return data
 
 
 @dataclass(frozen=True)

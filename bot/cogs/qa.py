@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator
+import time
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app import CitebotBot
+from bot import delivery
+from bot.discord_app import QUEUE_WAIT, CitebotBot
 from bot.embeds import answer_embed, error_embed
+from bot.observability import log_answered
 from retrieval.errors import CitebotError
+from retrieval.models import Answer
 
 log = logging.getLogger("citebot.qa")
 
@@ -23,6 +25,7 @@ HELP = (
     "`@{name} Who is the British ambassador to Ukraine?` or `/ask`. `/sources` lists the articles."
 )
 FAILED = "Sorry, something went wrong while answering; the error has been logged."
+REFUSED_COLOUR = discord.Colour(0xF59E0B)
 ANSWERABLE = (discord.MessageType.default, discord.MessageType.reply)
 
 
@@ -37,22 +40,6 @@ def strip_mentions(text: str, ids: set[int]) -> str:
     for mention_id in ids:
         text = re.sub(rf"<@[!&]?{mention_id}>", " ", text)
     return " ".join(text.split())
-
-
-@contextlib.asynccontextmanager
-async def typing(channel: discord.abc.Messageable) -> AsyncIterator[None]:
-    """Show 'citebot is typing…' while working; a failure to show it never stops the answer."""
-    indicator = channel.typing()
-    try:
-        await indicator.__aenter__()
-    except discord.HTTPException as exc:
-        log.debug("no typing indicator: %s", exc)
-        yield
-        return
-    try:
-        yield
-    finally:
-        await indicator.__aexit__(None, None, None)
 
 
 class QA(commands.Cog):
@@ -90,43 +77,108 @@ class QA(commands.Cog):
         question = self.question_in(message)
         if question is None:
             return
-        if not question:
-            embed = discord.Embed(description=HELP.format(name=self.bot.user.name if self.bot.user else "citebot"))
-        else:
-            async with typing(message.channel):
-                embed = await self.embed_for(question)
-        reference = message.to_reference(fail_if_not_exists=False)
+        await self.answer_message(message, question)
+
+    def help_embed(self) -> discord.Embed:
+        return discord.Embed(description=HELP.format(name=self.bot.user.name if self.bot.user else "citebot"))
+
+    async def answer_message(self, message: discord.Message, question: str) -> None:
+        """Exactly one reply to ``message``: the answer, the help text, or a short refusal (flood control)."""
+        bot, received = self.bot, time.monotonic()
+        limits = bot.config.limits
+        refusal = bot.flood.admit(message.author.id, message.channel.id, question, message.id)
+        if refusal is not None:
+            await self.refuse(refusal, lambda embed: delivery.reply(
+                message, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s))
+            return
+        if not question:  # a bare mention: the help text (greetings and "help" get it from the answer)
+            bot.flood.done()
+            await delivery.reply(message, embed=self.help_embed(), stats=bot.stats, pacer=bot.pacer,
+                                 deadline_s=limits.delivery_deadline_s)
+            return
+        bot.typing_indicators.start(message.channel)  # one per channel, until its last answer is sent
         try:
             try:
-                await message.channel.send(
-                    embed=embed, reference=reference, mention_author=False, allowed_mentions=NONE
-                )
-            except discord.Forbidden:  # replying needs Read Message History: answer without the reply link
-                await message.channel.send(embed=embed, allowed_mentions=NONE)
-        except discord.HTTPException as exc:
-            log.warning("could not answer in #%s: %s", getattr(message.channel, "name", message.channel.id), exc)
+                embed, answer, wait = await self.embed_for(question)
+            finally:
+                bot.flood.done(time.monotonic() - received)
+            sent = await delivery.reply(
+                message, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s
+            )
+        finally:
+            bot.typing_indicators.stop(message.channel)
+        if sent is not None:
+            bot.flood.delivered(message.author.id, question, sent.jump_url)
+        self.answered(message.id, "message", message.author.id, received, wait, answer, sent is not None)
 
-    async def embed_for(self, question: str) -> discord.Embed:
-        """The answer embed, or an error embed the asker can act on."""
+    async def refuse(self, refusal, send) -> None:
+        """Send a refusal (rate limit, busy, a repeated question) as the question's one reply."""
+        self.bot.stats.refused[refusal.kind] += 1
+        log.info("refused a question (%s): %s", refusal.kind, refusal.text)
+        await send(discord.Embed(description=refusal.text, colour=REFUSED_COLOUR))
+
+    def answered(self, qid: int, via: str, user_id: int, received: float, wait: float, answer, delivered: bool) -> None:
+        """Count and log one answered question."""
+        latency = time.monotonic() - received
+        self.bot.stats.answered += 1
+        if delivered:
+            self.bot.stats.latencies.append(latency)
+        top = max((q.score for q in answer.quotes), default=None) if answer is not None else None
+        log_answered(
+            question_id=qid,
+            via=via,
+            user_id=user_id,
+            latency_s=latency,
+            queue_wait_s=wait,
+            found=answer.found if answer is not None else None,
+            top_score=top,
+            delivered=delivered,
+        )
+
+    async def embed_for(self, question: str) -> tuple[discord.Embed, Answer | None, float]:
+        """The answer embed (or an error embed the asker can act on), the answer, and the seconds it waited for
+        an answer slot."""
+        answer = None
         try:
-            return answer_embed(await self.bot.answer(question))
+            answer = await self.bot.answer(question)
+            embed = self.help_embed() if answer.content_free else answer_embed(answer)
         except CitebotError as exc:
-            return error_embed(str(exc))
+            embed = error_embed(str(exc))
         except Exception:  # noqa: BLE001 - never leave a question unanswered
             log.exception("answering %r failed", question)
-            return error_embed(FAILED)
+            self.bot.stats.error(f"answering failed: {question[:80]!r}")
+            embed = error_embed(FAILED)
+        return embed, answer, QUEUE_WAIT.get()
 
     # -- /ask -----------------------------------------------------------------------------------------------
 
     @app_commands.command(name="ask", description="Answer a question with word-for-word quotes from the articles")
     @app_commands.describe(question="What you want to know", private="Only you see the answer (default: no)")
     async def ask(self, interaction: discord.Interaction, question: str, private: bool = False) -> None:
-        await interaction.response.defer(ephemeral=private, thinking=True)  # first: Discord allows 3 s
-        embed = await self.embed_for(question)
+        bot, received = self.bot, time.monotonic()
+        # First: Discord allows 3 s. Retried quickly on 5xx/429; never acknowledged late.
+        if not await delivery.acknowledge(interaction, stats=bot.stats, ephemeral=private):
+            return
+        limits = bot.config.limits
+
+        async def edit(embed: discord.Embed) -> discord.Message | None:
+            return await delivery.edit_original(
+                interaction, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s
+            )
+
+        channel_id = interaction.channel_id or 0
+        refusal = bot.flood.admit(interaction.user.id, channel_id, question, interaction.id)
+        if refusal is not None:
+            await self.refuse(refusal, edit)
+            return
         try:
-            await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)
-        except discord.HTTPException as exc:
-            log.warning("could not deliver the /ask answer: %s", exc)
+            embed, answer, wait = await self.embed_for(question)
+        finally:
+            bot.flood.done(time.monotonic() - received)
+        sent = await edit(embed)
+        if sent is not None and not private:
+            bot.flood.delivered(interaction.user.id, question, sent.jump_url)
+        self.answered(interaction.id, "/ask", interaction.user.id, received, wait, answer, sent is not None)
 
 
 async def setup(bot: CitebotBot) -> None:

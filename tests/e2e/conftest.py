@@ -132,6 +132,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, sample_data_dir: Path, e
                 f"admin_role_ids = [{world.admin_role}]",
                 "[fetch]",
                 "allow_private_addresses = true  # /add fetches from a local server in tests/e2e/test_sources.py",
+                "[limits]",  # the feature tests ask the same questions often: flood control has its own tests
+                "user_questions = 10000",
+                "channel_questions = 10000",
+                "duplicate_window_s = 0",
                 "",
             ]
         ),
