@@ -247,10 +247,14 @@ class Library:
         """The collection, loaded once and brought up to date with the store before each use;
         ``IndexMissingError`` when nothing is indexed."""
         with self._load_lock:
+            if self._store is None and not (self.data_dir / STORE_FILE).exists():  # reading never creates it
+                raise IndexMissingError(f"no articles are indexed in {self.data_dir}: run `citebot index`")
             store = self._open_store()
             if self._collection is None:
                 if store.counts()[0] == 0 and not store.all_origins():
-                    raise IndexMissingError(f"no articles are indexed in {self.data_dir}: run `citebot index`")
+                    repaired = "".join(f"{m}; " for m in self.repairs)
+                    raise IndexMissingError(f"{repaired}no articles are indexed in {self.data_dir}: "
+                                            "run `citebot index`")
                 self._collection = self._load(store)
             else:
                 report = self._collection.refresh(store, self.embedder)
@@ -403,7 +407,7 @@ class Library:
         _, changed = store.changed_since(since)
         articles = store.counts()[0]
         due = len(changed) >= max(CHECKPOINT_MIN_ARTICLES, 0.05 * articles) or (
-            changed and not (self.data_dir / SNAPSHOT_FILE).exists() and articles >= CHECKPOINT_MIN_ARTICLES)
+            changed and not (self.data_dir / SNAPSHOT_FILE).exists())
         if self._collection is not None or due:
             try:
                 collection = self.collection()

@@ -397,29 +397,19 @@ def test_unreadable_config_file_names_the_problem(capsys, tmp_path, make, messag
 
 
 # ------------------------------------------------------------------------------------------------ data directory
-# Only what today's library answers with a clear message; detection and repair of the rest belong to the index
-# rewrite (see docs/hardening.md, "Left to the index work").
+# A missing or unreadable store is one line naming the fix; a damaged or missing snapshot (index.npz) is repaired
+# from the store and the embedding cache, and the question is answered.
 
-def _generation(data: Path) -> Path:
-    return data / "index" / (data / "CURRENT").read_text().strip()
+def _garbage(path: Path) -> None:
+    for side in ("-wal", "-shm"):
+        path.with_name(path.name + side).unlink(missing_ok=True)
+    path.write_bytes(b"garbage" * 100)
 
 
 DAMAGED_DATA = [
-    pytest.param(lambda d: (d / "CURRENT").unlink(), "run `citebot index`", id="CURRENT-missing"),
-    pytest.param(lambda d: (d / "CURRENT").write_text(""), "run `citebot index`", id="CURRENT-empty"),
-    pytest.param(lambda d: (d / "CURRENT").write_text("gen-that-is-gone\n"), "run `citebot index`",
-                 id="CURRENT-names-a-missing-generation"),
     pytest.param(lambda d: shutil.rmtree(d), "run `citebot index`", id="data-dir-missing"),
-    pytest.param(lambda d: (_generation(d) / "store.sqlite").unlink(), "run `citebot index`", id="store-missing"),
-    pytest.param(lambda d: (_generation(d) / "store.sqlite").write_bytes(b"garbage" * 100), "run `citebot index`",
-                 id="store-garbage"),
-    pytest.param(lambda d: (_generation(d) / "paragraphs.faiss").unlink(), "run `citebot index`",
-                 id="faiss-missing"),
-    pytest.param(lambda d: (_generation(d) / "paragraphs.faiss").write_bytes(b"\x00" * 10), "run `citebot index`",
-                 id="faiss-truncated"),
-    pytest.param(lambda d: (_generation(d) / "sentences.npz").write_bytes(b"PK\x03\x04"), "run `citebot index`",
-                 id="sentences-truncated"),
-    pytest.param(lambda d: shutil.rmtree(_generation(d) / "bm25"), "run `citebot index`", id="bm25-missing"),
+    pytest.param(lambda d: [(d / f"citebot.sqlite{s}").unlink(missing_ok=True) for s in ("", "-wal", "-shm")],
+                 "run `citebot index`", id="store-missing"),
 ]
 
 
@@ -431,6 +421,28 @@ def test_damaged_data_directory_is_one_line(capsys, config_file, data_dir, damag
     assert_one_line_error(code, err, message)
     assert out == ""
     assert_untouched(before, data_dir)
+
+
+def test_garbage_store_is_set_aside_with_a_message(capsys, config_file, data_dir):
+    _garbage(data_dir / "citebot.sqlite")
+    code, out, err = run_cli(capsys, "--config", str(config_file), "ask", AMBASSADOR)
+    assert code == 1 and out == "" and "set aside" in err and "run `citebot index`" in err
+    assert "Traceback" not in err and list(data_dir.glob("citebot.sqlite.damaged-*"))
+
+
+REPAIRED = [
+    pytest.param(lambda d: (d / "index.npz").unlink(missing_ok=True), id="snapshot-missing"),
+    pytest.param(lambda d: (d / "index.npz").write_bytes(b"PK\x03\x04"), id="snapshot-truncated"),
+    pytest.param(lambda d: (d / "index.npz").write_bytes(b"\x00" * 10), id="snapshot-garbage"),
+    pytest.param(lambda d: (d / "write.lock").write_bytes(b"\xff\xfe garbage"), id="lock-file-garbage"),
+]
+
+
+@pytest.mark.parametrize("damage", REPAIRED)
+def test_damaged_snapshot_is_repaired_and_answers(capsys, config_file, data_dir, damage):
+    damage(data_dir)
+    code, out, err = run_cli(capsys, "--config", str(config_file), "ask", AMBASSADOR)
+    assert code == 0 and "Melinda Simmons" in out and "Traceback" not in err
 
 
 # ------------------------------------------------------------------------------------------------ eval files
