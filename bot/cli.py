@@ -13,7 +13,7 @@ from bot.config import Config, load_config
 from bot.console import chat, render_answer, render_sources, render_summary
 from bot.services import configured_sources, http_client, open_library
 from bot.terminal import json_safe, printable
-from retrieval.errors import CitebotError
+from retrieval.errors import CitebotError, ModelChangedError
 from retrieval.library import IndexReport, Library
 
 #: Seconds a command waits for another process's write to the index before giving up (naming it).
@@ -55,8 +55,15 @@ def writer_library(config: Config, wait: float = WRITE_WAIT_SECONDS) -> Library:
 
 
 def ensure_index(library: Library, config: Config) -> None:
-    """Read the configured sources when nothing is indexed yet (first run)."""
+    """Read the configured sources when nothing is indexed yet (first run); re-embed after a model change."""
     if library.has_index():
+        try:
+            library.collection()
+        except ModelChangedError as exc:
+            print(f"{exc.change}: re-embedding the articles with {exc.configured!r} "
+                  "(once; vectors are cached per model) …", file=sys.stderr)
+            library.allow_model_change = True
+            library.collection()
         return
     sources = configured_sources(config)
     names = ", ".join(str(getattr(s, "location", s)) for s in sources)

@@ -29,7 +29,7 @@ from bot.delivery import Pacer
 from bot.flood import ChannelTyping, FloodGate
 from bot.observability import Stats
 from bot.services import configured_sources, http_client, open_library
-from retrieval.errors import CitebotError
+from retrieval.errors import CitebotError, ModelChangedError
 from retrieval.library import Library
 from retrieval.models import Answer
 
@@ -156,6 +156,12 @@ class CitebotBot(commands.Bot):
             sources = configured_sources(self.config)
             log.info("no index yet: indexing %s (first run)", ", ".join(str(s.location) for s in sources))
             log.info("%s", self.library.sync(sources, http_client(self.config)).summary())
+        else:
+            try:
+                self.library.collection()
+            except ModelChangedError as exc:
+                log.info("%s: re-embedding the articles with %r", exc.change, exc.configured)
+                self.library.allow_model_change = True
         self.library.embedder.encode_query("warm-up")  # loads the model (encode() could hit the cache instead)
         articles = len(self.library.collection().articles)
         log.info("model and index ready in %.1f s: %d articles", time.monotonic() - started, articles)

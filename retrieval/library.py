@@ -31,7 +31,7 @@ from embeddings import CachedEmbedder, EmbeddingCache, make_embedder
 from retrieval.answerer import Answerer
 from retrieval.articles import Article, read_articles
 from retrieval.collection import Collection, Progress, read_snapshot
-from retrieval.errors import CitebotError, IndexMissingError
+from retrieval.errors import CitebotError, IndexMissingError, ModelChangedError
 from retrieval.index.identity import normalise_url, text_hash
 from retrieval.index.lock import WriteLock
 from retrieval.index.store import ADDED, Store, StoreError
@@ -177,6 +177,7 @@ class Library:
         self.splitter = ParagraphSplitter(splitter)
         self.write_timeout = write_timeout
         self.on_wait = None  # called with the holder's description when a writer has to wait for the lock
+        self.allow_model_change = False  # re-embed on load when the index was built with another model
         self.repairs: list[str] = []  # what opening had to repair (shown by the CLI, logged by the bot)
         self._store: Store | None = None
         self._collection: Collection | None = None
@@ -276,6 +277,8 @@ class Library:
         except Exception as exc:  # noqa: BLE001 - any damage: set aside, recompute from store and cache
             self.repairs.append(set_aside(path, f"{type(exc).__name__}: {exc}"))
             snapshot, info = {}, {}
+        if info and info.get("model") != self.embedder.name and not (self.allow_model_change or self._writers):
+            raise ModelChangedError(info.get("model"), self.embedder.name)
         if info and info.get("model") != self.embedder.name:
             self.repairs.append(f"the index files were built with the model {info.get('model')!r}; "
                                 f"re-embedding with {self.embedder.name!r}")
