@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from retrieval.errors import CitebotError
 from retrieval.settings import RetrievalSettings, SplitterSettings, SummarySettings
@@ -41,6 +43,9 @@ class DiscordSettings:
     answer_channel_ids: list[int] = field(default_factory=list)
     admin_role_ids: list[int] = field(default_factory=list)
     admin_user_ids: list[int] = field(default_factory=list)
+    timezone: str = "UTC"  # what "today" is for since:/until: and time questions
+    answer_in_threads: bool = False  # answer each new question in a thread of its own
+    conversation_hours: float = 168.0  # how long replies to an answer still continue its conversation
 
 
 @dataclass
@@ -63,6 +68,10 @@ class Config:
     @property
     def article_folders(self) -> list[Path]:
         return [self.resolve(p) for p in self.articles.folders]
+
+    def today(self) -> date:
+        """Today's date in ``discord.timezone`` (what "today", ``since: 1d`` and ages are counted from)."""
+        return datetime.now(ZoneInfo(self.discord.timezone)).date()
 
     def resolve(self, path: str) -> Path:
         """A path from config, relative to the config file's folder."""
@@ -108,6 +117,8 @@ def _validate(config: Config) -> None:
         ("retrieval.rerank_depth", r.rerank_depth >= r.top_k, "at least retrieval.top_k"),
         ("retrieval.max_question_chars", r.max_question_chars >= 10, "at least 10"),
         ("retrieval.candidates", r.candidates >= r.top_k, "at least retrieval.top_k"),
+        ("retrieval.recency_weight", 0.0 <= r.recency_weight <= 1.0, "between 0 and 1"),
+        ("discord.conversation_hours", config.discord.conversation_hours > 0, "more than 0"),
         ("summary.sentences", 1 <= config.summary.sentences <= 10, "between 1 and 10"),
         ("splitter.max_paragraph_chars", config.splitter.max_paragraph_chars >= 200, "at least 200"),
         ("model.batch_size", config.model.batch_size >= 1, "at least 1"),
@@ -115,6 +126,13 @@ def _validate(config: Config) -> None:
     for key, ok, what in checks:
         if not ok:
             raise ConfigError(f"config key {key!r} must be {what}")
+    try:
+        ZoneInfo(config.discord.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"config key 'discord.timezone' must be an IANA time zone such as \"UTC\" or \"Europe/Paris\", "
+            f"got {config.discord.timezone!r}"
+        ) from None
 
 
 def load_config(path: str | Path | None = None) -> Config:

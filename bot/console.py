@@ -29,14 +29,17 @@ def render_quote(quote: Quote, n: int, color: bool = False) -> str:
 
 
 def render_answer(answer: Answer, color: bool = False) -> str:
-    """Console text for an ``Answer``."""
+    """Console text for an ``Answer`` (after a 'Following up on' line when it was read as a follow-up)."""
+    lead = f"Following up on: “{answer.follows_up}”\n" if answer.follows_up is not None else ""
     if not answer.found:
         nearest = answer.quotes[0].article.title if answer.quotes else None
         text = "The indexed articles don't cover this."
         if nearest:
             text += f" The nearest article is “{nearest}”."
-        return text
-    return "\n\n".join(render_quote(q, i, color) for i, q in enumerate(answer.shown_quotes, 1))
+        return lead + text
+    quotes = "\n\n".join(render_quote(q, i, color) for i, q in enumerate(answer.shown_quotes, 1))
+    age = f"\n(newest quoted article {answer.newest_age})" if answer.newest_age else ""
+    return lead + quotes + age
 
 
 def render_summary(summary: Summary, color: bool = False) -> str:
@@ -44,6 +47,8 @@ def render_summary(summary: Summary, color: bool = False) -> str:
     if not summary.sentences:
         return summary.message or "Nothing to summarise."
     heading = f"Summary of “{summary.article}”" if summary.article else f"What the articles say about “{summary.topic}”"
+    if summary.period:
+        heading = f"Main stories {summary.period}"
     lines = [heading + ":"]
     for i, s in enumerate(summary.sentences):
         lines.append(f"• “{s.text}” (¶{s.paragraph})")

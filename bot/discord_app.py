@@ -8,6 +8,7 @@ feature is adding a module to that tuple. Cogs reach the shared objects through 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import signal
@@ -215,10 +216,11 @@ class CitebotBot(commands.Bot):
         async with self._slots:
             return await in_thread(func, *args)
 
-    async def answer(self, question: str, k: int | None = None) -> Answer:
-        """Answer ``question`` in a worker thread (embedding and search are CPU-bound)."""
+    async def answer(self, question: str, k: int | None = None, **options: Any) -> Answer:
+        """Answer ``question`` in a worker thread (embedding and search are CPU-bound); ``options`` go to
+        ``Library.ask`` (history, window, today)."""
         library = await self.library_ready()
-        answer = await self.in_slot(library.ask, question, k)
+        answer = await self.in_slot(functools.partial(library.ask, question, k, **options))
         self.answered += 1
         return answer
 

@@ -42,6 +42,17 @@ class DenseIndex:
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
+    def search_among(self, query: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, cosines) of the ``k`` nearest paragraphs among ``rows`` only (FAISS ``IDSelectorBatch``)."""
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        k = min(k, len(rows))
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
+        scores, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k, params=params)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
+
     def cosines(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Cosine of the query with the given paragraph rows."""
         if len(rows) == 0:

@@ -120,12 +120,14 @@ class Library:
         """An answerer over the current generation (taken at call time)."""
         return Answerer(self.collection(), self.embedder, self.retrieval)
 
-    def ask(self, question: str, k: int | None = None):
-        return self.answerer().ask(question, k)
+    def ask(self, question: str, k: int | None = None, **options):
+        """``Answerer.ask`` over the current generation (options: history, window, today)."""
+        return self.answerer().ask(question, k, **options)
 
-    def summary(self, sentences: int, article: str | None = None, topic: str | None = None) -> Summary:
-        """Key sentences of ``article`` (id or title), about ``topic``, or of the latest article."""
-        return summarize(self.answerer(), sentences, article=article, topic=topic)
+    def summary(self, sentences: int, article: str | None = None, topic: str | None = None, **options) -> Summary:
+        """Key sentences of ``article`` (id or title), about ``topic``, or of the latest article (options: window,
+        a digest of the period when neither is given)."""
+        return summarize(self.answerer(), sentences, article=article, topic=topic, **options)
 
     @property
     def indexing(self) -> bool:

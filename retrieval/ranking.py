@@ -31,14 +31,26 @@ class Hit:
 
 
 def rank(collection: Collection, query: str, query_vector: np.ndarray, settings: RetrievalSettings,
-         depth: int | None = None) -> list[Hit]:
-    """The best ``depth`` paragraphs (default ``settings.rerank_depth``), in order."""
+         depth: int | None = None, allowed: np.ndarray | None = None, prior: np.ndarray | None = None) -> list[Hit]:
+    """The best ``depth`` paragraphs (default ``settings.rerank_depth``), in order.
+
+    ``allowed`` (a boolean mask over paragraph rows) keeps only those rows, before any candidate is cut, for both
+    BM25 and dense candidates. ``prior`` (a float per row) is added to the order only, never to the score the
+    "not found" threshold applies to: recency and conversation priors come in through it.
+    """
     w = settings.bm25_weight
     terms = query_terms(query)
     lexical = collection.bm25.coverage(terms)
     boost = settings.article_weight * collection.article_bm25.coverage(terms)[collection.article_of_row]
-    by_lexical = np.argsort(-(lexical + boost), kind="stable")[: settings.candidates]
-    by_dense, _ = collection.dense.search(query_vector, settings.candidates)
+    if prior is not None:
+        boost = boost + prior
+    if allowed is None:
+        by_lexical = np.argsort(-(lexical + boost), kind="stable")[: settings.candidates]
+        by_dense, _ = collection.dense.search(query_vector, settings.candidates)
+    else:
+        pool = np.flatnonzero(allowed)
+        by_lexical = pool[np.argsort(-(lexical + boost)[pool], kind="stable")[: settings.candidates]]
+        by_dense, _ = collection.dense.search_among(query_vector, settings.candidates, pool)
     rows = np.unique(np.concatenate([by_lexical, by_dense]).astype(np.int64))
     paragraph = (1 - w) * collection.dense.cosines(query_vector, rows) + w * lexical[rows]
     keep = np.argsort(-(paragraph + boost[rows]), kind="stable")[: max(depth or 0, settings.rerank_depth)]

@@ -11,9 +11,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app import CitebotBot
-from bot.embeds import answer_embed, error_embed
+from bot.conversations import FILE_NAME, ConversationStore
+from bot.discord_app import CitebotBot, in_thread
+from bot.embeds import answer_embed, error_embed, shorten
+from retrieval.conversation import turn_from_answer
 from retrieval.errors import CitebotError
+from retrieval.models import Answer
+from retrieval.timefilter import TimeWindow
 
 log = logging.getLogger("citebot.qa")
 
@@ -60,6 +64,27 @@ class QA(commands.Cog):
 
     def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
+        self.memory = ConversationStore(bot.config.data_dir / FILE_NAME,
+                                        max_age_s=bot.config.discord.conversation_hours * 3600)
+
+    async def cog_unload(self) -> None:
+        self.memory.close()
+
+    def in_bot_thread(self, message: discord.Message) -> bool:
+        """Whether the message was posted in a thread the bot started (its messages continue that conversation)."""
+        me = self.bot.user
+        return me is not None and isinstance(message.channel, discord.Thread) and message.channel.owner_id == me.id
+
+    def continues(self, message: discord.Message) -> int | None:
+        """The bot answer this message follows up on: the answer it replies to, else (in a thread the bot started)
+        the thread's latest answer; None for a new conversation. No Discord call: replies carry the message."""
+        me = self.bot.user
+        replied = message.reference.resolved if message.reference else None
+        if isinstance(replied, discord.Message):
+            return replied.id if me is not None and replied.author.id == me.id else None
+        if self.in_bot_thread(message):
+            return self.memory.thread_answer(message.channel.id) or None
+        return None
 
     # -- messages -------------------------------------------------------------------------------------------
 
@@ -76,7 +101,7 @@ class QA(commands.Cog):
         replied = message.reference.resolved if message.reference else None
         reply_to_me = isinstance(replied, discord.Message) and replied.author.id == me.id
         question = strip_mentions(message.content, own_ids)
-        if mentioned or reply_to_me or message.guild is None:
+        if mentioned or reply_to_me or message.guild is None or self.in_bot_thread(message):
             return question
         channel = message.channel
         channel_ids = {channel.id, getattr(channel, "parent_id", None)}
@@ -90,43 +115,93 @@ class QA(commands.Cog):
         question = self.question_in(message)
         if question is None:
             return
+        answer: Answer | None = None
+        previous = self.continues(message)
         if not question:
             embed = discord.Embed(description=HELP.format(name=self.bot.user.name if self.bot.user else "citebot"))
         else:
             async with typing(message.channel):
-                embed = await self.embed_for(question)
+                embed, answer = await self.answer_for(question, previous)
+        channel = await self.answer_channel(message, question) if answer is not None else message.channel
         reference = message.to_reference(fail_if_not_exists=False)
+        sent = None
         try:
             try:
-                await message.channel.send(
-                    embed=embed, reference=reference, mention_author=False, allowed_mentions=NONE
-                )
+                if channel is not message.channel:
+                    sent = await channel.send(embed=embed, allowed_mentions=NONE)
+                else:
+                    sent = await channel.send(embed=embed, reference=reference, mention_author=False,
+                                              allowed_mentions=NONE)
             except discord.Forbidden:  # replying needs Read Message History: answer without the reply link
-                await message.channel.send(embed=embed, allowed_mentions=NONE)
+                sent = await channel.send(embed=embed, allowed_mentions=NONE)
         except discord.HTTPException as exc:
             log.warning("could not answer in #%s: %s", getattr(message.channel, "name", message.channel.id), exc)
+        if sent is not None and answer is not None:
+            thread = channel.id if isinstance(channel, discord.Thread) else None
+            await self.remember(sent.id, answer, previous, thread)
+
+    async def answer_channel(self, message: discord.Message, question: str) -> discord.abc.Messageable:
+        """Where the answer goes: the question's channel, or with ``answer_in_threads`` a new thread from it."""
+        if not self.bot.config.discord.answer_in_threads or message.guild is None:
+            return message.channel
+        if isinstance(message.channel, discord.Thread):
+            return message.channel
+        try:
+            return await message.create_thread(name=shorten(question, 100) or "Question", auto_archive_duration=1440)
+        except discord.HTTPException as exc:
+            log.warning("could not start a thread for the answer: %s", exc)
+            return message.channel
+
+    async def remember(self, message_id: int, answer: Answer, previous: int | None, thread: int | None) -> None:
+        """Store the answer's question and quotes, linked to the answer it followed up on (if it did)."""
+        link = previous if answer.follows_up is not None else None
+        try:
+            await in_thread(self.memory.remember, message_id, turn_from_answer(answer), link, thread)
+        except Exception:  # noqa: BLE001 - a lost memory only loses the context of a later follow-up
+            log.exception("could not remember answer %s", message_id)
+
+    async def answer_for(self, question: str, previous: int | None = None,
+                         window: TimeWindow | None = None) -> tuple[discord.Embed, Answer | None]:
+        """The answer embed (with the answer), or an error embed the asker can act on (and None)."""
+        try:
+            history = await in_thread(self.memory.history, previous) if previous is not None else []
+            answer = await self.bot.answer(question, history=history, window=window, today=self.bot.config.today())
+            return answer_embed(answer), answer
+        except CitebotError as exc:
+            return error_embed(str(exc)), None
+        except Exception:  # noqa: BLE001 - never leave a question unanswered
+            log.exception("answering %r failed", question)
+            return error_embed(FAILED), None
 
     async def embed_for(self, question: str) -> discord.Embed:
         """The answer embed, or an error embed the asker can act on."""
-        try:
-            return answer_embed(await self.bot.answer(question))
-        except CitebotError as exc:
-            return error_embed(str(exc))
-        except Exception:  # noqa: BLE001 - never leave a question unanswered
-            log.exception("answering %r failed", question)
-            return error_embed(FAILED)
+        return (await self.answer_for(question))[0]
 
     # -- /ask -----------------------------------------------------------------------------------------------
 
     @app_commands.command(name="ask", description="Answer a question with word-for-word quotes from the articles")
-    @app_commands.describe(question="What you want to know", private="Only you see the answer (default: no)")
-    async def ask(self, interaction: discord.Interaction, question: str, private: bool = False) -> None:
-        await interaction.response.defer(ephemeral=private, thinking=True)  # first: Discord allows 3 s
-        embed = await self.embed_for(question)
+    @app_commands.describe(
+        question="What you want to know",
+        private="Only you see the answer (default: no)",
+        since="Only articles published on or after this day: YYYY-MM-DD, or days/weeks back (7d, 2w)",
+        until="Only articles published on or before this day: YYYY-MM-DD, or days/weeks back (7d, 2w)",
+    )
+    async def ask(self, interaction: discord.Interaction, question: str, private: bool = False,
+                  since: str | None = None, until: str | None = None) -> None:
         try:
-            await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)
+            window = TimeWindow.parse(since, until, self.bot.config.today())
+        except CitebotError as exc:  # a bad date: say so at once, privately
+            await interaction.response.send_message(str(exc), ephemeral=True, allowed_mentions=NONE)
+            return
+        await interaction.response.defer(ephemeral=private, thinking=True)  # first: Discord allows 3 s
+        embed, answer = await self.answer_for(question, window=window)
+        try:
+            sent = await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)
         except discord.HTTPException as exc:
             log.warning("could not deliver the /ask answer: %s", exc)
+            return
+        if answer is not None and not private:
+            await self.remember(sent.id, answer, None, None)
 
 
 async def setup(bot: CitebotBot) -> None:
