@@ -16,7 +16,7 @@ from pathlib import Path
 
 from retrieval.conversation import HISTORY_TURNS, Turn
 
-FILE_NAME = "conversations.sqlite"
+FILE_NAME = "conversations-v1.sqlite"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS answers (
     question TEXT NOT NULL,
     article_ids TEXT NOT NULL,      -- JSON list
     quotes TEXT NOT NULL,           -- JSON list of highlighted sentences
+    pids TEXT NOT NULL,             -- JSON list of the quoted paragraphs' ids
     created REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS answers_created ON answers(created);
@@ -59,9 +60,9 @@ class ConversationStore:
         now = time.time() if now is None else now
         with self._lock:
             self._conn.execute(
-                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (message_id, previous_id, turn.question, json.dumps(list(turn.article_ids)),
-                 json.dumps(list(turn.quotes)), now),
+                 json.dumps(list(turn.quotes)), json.dumps(list(turn.pids)), now),
             )
             if thread_id is not None:
                 self._conn.execute("INSERT OR REPLACE INTO threads VALUES (?, ?, ?)", (thread_id, message_id, now))
@@ -75,13 +76,14 @@ class ConversationStore:
         with self._lock:
             while current is not None and len(found) < turns:
                 row = self._conn.execute(
-                    "SELECT previous_id, question, article_ids, quotes FROM answers "
+                    "SELECT previous_id, question, article_ids, quotes, pids FROM answers "
                     "WHERE message_id = ? AND created >= ?",
                     (current, oldest),
                 ).fetchone()
                 if row is None:
                     break
-                found.append(Turn(row[1], tuple(json.loads(row[2])), tuple(json.loads(row[3]))))
+                found.append(Turn(row[1], tuple(json.loads(row[2])), tuple(json.loads(row[3])),
+                                  tuple(json.loads(row[4]))))
                 current = row[0]
         return found[::-1]
 

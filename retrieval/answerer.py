@@ -104,7 +104,7 @@ class Answerer:
         found = max(hit.score for hit in hits) >= self.settings.min_score
         quotes = [self.quote(hit) for hit in hits[:k]]
         answer = Answer(question=text, found=found, quotes=quotes, follows_up=follows)
-        if recency is not None and found:
+        if recency is not None:
             newest = max((q.article.published or "" for q in answer.shown_quotes), default="")
             answer = replace(answer, newest_age=age_phrase(newest, (window and window.as_of) or today or date.today()))
         return answer
