@@ -13,4 +13,6 @@ run cnn-news .venv/bin/citebot eval retrieval --paragraphs $EVAL/cnn-news/paragr
     --questions $EVAL/cnn-news/questions.jsonl --json > "$OUT/cnn-news.json"
 run abstention .venv/bin/python benchmarks/abstention.py > "$OUT/abstention.jsonl"
 run summary .venv/bin/citebot eval summary --articles $EVAL/cnndm-val/articles.jsonl --json > "$OUT/summary.json"
+run summary-75-words .venv/bin/citebot eval summary --articles $EVAL/cnndm-val/articles.jsonl --words 75 --json \
+    > "$OUT/summary-75-words.json"
 tail -n +1 "$OUT"/*

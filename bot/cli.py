@@ -1,4 +1,4 @@
-"""The ``citebot`` command line: index, ask, sources, chat, run, summary, eval."""
+"""The ``citebot`` command line: index, ask, sources, chat, run, summary, preview, eval."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import re
 import sys
 from pathlib import Path
 
+from bot.cli_sources import register as register_source_commands
 from bot.config import Config, load_config
 from bot.console import chat, render_answer, render_sources, render_summary
 from bot.services import open_library
 from retrieval.conversation import Turn, extend
-from retrieval.errors import CitebotError
+from retrieval.errors import CitebotError, ModelChangedError
 from retrieval.library import IndexReport, Library
 from retrieval.timefilter import TimeWindow
 
@@ -45,10 +46,16 @@ def print_report(report: IndexReport) -> None:
 
 
 def ensure_index(library: Library, config: Config) -> None:
-    """Index the configured article folders when no index exists yet (first run)."""
+    """Index the configured article folders when no index exists yet (first run) or the model changed."""
     if library.has_index():
-        return
-    print(f"No index yet: indexing {', '.join(map(str, config.article_folders))} …", file=sys.stderr)
+        try:
+            library.collection()
+            return
+        except ModelChangedError as exc:
+            print(f"{exc.change}: re-embedding the articles with {exc.configured!r} "
+                  "(once; vectors are cached per model) …", file=sys.stderr)
+    else:
+        print(f"No index yet: indexing {', '.join(map(str, config.article_folders))} …", file=sys.stderr)
     print_report(library.index(config.article_folders, ProgressBar(sys.stderr.isatty())))
 
 
@@ -172,8 +179,12 @@ def cmd_eval_summary(args, config: Config) -> int:
     from retrieval.library import open_embedder
     from retrieval.summary_eval import evaluate_summaries
 
+    if args.words is not None and args.words < 1:
+        raise CitebotError("--words must be at least 1")
     embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size)
-    result = evaluate_summaries(Path(args.articles), n=args.sentences, embedder=embedder, limit=args.limit)
+    result = evaluate_summaries(
+        Path(args.articles), n=args.sentences, embedder=embedder, words=args.words, limit=args.limit
+    )
     return emit_metrics(args.json, result)
 
 
@@ -254,9 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
     e = ev.add_parser("summary", help="ROUGE-1/2/Lsum of /summary against LEAD-3, side by side")
     e.add_argument("--articles", required=True)
     e.add_argument("--sentences", type=int, default=3)
+    e.add_argument("--words", type=int, default=None,
+                   help="length-honest mode (instead of --sentences): each summary filled to N words, "
+                   "cut there, ROUGE recall")
     e.add_argument("--limit", type=int, default=None, help="only the first N articles")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval_summary)
+    register_source_commands(sub, ev)
     return parser
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, get_args, get_origin, get_type_hints
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from retrieval.errors import CitebotError
 from retrieval.settings import RetrievalSettings, SplitterSettings, SummarySettings
+from retrieval.sources.spec import SOURCE_KINDS, FetchSettings, SourceSpec
 
 DEFAULT_CONFIG_FILE = "config.toml"
 
@@ -59,7 +62,16 @@ class Config:
     splitter: SplitterSettings = field(default_factory=SplitterSettings)
     summary: SummarySettings = field(default_factory=SummarySettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    source_list: list[SourceSpec] = field(default_factory=list)  # the [[sources]] tables, validated
     base_dir: Path = field(default_factory=Path.cwd)
+
+    @property
+    def sources(self) -> list[SourceSpec]:
+        """Every source: the ``[articles] folders`` as folder sources, then the ``[[sources]]`` tables.
+        Folder locations are absolute paths."""
+        folders = [SourceSpec("folder", str(self.resolve(p)), name=p) for p in self.articles.folders]
+        return folders + self.source_list
 
     @property
     def data_dir(self) -> Path:
@@ -67,7 +79,8 @@ class Config:
 
     @property
     def article_folders(self) -> list[Path]:
-        return [self.resolve(p) for p in self.articles.folders]
+        """The folders of every folder source."""
+        return [Path(s.location) for s in self.sources if s.kind == "folder"]
 
     def today(self) -> date:
         """Today's date in ``discord.timezone`` (what "today", ``since: 1d`` and ages are counted from)."""
@@ -81,6 +94,9 @@ class Config:
 
 def _check_value(key: str, value: Any, kind: Any) -> Any:
     origin = get_origin(kind)
+    if origin in (Union, UnionType) and type(None) in get_args(kind):  # optional: TOML has no null, so the type
+        (kind,) = [k for k in get_args(kind) if k is not type(None)]
+        origin = get_origin(kind)
     if origin is list:
         (item,) = get_args(kind)
         if not isinstance(value, list):
@@ -107,12 +123,62 @@ def _build_section(name: str, cls: type, raw: Any) -> Any:
     return cls(**values)
 
 
+SOURCE_KEYS = {"kind", "location", "name", "poll_minutes", "max_items", "keep_days"}
+
+
+def _build_sources(raw: Any, config_dir: Path) -> list[SourceSpec]:
+    """``[[sources]]`` tables to ``SourceSpec``s; errors name the source (numbered from 1) and the key."""
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise ConfigError("config key 'sources' must be an array of tables ([[sources]])")
+    specs: list[SourceSpec] = []
+    seen: dict[str, int] = {}
+    for n, table in enumerate(raw, 1):
+        where = f"sources[{n}]"
+
+        def fail(key: str, problem: str, table=table, where=where) -> ConfigError:
+            label = table.get("name") or table.get("location")
+            named = f" ({label})" if isinstance(label, str) and label else ""
+            return ConfigError(f"config key '{where}.{key}'{named}: {problem}")
+
+        for key in table:
+            if key not in SOURCE_KEYS:
+                raise fail(key, f"unknown key (known: {', '.join(sorted(SOURCE_KEYS))})")
+        kind = table.get("kind")
+        if kind not in SOURCE_KINDS:
+            raise fail("kind", f"must be one of {', '.join(SOURCE_KINDS)}" + ("" if kind else " (missing)"))
+        location = table.get("location")
+        if not isinstance(location, str) or not location.strip():
+            raise fail("location", "must be a non-empty string (a folder path or an http(s) URL)")
+        location = location.strip()
+        if kind == "folder":
+            path = Path(location).expanduser()
+            location = str(path if path.is_absolute() else config_dir / path)
+        elif not re.match(r"^https?://[^/\s]+", location, re.IGNORECASE):
+            raise fail("location", f"a {kind} source needs an http(s) URL, got {location!r}")
+        values: dict[str, Any] = {}
+        for key, minimum in (("poll_minutes", 1), ("max_items", 0), ("keep_days", 0)):
+            if key in table:
+                value = table[key]
+                if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+                    raise fail(key, f"must be a whole number of at least {minimum}, got {value!r}")
+                values[key] = value
+        name = table.get("name", "")
+        if not isinstance(name, str):
+            raise fail("name", f"must be a string, got {type(name).__name__}")
+        if location in seen:
+            raise fail("location", f"the same as sources[{seen[location]}]")
+        seen[location] = n
+        specs.append(SourceSpec(kind, location, name.strip(), **values))
+    return specs
+
+
 def _validate(config: Config) -> None:
     r = config.retrieval
     checks = [
         ("retrieval.top_k", 1 <= r.top_k <= 10, "between 1 and 10"),
-        ("retrieval.bm25_weight", 0.0 <= r.bm25_weight <= 1.0, "between 0 and 1"),
-        ("retrieval.sentence_weight", 0.0 <= r.sentence_weight <= 1.0, "between 0 and 1"),
+        ("retrieval.bm25_weight", r.bm25_weight is None or 0.0 <= r.bm25_weight <= 1.0, "between 0 and 1"),
+        ("retrieval.sentence_weight", r.sentence_weight is None or 0.0 <= r.sentence_weight <= 1.0,
+         "between 0 and 1"),
         ("retrieval.article_weight", 0.0 <= r.article_weight <= 1.0, "between 0 and 1"),
         ("retrieval.rerank_depth", r.rerank_depth >= r.top_k, "at least retrieval.top_k"),
         ("retrieval.max_question_chars", r.max_question_chars >= 10, "at least 10"),
@@ -122,6 +188,16 @@ def _validate(config: Config) -> None:
         ("summary.sentences", 1 <= config.summary.sentences <= 10, "between 1 and 10"),
         ("splitter.max_paragraph_chars", config.splitter.max_paragraph_chars >= 200, "at least 200"),
         ("model.batch_size", config.model.batch_size >= 1, "at least 1"),
+        ("fetch.contact", bool(config.fetch.contact.strip()), "a URL or e-mail address where site owners reach you"),
+        ("fetch.connect_timeout", config.fetch.connect_timeout > 0, "more than 0 seconds"),
+        ("fetch.read_timeout", config.fetch.read_timeout > 0, "more than 0 seconds"),
+        ("fetch.total_timeout", config.fetch.total_timeout > 0, "more than 0 seconds"),
+        ("fetch.max_bytes", config.fetch.max_bytes >= 10_000, "at least 10000"),
+        ("fetch.max_redirects", 0 <= config.fetch.max_redirects <= 20, "between 0 and 20"),
+        ("fetch.host_delay", config.fetch.host_delay >= 1.0, "at least 1 second (one request per second per host)"),
+        ("fetch.retries", 0 <= config.fetch.retries <= 5, "between 0 and 5"),
+        ("fetch.backoff", config.fetch.backoff >= 0, "at least 0"),
+        ("fetch.max_retry_after", config.fetch.max_retry_after >= 0, "at least 0"),
     ]
     for key, ok, what in checks:
         if not ok:
@@ -149,14 +225,21 @@ def load_config(path: str | Path | None = None) -> Config:
             raise ConfigError(f"cannot read config file {path}: {exc}") from exc
     elif explicit or os.environ.get("CITEBOT_CONFIG"):
         raise ConfigError(f"config file {path} does not exist (copy config.example.toml to start)")
-    sections = {f.name: f.type for f in fields(Config) if f.name != "base_dir"}
+    sections = {f.name: f.type for f in fields(Config) if f.name not in ("base_dir", "source_list")}
     hints = get_type_hints(Config)
     values: dict[str, Any] = {}
+    base_dir = path.resolve().parent if path.exists() else Path.cwd()
     for key, value in raw.items():
+        if key == "sources":
+            values["source_list"] = _build_sources(value, base_dir)
+            continue
         if key not in sections:
-            raise ConfigError(f"unknown config table [{key}] (known: {', '.join(sorted(sections))})")
+            known = ", ".join(sorted([*sections, "sources"]))
+            raise ConfigError(f"unknown config table [{key}] (known: {known})")
         values[key] = _build_section(key, hints[key], value)
-    config = Config(**values, base_dir=path.resolve().parent if path.exists() else Path.cwd())
+    if "sources" in raw and "folders" not in raw.get("articles", {}):  # [[sources]] given: no default folder
+        values.setdefault("articles", ArticleSettings()).folders = []
+    config = Config(**values, base_dir=base_dir)
     token = os.environ.get("DISCORD_TOKEN", "").strip()
     if token:
         config.discord.token = token

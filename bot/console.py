@@ -9,6 +9,7 @@ from typing import TextIO
 from bot.formats import attribution_parts, format_date
 from retrieval.errors import CitebotError
 from retrieval.models import Answer, Quote, Summary
+from retrieval.sources.urls import text_fragment_link
 
 BOLD, RESET = "\033[1m", "\033[0m"
 
@@ -24,7 +25,7 @@ def render_quote(quote: Quote, n: int, color: bool = False) -> str:
     body = "\n    ".join(body.split("\n"))
     credit = " · ".join([quote.article.title, *attribution_parts(quote.article, quote.paragraph)])
     if quote.article.url:
-        credit += f" · {quote.article.url}"
+        credit += f" · {text_fragment_link(quote.article.url, quote.highlight)}"
     return f"[{n}] “{body}”\n    — {credit}"
 
 

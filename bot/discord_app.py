@@ -26,7 +26,7 @@ from discord.ext import commands
 
 from bot.config import Config
 from bot.services import open_library
-from retrieval.errors import CitebotError
+from retrieval.errors import CitebotError, ModelChangedError
 from retrieval.library import Library
 from retrieval.models import Answer
 
@@ -145,6 +145,12 @@ class CitebotBot(commands.Bot):
             folders = ", ".join(map(str, self.config.article_folders))
             log.info("no index yet: indexing %s (first run)", folders)
             log.info("%s", self.library.index(self.config.article_folders).summary())
+        else:
+            try:
+                self.library.collection()
+            except ModelChangedError as exc:
+                log.info("%s: re-embedding the articles with %r", exc.change, exc.configured)
+                log.info("%s", self.library.index(self.config.article_folders).summary())
         self.library.embedder.encode(["warm-up"])
         articles = len(self.library.collection().articles)
         log.info("model and index ready in %.1f s: %d articles", time.monotonic() - started, articles)

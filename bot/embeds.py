@@ -17,6 +17,7 @@ import discord
 
 from bot.formats import attribution_parts, plural
 from retrieval.models import Answer, ArticleMeta, Quote, Summary, SummarySentence
+from retrieval.sources.urls import text_fragment_link
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_LIMIT = 256
@@ -187,9 +188,19 @@ def attribution_line(
     return "— " + " · ".join([article_link(article, title_limit), *(escape(p) for p in parts)])
 
 
+def quote_link_article(quote: Quote) -> ArticleMeta:
+    """The quote's article with its URL pointing at the highlighted sentence (``#:~:text=…``), when it fits."""
+    url = quote.article.url
+    if url and quote.highlight and _link_target(url):
+        linked = text_fragment_link(url, quote.highlight)
+        if _link_target(linked):
+            return dataclasses.replace(quote.article, url=linked)
+    return quote.article
+
+
 def credit_line(quote: Quote) -> str:
-    """``— [Title](<url>) · Publisher · 11 Feb 2022 · ¶7``."""
-    return attribution_line(quote.article, [quote.paragraph])
+    """``— [Title](<url#:~:text=…>) · Publisher · 11 Feb 2022 · ¶7``: the link opens at the quoted sentence."""
+    return attribution_line(quote_link_article(quote), [quote.paragraph])
 
 
 def render_quote(quote: Quote, limit: int | None = None) -> str:

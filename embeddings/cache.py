@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings.e5 import E5Embedder
 from embeddings.model import Embedder
 
 
@@ -71,7 +72,7 @@ class EmbeddingCache:
 class CachedEmbedder:
     """An ``Embedder`` that embeds only texts the cache has not seen; ``computed`` counts model calls."""
 
-    def __init__(self, embedder: Embedder, cache: EmbeddingCache | None) -> None:
+    def __init__(self, embedder: Embedder | E5Embedder, cache: EmbeddingCache | None) -> None:
         self.embedder = embedder
         self.cache = cache
         self.computed = 0
@@ -81,12 +82,17 @@ class CachedEmbedder:
         return self.embedder.name
 
     @property
+    def cache_key(self) -> str:
+        """Where this model's passage vectors live in the cache (model and, for E5, the passage prefix)."""
+        return getattr(self.embedder, "cache_key", self.embedder.name)
+
+    @property
     def dimension(self) -> int:
         return self.embedder.dimension
 
     def encode_query(self, text: str) -> np.ndarray:
-        """One query vector straight from the model: questions are rarely repeated, so they skip the cache."""
-        return self.embedder.encode([text])[0]
+        """One query vector straight from the model (its query form): questions skip the cache."""
+        return self.embedder.encode_query(text)
 
     def encode(
         self,
@@ -96,7 +102,7 @@ class CachedEmbedder:
     ) -> np.ndarray:
         """Embed ``texts`` (cached ones come from the cache); ``progress(done, total)`` after each batch."""
         keys = [text_hash(t) for t in texts]
-        known = self.cache.get_many(self.name, list(set(keys))) if self.cache else {}
+        known = self.cache.get_many(self.cache_key, list(set(keys))) if self.cache else {}
         missing = list(dict.fromkeys(k for k in keys if k not in known))
         by_key = {k: t for k, t in zip(keys, texts, strict=True)}
         total = len(missing)
@@ -108,7 +114,7 @@ class CachedEmbedder:
             fresh = dict(zip(chunk, vectors, strict=True))
             known.update(fresh)
             if self.cache:
-                self.cache.put_many(self.name, fresh)
+                self.cache.put_many(self.cache_key, fresh)
             self.computed += len(chunk)
             if progress:
                 progress(min(start + batch, total), total)

@@ -65,8 +65,17 @@ class Embedder:
             return self._model
 
     @property
+    def cache_key(self) -> str:
+        """Cache namespace of this model's vectors (the same for questions and passages: no prefixes)."""
+        return self.name
+
+    @property
     def dimension(self) -> int:
         return int(self.model.get_sentence_embedding_dimension())
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """Embed one question (MiniLM embeds questions and passages alike)."""
+        return self.encode([text])[0]
 
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         """Embed ``texts`` into an (n, dim) float32 array of unit vectors."""

@@ -13,7 +13,7 @@ from retrieval.conversation import ContextSettings, Turn, changes_subject, plan_
 from retrieval.errors import IndexMissingError, QuestionError
 from retrieval.models import Answer, Quote
 from retrieval.ranking import Hit, rank
-from retrieval.settings import RetrievalSettings
+from retrieval.settings import RetrievalSettings, for_model
 from retrieval.timefilter import TimeWindow, age_phrase, allowed_rows, recency_prior
 
 
@@ -33,7 +33,8 @@ class Answerer:
     def __init__(self, collection: Collection | None, embedder, settings: RetrievalSettings) -> None:
         self.collection = collection
         self.embedder = embedder
-        self.settings = settings
+        model = collection.model if collection is not None else getattr(embedder, "name", "")
+        self.settings = for_model(settings, model)
         self.context = ContextSettings()
 
     def require_collection(self) -> Collection:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -26,10 +26,15 @@ MAX_FILE_BYTES = 5_000_000
 
 @dataclass(frozen=True)
 class Article:
-    """An article's attribution and its body text (the text quotes are cut from)."""
+    """An article's attribution and its body text (the text quotes are cut from).
+
+    ``aliases``: every normalised URL the article was reached by (``retrieval.sources.urls.url_key``: feed link,
+    fetched URL, canonical URL), so the same story found again under another address is recognised.
+    """
 
     meta: ArticleMeta
     text: str
+    aliases: list[str] = field(default_factory=list, hash=False)
 
 
 def slugify(value: str) -> str:
@@ -129,23 +134,20 @@ def parse_md(path: Path, raw: str, article_id: str) -> Article:
 
 
 def parse_html(path: Path, raw: str, article_id: str) -> Article:
-    import trafilatura
+    """A saved web page, extracted as fetched pages are (``retrieval.sources.pages``): one paragraph per page
+    paragraph."""
+    from retrieval.sources.pages import article_text, extract_page  # lazy: pages imports this module
 
-    extracted = trafilatura.extract(
-        raw, output_format="json", with_metadata=True, include_comments=False, include_tables=False
-    )
-    if not extracted:
-        raise ArticleError(f"{path}: no article text found in the HTML")
-    data = json.loads(extracted)
-    body = _body(data.get("text") or "")
+    page = extract_page(raw)
+    body = _body(article_text(page.blocks))
     if not body.strip():
         raise ArticleError(f"{path}: no article text found in the HTML")
     fields = {
-        "title": data.get("title"),
-        "source": data.get("sitename") or data.get("hostname"),
-        "author": data.get("author"),
-        "published": data.get("date"),
-        "url": data.get("url") if str(data.get("url") or "").startswith("http") else None,
+        "title": page.title,
+        "source": page.sitename,
+        "author": page.author,
+        "published": page.date,
+        "url": page.canonical,
     }
     return Article(_meta(article_id, fields, path, path.stem), body)
 

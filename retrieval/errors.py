@@ -13,6 +13,15 @@ class IndexMissingError(CitebotError):
     """No index has been built yet, or it cannot be read."""
 
 
+class ModelChangedError(IndexMissingError):
+    """The index was built with another embedding model than the configured one: re-index to re-embed."""
+
+    def __init__(self, built: str, configured: str) -> None:
+        self.built, self.configured = built, configured
+        self.change = f"the index was built with the model {built!r} but {configured!r} is configured"
+        super().__init__(f"{self.change}: run `citebot index` again to re-embed the articles with it")
+
+
 class ArticleError(CitebotError):
     """An article file cannot be read or parsed."""
 

@@ -11,14 +11,14 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from embeddings import CachedEmbedder, Embedder, EmbeddingCache
+from embeddings import CachedEmbedder, EmbeddingCache, make_embedder
 from retrieval.answerer import Answerer
 from retrieval.articles import read_articles
 from retrieval.collection import Collection, Progress
-from retrieval.errors import IndexMissingError, ReindexBusyError
+from retrieval.errors import IndexMissingError, ModelChangedError, ReindexBusyError
 from retrieval.models import Summary, newest_first
 from retrieval.paragraphs import ParagraphSplitter
-from retrieval.settings import RetrievalSettings, SplitterSettings
+from retrieval.settings import RetrievalSettings, SplitterSettings, for_model
 from retrieval.summaries import summarize
 
 CURRENT_FILE = "CURRENT"
@@ -68,7 +68,7 @@ def fsync_write(path: Path, text: str) -> None:
 def open_embedder(model: str, data_dir: Path, batch_size: int = 32) -> CachedEmbedder:
     """The model (loaded lazily, once) behind the persistent embedding cache in ``data_dir``."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    return CachedEmbedder(Embedder(model, batch_size=batch_size), EmbeddingCache(data_dir / CACHE_FILE))
+    return CachedEmbedder(make_embedder(model, batch_size=batch_size), EmbeddingCache(data_dir / CACHE_FILE))
 
 
 class Library:
@@ -83,7 +83,7 @@ class Library:
     ) -> None:
         self.data_dir = Path(data_dir)
         self.embedder = embedder
-        self.retrieval = retrieval or RetrievalSettings()
+        self.retrieval = for_model(retrieval or RetrievalSettings(), embedder.name)
         self.splitter = ParagraphSplitter(splitter)
         self._collection: Collection | None = None
         self._load_lock = threading.Lock()
@@ -106,10 +106,7 @@ class Library:
                     raise IndexMissingError(f"no index in {self.data_dir}: run `citebot index` first")
                 collection = Collection.open(path)
                 if collection.model != self.embedder.name:
-                    raise IndexMissingError(
-                        f"the index was built with the model {collection.model!r} but {self.embedder.name!r} is "
-                        "configured: run `citebot index` again"
-                    )
+                    raise ModelChangedError(collection.model, self.embedder.name)
                 self._collection = collection
             return self._collection
 

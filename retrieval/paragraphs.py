@@ -28,7 +28,9 @@ BOILERPLATE_PATTERNS = [
     r"^(?:sign up|subscribe) (?:to|for) our\b",
     r"^(?:read more|related|advertisement)\s*:?\s*$",
 ]
-_SENTENCE_END = re.compile(r"[.?!…:;][\"'”’»)\]]*\s*$")
+_SENTENCE_END = re.compile(r"[.?!…:;。！？｡؟۔।][\"'”’»)\]」』）]*\s*$")  # Latin, CJK, Arabic, Devanagari ends
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+MAX_CONTEXT_LINES = 3  # consecutive sub-headings kept as one paragraph's context
 _HEADING_MARK = re.compile(r"^\s*#{1,6}\s+")
 
 
@@ -61,8 +63,9 @@ class ParagraphSplitter:
             return False
         if _HEADING_MARK.match(stripped):
             return True
-        words = stripped.split()
-        return len(words) <= self.settings.subheading_max_words and not _SENTENCE_END.search(stripped)
+        cjk = len(_CJK.findall(stripped))  # unspaced scripts: two characters count as a word
+        words = len(_CJK.sub(" ", stripped).split()) + cjk // 2
+        return words <= self.settings.subheading_max_words and not _SENTENCE_END.search(stripped)
 
     def _blocks(self, text: str) -> list[list[_Line]]:
         """Runs of non-blank, non-caption lines."""
@@ -111,7 +114,11 @@ class ParagraphSplitter:
             start, end = block[0].start, block[-1].end
             body = text[start:end]
             if len(block) == 1 and self.is_subheading(body):
-                heading = _HEADING_MARK.sub("", body).strip()
+                # consecutive sub-headings (a section title, then a short standfirst) all become context
+                lines = [*heading.split("\n"), _HEADING_MARK.sub("", body).strip()] if heading else [
+                    _HEADING_MARK.sub("", body).strip()
+                ]
+                heading = "\n".join(lines[-MAX_CONTEXT_LINES:])
                 continue
             if self.is_boilerplate(body):
                 heading = ""

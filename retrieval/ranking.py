@@ -1,6 +1,7 @@
 """Hybrid ranking: BM25 coverage and dense cosine, per paragraph and per best sentence, into one absolute score.
 
-For a question q, with ``w`` = ``bm25_weight``:
+For a question q, with ``w`` the lexical share and ``sentence_weight`` the sentence share (retrieval/fusion.py:
+fixed when config sets ``bm25_weight`` / ``sentence_weight``, else following the question, fitted per model):
   paragraph(p) = (1 - w) * cos(q, p) + w * coverage(q, p)      coverage: BM25 / the question's total idf
   sentence(s)  = (1 - w) * cos(q, s) + w * overlap(q, s)       overlap: share of the question's idf found in s
   score(p)     = (1 - sentence_weight) * paragraph(p) + sentence_weight * max over s in p of sentence(s)
@@ -17,6 +18,7 @@ import numpy as np
 
 from retrieval.bm25 import query_terms
 from retrieval.collection import Collection
+from retrieval.fusion import shares
 from retrieval.settings import RetrievalSettings
 
 
@@ -38,7 +40,6 @@ def rank(collection: Collection, query: str, query_vector: np.ndarray, settings:
     BM25 and dense candidates. ``prior`` (a float per row) is added to the order only, never to the score the
     "not found" threshold applies to: recency and conversation priors come in through it.
     """
-    w = settings.bm25_weight
     terms = query_terms(query)
     lexical = collection.bm25.coverage(terms)
     boost = settings.article_weight * collection.article_bm25.coverage(terms)[collection.article_of_row]
@@ -52,7 +53,9 @@ def rank(collection: Collection, query: str, query_vector: np.ndarray, settings:
         by_lexical = pool[np.argsort(-(lexical + boost)[pool], kind="stable")[: settings.candidates]]
         by_dense, _ = collection.dense.search_among(query_vector, settings.candidates, pool)
     rows = np.unique(np.concatenate([by_lexical, by_dense]).astype(np.int64))
-    paragraph = (1 - w) * collection.dense.cosines(query_vector, rows) + w * lexical[rows]
+    cosines = collection.dense.cosines(query_vector, rows)
+    w, sentence_weight = shares(collection, settings, terms, lexical, by_lexical, by_dense, cosines, rows)
+    paragraph = (1 - w) * cosines + w * lexical[rows]
     keep = np.argsort(-(paragraph + boost[rows]), kind="stable")[: max(depth or 0, settings.rerank_depth)]
 
     weights = collection.bm25.term_weights(terms)
@@ -66,7 +69,7 @@ def rank(collection: Collection, query: str, query_vector: np.ndarray, settings:
             if best < 0 or score > best_score:
                 best, best_score = s, score
         sentence_part = best_score if best >= 0 else float(paragraph[i])
-        final = (1 - settings.sentence_weight) * float(paragraph[i]) + settings.sentence_weight * sentence_part
+        final = (1 - sentence_weight) * float(paragraph[i]) + sentence_weight * sentence_part
         hits.append(Hit(row, final, final + float(boost[row]), best))
     hits.sort(key=lambda h: -h.order)
     return hits

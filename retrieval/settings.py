@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass
@@ -20,10 +20,11 @@ class RetrievalSettings:
     """Ranking, abstention and limits for questions."""
 
     top_k: int = 3
-    bm25_weight: float = 0.5  # lexical share of paragraph and sentence scores (the rest is cosine)
-    sentence_weight: float = 0.5  # share of the best sentence in a paragraph's score
+    # lexical share of paragraph and sentence scores (the rest is cosine); None: per question, fitted per model
+    bm25_weight: float | None = None
+    sentence_weight: float | None = None  # share of the best sentence in a paragraph's score; None: the model's fit
     article_weight: float = 0.3  # order boost from the whole article's BM25 coverage (not in the score)
-    min_score: float = 0.41  # calibrated on squad-dev half A (docs/benchmarks.md)
+    min_score: float | None = None  # None: the threshold calibrated for the model (retrieval/fusion.py)
     max_question_chars: int = 500
     candidates: int = 50  # taken from each of BM25 and FAISS before re-ranking
     rerank_depth: int = 20  # candidates scored sentence by sentence
@@ -35,3 +36,12 @@ class SummarySettings:
     """Defaults for extractive summaries."""
 
     sentences: int = 3
+
+
+def for_model(settings: RetrievalSettings, model: str) -> RetrievalSettings:
+    """``settings`` with an unset ``min_score`` filled in with the threshold calibrated for ``model``."""
+    if settings.min_score is not None:
+        return settings
+    from retrieval.fusion import default_min_score
+
+    return replace(settings, min_score=default_min_score(model))

@@ -14,12 +14,14 @@ The pure core works on sentences and unit vectors (``select_key_sentences``, ``s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
+from retrieval.furniture import key_sentence_text
 from retrieval.models import ArticleMeta, SummarySentence
 from retrieval.sentences import split_sentences
 
@@ -32,13 +34,18 @@ class Encoder(Protocol):
 
 @dataclass(frozen=True)
 class SummaryParams:
-    """Weights of the single-article scorer (tuned on cnndm-val; see docs/benchmarks.md)."""
+    """Weights of the single-article scorer (chosen on even cnndm-val articles, checked on odd ones; see
+    docs/benchmarks.md). Nothing here is fitted to a publisher's highlight length: the only length term is
+    relative to the article's own sentences."""
 
     threshold: float = 0.3  # PacSum: similarities below min + threshold * (max - min) count as 0
     backward_weight: float = 0.0  # weight of similarity to *earlier* sentences (PacSum's lambda1)
     centrality_weight: float = 1.0
+    article_weight: float = 0.0  # cosine to the article's mean sentence vector (scaled to [0, 1])
     position_weight: float = 0.2  # bonus -position_weight * log(1 + position)
-    length_weight: float = 0.5  # penalty length_weight * words / 25
+    length_weight: float = 0.1  # penalty length_weight * words / the article's median sentence length
+    quote_weight: float = 0.5  # penalty for a sentence that is mostly a quotation
+    dependent_weight: float = 0.0  # penalty for a sentence that leans on an earlier one (He..., But..., ...?)
     min_words: int = 5  # shorter sentences are picked only when nothing else is left
     diversity: float = 0.2  # MMR: share of the score given to dissimilarity with picked sentences
     max_similarity: float = 0.9  # never pick a sentence this similar to a picked one (near duplicate)
@@ -74,22 +81,57 @@ def _unit_range(values: np.ndarray) -> np.ndarray:
     return (values - values.min()) / span if span > 0 else np.zeros_like(values, dtype=float)
 
 
+_QUOTED = re.compile(r"[\"“”]([^\"“”]*)[\"“”]")
+
+
+def quoted_share(text: str) -> float:
+    """Share of a sentence's characters inside quotation marks (an opening quote left open counts to the end)."""
+    if not text:
+        return 0.0
+    inside = sum(len(m.group(1)) for m in _QUOTED.finditer(text))
+    stripped = _QUOTED.sub("", text)
+    opened = re.search(r"[\"“]", stripped)
+    if opened:
+        inside += len(stripped) - opened.start()
+    return min(1.0, inside / len(text))
+
+
+_LEANS_BACK = re.compile(
+    r"^\W*(?:he|she|it|they|them|his|her|its|their|this|that|these|those|there|but|and|or|so|yet|also|however|"
+    r"still|then|such|both|meanwhile|instead|later|now)\b",
+    re.IGNORECASE,
+)
+
+
+def leans_back(text: str) -> bool:
+    """Whether a sentence cannot stand alone: it opens with a pronoun or connective that points back to an
+    earlier sentence, or it is a question."""
+    return bool(_LEANS_BACK.match(text)) or text.rstrip(" \"'”’)").endswith("?")
+
+
 def sentence_scores(
     sentences: Sequence[str],
     vectors: np.ndarray,
     positions: Sequence[float] | None = None,
     params: SummaryParams = DEFAULT_PARAMS,
 ) -> np.ndarray:
-    """Salience of each sentence of one article: centrality + position prior - length penalty."""
+    """Salience of each sentence of one article: centrality + closeness to the whole article + position prior
+    - length relative to the article's typical sentence - quotation share (short fragments last)."""
     positions = np.arange(len(sentences), dtype=float) if positions is None else np.asarray(positions, float)
     words = np.array([word_count(s) for s in sentences], dtype=float)
     centrality = _unit_range(directed_centrality(vectors, params.threshold, params.backward_weight))
-    return (
-        params.centrality_weight * centrality
-        - params.position_weight * np.log1p(positions)
-        - params.length_weight * words / 25.0
-        - 100.0 * (words < params.min_words)
-    )
+    score = params.centrality_weight * centrality - params.position_weight * np.log1p(positions)
+    if params.article_weight:
+        centroid = vectors.mean(axis=0)
+        score = score + params.article_weight * _unit_range(vectors @ centroid)
+    if params.length_weight:
+        typical = float(np.median(words[words >= params.min_words])) if (words >= params.min_words).any() else 1.0
+        score = score - params.length_weight * words / max(typical, 1.0)
+    if params.quote_weight:
+        score = score - params.quote_weight * np.array([quoted_share(s) for s in sentences])
+    if params.dependent_weight:
+        score = score - params.dependent_weight * np.array([leans_back(s) for s in sentences], dtype=float)
+    return score - 100.0 * (words < params.min_words)
 
 
 def mmr(
@@ -122,6 +164,55 @@ def mmr(
     return chosen
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """Key sentences of one article, best first: ``indices`` into the article's sentences (furniture never
+    among them), and ``texts[i]``, the part of sentence ``i`` to quote (a leading byline cut off; verbatim)."""
+
+    indices: list[int]
+    texts: list[str]
+
+
+def rank_key_sentences(
+    sentences: Sequence[str],
+    vectors: np.ndarray,
+    positions: Sequence[float] | None = None,
+    params: SummaryParams = DEFAULT_PARAMS,
+) -> Ranking:
+    """Every sentence of one article that may be a key sentence, in MMR order (best first).
+
+    ``vectors`` are the sentences' unit embeddings; ``positions`` their ordinals in the article (default 0, 1,
+    2, ...). Furniture (bylines, time stamps, credits) is left out and does not count as a position, repeats
+    and near duplicates of a better sentence are left out."""
+    texts = [key_sentence_text(s) for s in sentences]
+    keep = [i for i, t in enumerate(texts) if t]
+    if not keep:
+        return Ranking([], texts)
+    vectors = np.asarray(vectors, dtype=np.float32)[keep]
+    if positions is None:
+        ordinals = np.arange(len(keep), dtype=float)
+    else:  # positions among the kept sentences, in the caller's order
+        order = np.argsort(np.asarray(positions, dtype=float)[keep], kind="stable")
+        ordinals = np.empty(len(keep))
+        ordinals[order] = np.arange(len(keep))
+    kept = [texts[i] for i in keep]
+    scores = sentence_scores(kept, vectors, ordinals, params)
+    picked = mmr(scores, vectors, len(keep), params.diversity, params.max_similarity, kept)
+    return Ranking([keep[i] for i in picked], texts)
+
+
+def take_until_words(indices: Iterable[int], words: Sequence[int], budget: int) -> list[int]:
+    """The first of ``indices`` whose ``words`` add up to at least ``budget``, in article order."""
+    taken: list[int] = []
+    total = 0
+    for i in indices:
+        if total >= budget:
+            break
+        taken.append(i)
+        total += words[i]
+    return sorted(taken)
+
+
 def select_key_sentences(
     sentences: Sequence[str],
     vectors: np.ndarray,
@@ -133,13 +224,10 @@ def select_key_sentences(
 
     ``vectors`` are the sentences' unit embeddings; ``positions`` their ordinals in the article
     (default 0, 1, 2, ...). Fewer than ``n`` indices come back only when the article has fewer sentences
-    left once repeats and near duplicates are skipped."""
+    left once furniture, repeats and near duplicates are skipped."""
     if n <= 0 or not len(sentences):
         return []
-    vectors = np.asarray(vectors, dtype=np.float32)
-    scores = sentence_scores(sentences, vectors, positions, params)
-    picked = mmr(scores, vectors, n, params.diversity, params.max_similarity, sentences)
-    return sorted(picked)
+    return sorted(rank_key_sentences(sentences, vectors, positions, params).indices[:n])
 
 
 def select_topic_sentences(
@@ -206,9 +294,14 @@ def summarize_article(
     """The ``n`` key sentences of one article's candidates, in article order."""
     if not candidates:
         return []
+    if n <= 0:
+        return []
     texts = [c.text for c in candidates]
-    picked = select_key_sentences(texts, encoder.encode(texts), n, [c.position for c in candidates], params)
-    return [candidates[i].to_sentence() for i in picked]
+    ranking = rank_key_sentences(texts, encoder.encode(texts), [c.position for c in candidates], params)
+    return [
+        SummarySentence(text=ranking.texts[i], article=candidates[i].article, paragraph=candidates[i].paragraph)
+        for i in sorted(ranking.indices[:n])
+    ]
 
 
 def summarize_topic(
@@ -221,7 +314,13 @@ def summarize_topic(
 ) -> list[SummarySentence]:
     """The ``n`` sentences among ``candidates`` (several articles) that best cover the topic.
 
-    Sentences of one article stay together, in article order; articles come in the order of their best pick."""
+    Sentences of one article stay together, in article order; articles come in the order of their best pick.
+    Furniture (bylines, time stamps, credits) is never picked."""
+    candidates = [
+        SummaryCandidate(text, c.article, c.paragraph, c.position)
+        for c in candidates
+        if (text := key_sentence_text(c.text))
+    ]
     if not candidates:
         return []
     texts = [c.text for c in candidates]

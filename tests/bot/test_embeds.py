@@ -74,8 +74,9 @@ def test_credit_links_the_title_when_there_is_a_url() -> None:
     )
     rendered = render_quote(quote("It is big.", article=article, paragraph=2))
     assert rendered.endswith(
-        "\n— [Amazon rainforest](<https://en.wikipedia.org/wiki/Amazon_rainforest>) · Wikipedia · ¶2"
-    )
+        "\n— [Amazon rainforest](<https://en.wikipedia.org/wiki/Amazon_rainforest#:~:text=It%20is%20big.>)"
+        " · Wikipedia · ¶2"
+    )  # the link opens the article at the quoted sentence (a text fragment)
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "https://x.org/a b", "https://x.org/" + "a" * 600])
@@ -106,7 +107,9 @@ def test_bare_links_stay_clickable() -> None:
 
 def test_title_in_the_credit_is_escaped() -> None:
     article = ArticleMeta("a", "Stars *and* [brackets]", url="https://example.com/x")
-    assert "[Stars \\*and\\* \\[brackets\\]](<https://example.com/x>)" in render_quote(quote("Text.", article=article))
+    assert "[Stars \\*and\\* \\[brackets\\]](<https://example.com/x#:~:text=Text.>)" in render_quote(
+        quote("Text.", article=article)
+    )
 
 
 def test_long_paragraph_is_trimmed_around_the_highlight_at_word_boundaries() -> None:

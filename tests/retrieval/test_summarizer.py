@@ -8,17 +8,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from retrieval.furniture import key_sentence_text
 from retrieval.models import ArticleMeta
 from retrieval.sentences import split_sentences
 from retrieval.summarizer import (
     SummaryCandidate,
     candidates_from_paragraphs,
+    rank_key_sentences,
     select_key_sentences,
     select_topic_sentences,
     summarize_article,
     summarize_topic,
 )
-from retrieval.summary_eval import evaluate_summaries
+from retrieval.summary_eval import cut_to_words, evaluate_summaries
 from tests.conftest import SHARED
 
 CNNDM = SHARED / "eval" / "cnndm-val" / "articles.jsonl"
@@ -41,14 +43,43 @@ def cnn_slice_file(cnn_slice, tmp_path_factory) -> Path:
 
 def test_evaluate_summaries_reports_system_and_lead3(cnn_slice_file, embedder):
     result = evaluate_summaries(cnn_slice_file, 3, embedder)
-    assert set(result) == {"articles", "system", "lead3", "identical_to_lead3", "seconds"}
-    assert result["articles"] == 20
-    for name in ("system", "lead3"):
+    assert set(result) == {
+        "articles", "measure", "system", "lead3", "lead_equal_length", "mean_words", "identical_to_lead3", "seconds"
+    }
+    assert result["articles"] == 20 and result["measure"] == "f1"
+    for name in ("system", "lead3", "lead_equal_length"):
         assert set(result[name]) == {"rouge1", "rouge2", "rougeLsum"}
         assert all(0 < value < 100 for value in result[name].values())
     assert result["system"]["rouge1"] >= result["system"]["rouge2"]
     assert 0.0 <= result["identical_to_lead3"] < 1.0
     assert result["seconds"] >= 0
+    # three sentences of either kind: the lengths are reported, and no length prior makes ours much shorter
+    assert set(result["mean_words"]) == {"system", "lead3"}
+    assert 0.85 <= result["mean_words"]["system"] / result["mean_words"]["lead3"] <= 1.15
+
+
+def test_evaluate_summaries_at_equal_length_reports_recall(cnn_slice_file, embedder):
+    f1 = evaluate_summaries(cnn_slice_file, 3, embedder)
+    result = evaluate_summaries(cnn_slice_file, 3, embedder, words=40)
+    assert result["words"] == 40 and result["measure"] == "recall"
+    # every summary is cut to (at most) 40 words, both sides alike
+    assert 38 <= result["mean_words"]["system"] <= 40
+    assert 38 <= result["mean_words"]["lead3"] <= 40
+    # the lead cut to 40 words is the lead at equal length
+    assert result["lead3"] == result["lead_equal_length"]
+    for name in ("system", "lead3"):
+        assert all(0 < value < 100 for value in result[name].values())
+        assert result[name] != f1[name]
+    longer = evaluate_summaries(cnn_slice_file, 3, embedder, words=80)
+    assert longer["lead3"]["rouge1"] > result["lead3"]["rouge1"]  # recall grows with length
+    with pytest.raises(ValueError):
+        evaluate_summaries(cnn_slice_file, 3, embedder, words=0)
+
+
+def test_cut_to_words_keeps_sentences_and_counts():
+    assert cut_to_words(["One two three.", "Four five six seven."], 5) == ["One two three.", "Four five"]
+    assert cut_to_words(["One two."], 10) == ["One two."]
+    assert cut_to_words(["One two.", "Three."], 2) == ["One two."]
 
 
 @pytest.mark.parametrize("n", [1, 3, 5])
@@ -129,3 +160,79 @@ def test_summarize_article_keeps_paragraph_numbers(embedder):
     for sentence in summary:
         assert sentence.text in dict(paragraphs)[sentence.paragraph]
         assert sentence.article == meta
+
+
+DM_HEADER = (
+    "By . JOHN SMITH . PUBLISHED: . 12:00 EST, 1 May 2014 . | . UPDATED: . 14:02 EST, 1 May 2014 . "
+)
+FURNITURE = [
+    "By .", "JOHN SMITH .", "PUBLISHED: .", "12:00 EST, 1 May 2014 .", "| .", "UPDATED: .",
+    "By Daily Mail Reporter .", "Last updated at 5:30 PM on 12th January 2011 .",
+    "PUBLISHED: 12:00 EST, 1 May 2014 | UPDATED: 14:02 EST, 1 May 2014 .", "Photo: Getty Images .",
+    "Scroll down for video .", "and Associated Press .", "Copyright 2015 The Associated Press. All rights reserved.",
+    "CNN's Jane Doe and John Roe contributed to this report.",
+]
+
+
+@pytest.mark.parametrize("text", FURNITURE)
+def test_furniture_is_never_a_key_sentence(text):
+    assert key_sentence_text(text) == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "By Monday the river had burst its banks in three places .",
+        "By doing so, he saved the lives of four children .",
+        "The crash happened at 10:34 on Monday, police said .",
+        "Zayn Malik is leaving One Direction.",
+    ],
+)
+def test_statements_that_look_like_furniture_are_kept(text):
+    assert key_sentence_text(text) == text
+
+
+def test_leading_byline_is_cut_off_verbatim():
+    text = "By Sam Webb for MailOnline A man who stole a bus was arrested on Monday."
+    assert key_sentence_text(text) == "A man who stole a bus was arrested on Monday."
+    stamped = "UPDATED: 14:02 EST, 1 May 2014 . A man was arrested on Monday after stealing a bus ."
+    assert key_sentence_text(stamped) == "A man was arrested on Monday after stealing a bus ."
+
+
+def test_daily_mail_header_is_never_picked(cnn_slice, embedder):
+    """A Daily Mail-style byline and time stamps in front of real articles: never in a summary, and the
+    article's own lead sentences still count as its first."""
+    for record in cnn_slice[:10]:
+        plain = split_sentences(record["article"])
+        sentences = split_sentences(DM_HEADER + record["article"])
+        vectors = embedder.encode(sentences)
+        ranking = rank_key_sentences(sentences, vectors)
+        header = len(sentences) - len(plain)
+        assert header >= 4
+        assert all(i >= header for i in ranking.indices)
+        for n in (1, 3, 5):
+            picked = select_key_sentences(sentences, vectors, n)
+            assert picked and all(i >= header for i in picked)
+            assert [i - header for i in picked] == select_key_sentences(plain, embedder.encode(plain), n)
+
+
+def test_summarize_article_quotes_without_the_byline(embedder):
+    meta = ArticleMeta(article_id="dm", title="Bus")
+    paragraph = "By Sam Webb for MailOnline A man who stole a bus was arrested on Monday. " + " ".join(SENTENCES)
+    candidates = candidates_from_paragraphs(meta, [(1, paragraph)])
+    summary = summarize_article(candidates, embedder, n=len(candidates))
+    assert summary
+    for sentence in summary:
+        assert sentence.text in paragraph
+        assert "Sam Webb" not in sentence.text and "MailOnline" not in sentence.text
+
+
+def test_topic_summary_skips_furniture(embedder):
+    meta = ArticleMeta(article_id="a", title="Budget")
+    rows = ["By City Council Budget Reporter .", "PUBLISHED: 18:04 EST, 3 March 2015 .", *SENTENCES[:4]]
+    candidates = [SummaryCandidate(text, meta, paragraph=1, position=i) for i, text in enumerate(rows)]
+    query = embedder.encode(["city council budget vote"])[0]
+    summary = summarize_topic(candidates, embedder, query, n=len(rows))
+    texts = [s.text for s in summary]
+    assert texts and not set(texts) & set(rows[:2])
+    assert all(t in SENTENCES for t in texts)

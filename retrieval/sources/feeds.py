@@ -1,0 +1,125 @@
+"""Feeds (RSS 0.9x/1.0/2.0, Atom) parsed with feedparser into ``FeedEntry`` objects, links made absolute."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from retrieval.articles import normalise_date
+from retrieval.sources.charset import sniff_charset
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+# Month names of the languages news feeds are most often written in, for dates feedparser cannot read
+# (e.g. UOL's "Seg, 24 Set 2018 19:42:40 -0300").
+_MONTHS = {
+    **dict.fromkeys(["jan", "janeiro", "enero", "janvier", "januar", "gennaio", "ene", "janv"], 1),
+    **dict.fromkeys(["feb", "fev", "fevereiro", "febrero", "février", "fevrier", "februar", "febbraio", "févr"], 2),
+    **dict.fromkeys(["mar", "março", "marco", "marzo", "mars", "märz", "mär", "maerz"], 3),
+    **dict.fromkeys(["apr", "abr", "abril", "avril", "avr", "aprile"], 4),
+    **dict.fromkeys(["may", "mai", "maio", "mayo", "maggio", "mag"], 5),
+    **dict.fromkeys(["jun", "junho", "junio", "juin", "juni", "giugno", "giu"], 6),
+    **dict.fromkeys(["jul", "julho", "julio", "juillet", "juil", "juli", "luglio", "lug"], 7),
+    **dict.fromkeys(["aug", "ago", "agosto", "août", "aout", "august"], 8),
+    **dict.fromkeys(["sep", "sept", "set", "setembro", "septiembre", "septembre", "september", "settembre"], 9),
+    **dict.fromkeys(["oct", "out", "outubro", "octubre", "octobre", "okt", "oktober", "ottobre", "ott"], 10),
+    **dict.fromkeys(["nov", "novembro", "noviembre", "novembre", "november"], 11),
+    **dict.fromkeys(["dec", "dez", "dezembro", "dic", "diciembre", "décembre", "decembre", "déc", "dezember",
+                     "dicembre"], 12),
+}
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})\.?\s+([^\W\d_]{3,10})\.?\s+(\d{4})")
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One item of a feed: its absolute link and the fields articles fall back on."""
+
+    link: str
+    title: str | None = None
+    published: str | None = None  # YYYY-MM-DD
+    author: str | None = None
+    summary: str | None = None  # plain text
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A parsed feed: its own title and link, and its entries in the feed's order."""
+
+    title: str | None
+    link: str | None
+    entries: list[FeedEntry] = field(default_factory=list)
+    version: str = ""
+
+
+def plain_text(value: str | None) -> str | None:
+    """HTML or text to one line of plain text."""
+    if not value:
+        return None
+    text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", value))).strip()
+    return text or None
+
+
+def _date(entry) -> str | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = dict.get(entry, key)  # not entry.get: feedparser maps missing keys with a warning
+        if parsed:
+            return time.strftime("%Y-%m-%d", parsed)
+    for key in ("published", "updated", "created", "dc_date", "date"):
+        raw = entry.get(key)
+        if not raw:
+            continue
+        found = normalise_date(raw)
+        if found:
+            return found
+        match = _DAY_MONTH_YEAR.search(raw)
+        month = _MONTHS.get(match.group(2).lower()) if match else None
+        if month:
+            return normalise_date(f"{match.group(3)}-{month:02d}-{int(match.group(1)):02d}")
+    return None
+
+
+def _author(entry) -> str | None:
+    if entry.get("author"):
+        return plain_text(entry["author"])
+    names = [a.get("name") for a in entry.get("authors", []) if a.get("name")]
+    return ", ".join(names) or None
+
+
+def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Feed:
+    """Parse a feed's bytes fetched from ``url``; relative links are resolved against the feed URL (or the
+    document's xml:base). Raises ``ValueError`` when the bytes are not a feed."""
+    import feedparser  # imported on first use: a CLI that never reads a feed does not pay for it
+
+    charset = sniff_charset(body, content_type)
+    parsed = feedparser.parse(
+        body,
+        response_headers={"content-location": url, "content-type": f"application/xml; charset={charset}"},
+        sanitize_html=False,
+        resolve_relative_uris=True,
+    )
+    if not parsed.get("version") and not parsed.entries:
+        problem = parsed.get("bozo_exception")
+        raise ValueError(f"not an RSS or Atom feed{f' ({problem})' if problem else ''}")
+    entries = []
+    for entry in parsed.entries:
+        link = entry.get("link") or next(
+            (lk.get("href") for lk in entry.get("links", []) if lk.get("href")), None
+        )
+        if not link and str(entry.get("id", "")).startswith(("http://", "https://")):
+            link = entry["id"]
+        if not link:
+            continue
+        entries.append(
+            FeedEntry(
+                link=urljoin(url, link.strip()),
+                title=plain_text(entry.get("title")),
+                published=_date(entry),
+                author=_author(entry),
+                summary=plain_text(entry.get("summary")),
+            )
+        )
+    feed = parsed.feed
+    return Feed(plain_text(feed.get("title")), feed.get("link"), entries, parsed.get("version", ""))

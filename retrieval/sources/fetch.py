@@ -1,0 +1,198 @@
+"""Fetch one article page, poll one feed, collect one source: the three things the index asks of the web."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from retrieval.articles import Article, read_articles
+from retrieval.sources.feeds import FeedEntry, parse_feed
+from retrieval.sources.http import FetchError, HttpClient
+from retrieval.sources.pages import NotAnArticle, PageFallback, article_from_html
+from retrieval.sources.spec import SourceSpec
+from retrieval.sources.urls import url_key
+
+HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, */*;q=0.5"
+
+
+class FailureReason(str):
+    """A failure's reason: a plain string that also says whether the page is gone (404/410 on re-fetch)."""
+
+    gone: bool = False
+
+    def __new__(cls, text: str, gone: bool = False) -> FailureReason:
+        reason = super().__new__(cls, text)
+        reason.gone = gone
+        return reason
+
+
+@dataclass
+class FeedPoll:
+    """One poll of a feed: its entries (feed order), the validators for the next conditional GET, and whether
+    the server answered 304 Not Modified (then ``entries`` is empty)."""
+
+    entries: list[FeedEntry] = field(default_factory=list)
+    etag: str | None = None
+    modified: str | None = None
+    not_modified: bool = False
+    title: str | None = None  # the feed's own title (a publisher name, often)
+
+
+@dataclass
+class SourceState:
+    """What the index remembers of a source between collections."""
+
+    etag: str | None = None  # feeds: validators of the last poll
+    modified: str | None = None
+    known: set[str] = field(default_factory=set)  # url_key of every page already indexed: not fetched again
+    refetch: bool = False  # fetch known pages too (a full re-index: picks up changes, and 404/410 removals)
+
+
+@dataclass
+class CollectResult:
+    """The outcome of collecting one source. Unpacks as ``articles, failures = collect(...)``."""
+
+    articles: list[Article] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (url or path, FailureReason)
+    gone: list[str] = field(default_factory=list)  # URLs that answered 404/410: remove their articles
+    skipped: list[str] = field(default_factory=list)  # entries not fetched: already known, or older than keep_days
+    etag: str | None = None
+    modified: str | None = None
+    not_modified: bool = False
+
+    def __iter__(self) -> Iterator:
+        return iter((self.articles, self.failures))
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head or b"<body" in head
+
+
+def fetch_article(client: HttpClient, url: str, fallback: FeedEntry | PageFallback | None = None) -> Article:
+    """Fetch ``url`` and extract its article. ``fallback`` (a feed entry) fills what the page lacks.
+    Raises ``FetchError`` (with ``.gone`` for 404/410) or ``NotAnArticle``, each with a short ``reason``."""
+    if isinstance(fallback, FeedEntry):
+        fallback = PageFallback(fallback.title, fallback.author, fallback.published, None, fallback.link)
+    fallback = fallback or PageFallback(link=url)
+    if fallback.link is None:
+        fallback = PageFallback(fallback.title, fallback.author, fallback.published, fallback.source, url)
+    response = client.get(url)
+    if response.not_modified:
+        raise NotAnArticle(url, "not modified")
+    if response.content_type not in HTML_TYPES and not (
+        response.content_type in ("text/plain", "application/octet-stream") and _looks_like_html(response.body)
+    ):
+        raise NotAnArticle(url, f"not a web page ({response.content_type})")
+    if not response.body.strip():
+        raise NotAnArticle(url, "the page is empty")
+    return article_from_html(response.text, response.url, fallback)
+
+
+def poll_feed(
+    client: HttpClient, spec: SourceSpec | str, etag: str | None = None, modified: str | None = None
+) -> FeedPoll:
+    """Fetch and parse a feed (conditional GET when ``etag``/``modified`` are given). Raises ``FetchError``
+    (also when the document is not a feed)."""
+    url = spec if isinstance(spec, str) else spec.location
+    response = client.get(url, etag=etag, modified=modified, accept=FEED_ACCEPT)
+    new_etag = response.headers.get("etag") or etag
+    new_modified = response.headers.get("last-modified") or modified
+    if response.not_modified:
+        return FeedPoll([], new_etag, new_modified, True)
+    try:
+        feed = parse_feed(response.body, response.url, response.headers.get("content-type"))
+    except ValueError as exc:
+        raise FetchError(url, str(exc)) from exc
+    return FeedPoll(feed.entries, new_etag, new_modified, False, feed.title)
+
+
+def _too_old(published: str | None, keep_days: int) -> bool:
+    if not keep_days or not published:
+        return False
+    try:
+        return date.fromisoformat(published) < date.today() - timedelta(days=keep_days)
+    except ValueError:
+        return False
+
+
+def _reason(exc: Exception) -> FailureReason:
+    if isinstance(exc, FetchError):
+        return FailureReason(exc.reason, exc.gone)
+    if isinstance(exc, NotAnArticle):
+        return FailureReason(exc.reason)
+    return FailureReason(f"cannot extract ({type(exc).__name__}: {exc})")
+
+
+def _state(state: SourceState | dict | None) -> SourceState:
+    if isinstance(state, SourceState):
+        return state
+    state = state or {}
+    return SourceState(state.get("etag"), state.get("modified"), set(state.get("known") or ()),
+                       bool(state.get("refetch", False)))
+
+
+def collect(
+    client: HttpClient | None,
+    spec: SourceSpec,
+    state: SourceState | dict | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> CollectResult:
+    """Everything one source holds now. Folder: its article files. URL: its page. Feed: each entry's page (the
+    first ``max_items`` entries; known pages and entries older than ``keep_days`` are skipped unless
+    ``state.refetch``), entry fields as fallback. One bad item is a failure with its reason, never an abort; a feed
+    that cannot be fetched at all is one failure naming the feed. ``progress(done, total)`` after each page.
+
+    ``state`` may be a ``SourceState`` or a JSON-able dict (keys ``etag``, ``modified``, ``known``, ``refetch``);
+    a dict is updated in place with the new ``etag`` and ``modified`` so the caller can store it as it is."""
+    raw_state = state if isinstance(state, dict) else None
+    state = _state(state)
+    result = _collect(client, spec, state, progress)
+    if raw_state is not None:
+        raw_state.update({k: v for k, v in (("etag", result.etag), ("modified", result.modified)) if v})
+    return result
+
+
+def _collect(client, spec: SourceSpec, state: SourceState, progress) -> CollectResult:
+    result = CollectResult(etag=state.etag, modified=state.modified)
+    if spec.kind == "folder":
+        result.articles, result.failures = read_articles([Path(spec.location)])
+        return result
+    if client is None:
+        raise ValueError("a feed or url source needs an HttpClient")
+    if spec.kind == "url":
+        targets: list[tuple[str, PageFallback | None]] = [(spec.location, None)]
+    elif spec.kind == "feed":
+        try:
+            poll = poll_feed(client, spec, state.etag, state.modified)
+        except FetchError as exc:
+            result.failures.append((spec.location, _reason(exc)))
+            return result
+        result.etag, result.modified, result.not_modified = poll.etag, poll.modified, poll.not_modified
+        entries = poll.entries[: spec.max_items] if spec.max_items else poll.entries
+        targets = []
+        for entry in entries:
+            if _too_old(entry.published, spec.keep_days) or (url_key(entry.link) in state.known and not state.refetch):
+                result.skipped.append(entry.link)
+            elif all(url_key(entry.link) != url_key(t) for t, _ in targets):
+                fallback = PageFallback(entry.title, entry.author, entry.published, poll.title, entry.link)
+                targets.append((entry.link, fallback))
+    else:
+        raise ValueError(f"unknown source kind {spec.kind!r}")
+    for done, (url, entry) in enumerate(targets, 1):
+        try:
+            article = fetch_article(client, url, entry)
+            if _too_old(article.meta.published, spec.keep_days):
+                result.skipped.append(url)
+            else:
+                result.articles.append(article)
+        except Exception as exc:  # one bad page never aborts the collection
+            result.failures.append((url, _reason(exc)))
+            if isinstance(exc, FetchError) and exc.gone:
+                result.gone.append(url)
+        if progress:
+            progress(done, len(targets))
+    return result
