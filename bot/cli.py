@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from bot.cli_sources import register as register_source_commands
 from bot.config import Config, load_config
 from bot.console import chat, render_answer, render_sources, render_summary
 from bot.services import open_library
+from bot.terminal import json_safe, printable
 from retrieval.conversation import Turn, extend
 from retrieval.errors import CitebotError, ModelChangedError
 from retrieval.library import IndexReport, Library
@@ -40,9 +42,9 @@ class ProgressBar:
 
 
 def print_report(report: IndexReport) -> None:
-    print(report.summary(), file=sys.stderr)
+    print(printable(report.summary()), file=sys.stderr)
     for path, reason in report.skipped:
-        print(f"  skipped {path}: {reason}", file=sys.stderr)
+        print(printable(f"  skipped {path}: {reason}"), file=sys.stderr)
 
 
 def ensure_index(library: Library, config: Config) -> None:
@@ -72,7 +74,7 @@ def cmd_index(args, config: Config) -> int:
 def emit(as_json: bool, data, render) -> int:
     """Print ``data`` as JSON, or ``render(color)`` as terminal text."""
     if as_json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(json_safe(json.dumps(data, ensure_ascii=False, indent=2)))
     else:
         print(render(sys.stdout.isatty()))
     return 0
@@ -275,6 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Set to 1 to see the Python traceback of an unexpected error instead of its one-line summary.
+TRACEBACK_ENV = "CITEBOT_TRACEBACK"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: exit 0 on success, 1 with a one-line message on stderr for errors."""
     parser = build_parser()
@@ -283,12 +289,34 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args.config)
         if getattr(args, "k", None) is not None and not 1 <= args.k <= 50:
             raise CitebotError("--k must be between 1 and 50")
+        if getattr(args, "limit", None) is not None and args.limit < 1:
+            raise CitebotError("--limit must be at least 1")
         return int(args.func(args, config) or 0)
     except CitebotError as exc:
-        print(f"citebot: error: {exc}", file=sys.stderr)
+        print(printable(f"citebot: error: {exc}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `citebot sources | head`: the reader has gone; stop quietly, like other tools
+        quiet_stdout()
+        return 141
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback (unless asked for)
+        if os.environ.get(TRACEBACK_ENV) == "1":
+            raise
+        print(printable(
+            f"citebot: error: unexpected {type(exc).__name__}: {exc} (this is a bug; set {TRACEBACK_ENV}=1 "
+            "for the details and report it)"
+        ).replace("\n", " "), file=sys.stderr)
+        return 1
+
+
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail on a closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

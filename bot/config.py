@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -47,8 +48,33 @@ class DiscordSettings:
     admin_role_ids: list[int] = field(default_factory=list)
     admin_user_ids: list[int] = field(default_factory=list)
     timezone: str = "UTC"  # what "today" is for since:/until: and time questions
-    answer_in_threads: bool = False  # answer each new question in a thread of its own
     conversation_hours: float = 168.0  # how long replies to an answer still continue its conversation
+    heartbeat_timeout_s: float = 60.0  # nothing from the gateway for this long: a zombie connection, reconnect
+
+
+@dataclass
+class LimitsSettings:
+    """Flood control for Discord questions (see config.example.toml [limits])."""
+
+    user_questions: int = 5  # questions one person may ask per user_window_s
+    user_window_s: float = 60.0
+    channel_questions: int = 20  # questions answered per channel per channel_window_s
+    channel_window_s: float = 60.0
+    queue_size: int = 40  # questions waiting for an answer slot or being answered, over all channels
+    duplicate_window_s: float = 30.0  # the same question again from the same person within this: a pointer
+    delivery_deadline_s: float = 300.0  # how long a reply is retried through Discord outages before it is lost
+
+
+@dataclass
+class LoggingSettings:
+    """Log levels."""
+
+    level: str = "INFO"  # citebot's own loggers: DEBUG, INFO, WARNING or ERROR
+    discord_level: str = "INFO"  # discord.py's loggers
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LEVELS_TEXT = "one of " + ", ".join(LOG_LEVELS)
 
 
 @dataclass
@@ -62,6 +88,8 @@ class Config:
     splitter: SplitterSettings = field(default_factory=SplitterSettings)
     summary: SummarySettings = field(default_factory=SummarySettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     source_list: list[SourceSpec] = field(default_factory=list)  # the [[sources]] tables, validated
     base_dir: Path = field(default_factory=Path.cwd)
@@ -104,6 +132,8 @@ def _check_value(key: str, value: Any, kind: Any) -> Any:
         return [_check_value(f"{key}[{i}]", v, item) for i, v in enumerate(value)]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if kind is float and isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"config key {key!r} must be a finite number, got {value!r}")
     if kind is int and isinstance(value, str) and value.isdigit():
         return int(value)  # Discord ids are often written as strings
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
@@ -185,9 +215,18 @@ def _validate(config: Config) -> None:
         ("retrieval.candidates", r.candidates >= r.top_k, "at least retrieval.top_k"),
         ("retrieval.recency_weight", 0.0 <= r.recency_weight <= 1.0, "between 0 and 1"),
         ("discord.conversation_hours", config.discord.conversation_hours > 0, "more than 0"),
+        ("retrieval.min_score", r.min_score is None or 0.0 <= r.min_score <= 1.0, "between 0 and 1"),
+        ("retrieval.max_question_chars", r.max_question_chars <= 100_000, "at most 100000"),
+        ("retrieval.candidates", r.candidates <= 10_000, "at most 10000"),
+        ("retrieval.rerank_depth", r.rerank_depth <= r.candidates * 2, "at most twice retrieval.candidates"),
         ("summary.sentences", 1 <= config.summary.sentences <= 10, "between 1 and 10"),
         ("splitter.max_paragraph_chars", config.splitter.max_paragraph_chars >= 200, "at least 200"),
-        ("model.batch_size", config.model.batch_size >= 1, "at least 1"),
+        ("splitter.subheading_max_words", 0 <= config.splitter.subheading_max_words <= 100, "between 0 and 100"),
+        ("model.batch_size", 1 <= config.model.batch_size <= 4096, "between 1 and 4096"),
+        ("model.name", bool(config.model.name.strip()), "a model name or folder, not empty"),
+        ("data.dir", bool(config.data.dir.strip()), "a folder, not empty"),
+        ("logging.level", config.logging.level.upper() in LOG_LEVELS, LEVELS_TEXT),
+        ("logging.discord_level", config.logging.discord_level.upper() in LOG_LEVELS, LEVELS_TEXT),
         ("fetch.contact", bool(config.fetch.contact.strip()), "a URL or e-mail address where site owners reach you"),
         ("fetch.connect_timeout", config.fetch.connect_timeout > 0, "more than 0 seconds"),
         ("fetch.read_timeout", config.fetch.read_timeout > 0, "more than 0 seconds"),
@@ -199,6 +238,19 @@ def _validate(config: Config) -> None:
         ("fetch.backoff", config.fetch.backoff >= 0, "at least 0"),
         ("fetch.max_retry_after", config.fetch.max_retry_after >= 0, "at least 0"),
     ]
+    lim = config.limits
+    for key in ("user_questions", "channel_questions", "queue_size"):
+        checks.append((f"limits.{key}", 1 <= getattr(lim, key) <= 100_000, "between 1 and 100000"))
+    for key in ("user_window_s", "channel_window_s", "duplicate_window_s"):
+        checks.append((f"limits.{key}", 0.0 <= getattr(lim, key) <= 86_400, "between 0 and 86400 seconds"))
+    checks.append(("discord.heartbeat_timeout_s", 2.0 <= config.discord.heartbeat_timeout_s <= 600,
+                   "between 2 and 600 seconds"))
+    checks.append(("limits.delivery_deadline_s", 5.0 <= lim.delivery_deadline_s <= 840, "between 5 and 840 seconds"))
+    for name in ("guild_ids", "answer_channel_ids", "admin_role_ids", "admin_user_ids"):
+        for i, value in enumerate(getattr(config.discord, name)):
+            checks.append((f"discord.{name}[{i}]", 0 < value < 2**64, "a Discord id (a positive 64-bit number)"))
+    for i, folder in enumerate(config.articles.folders):
+        checks.append((f"articles.folders[{i}]", bool(folder.strip()), "a file or folder, not empty"))
     for key, ok, what in checks:
         if not ok:
             raise ConfigError(f"config key {key!r} must be {what}")
@@ -209,6 +261,14 @@ def _validate(config: Config) -> None:
             f"config key 'discord.timezone' must be an IANA time zone such as \"UTC\" or \"Europe/Paris\", "
             f"got {config.discord.timezone!r}"
         ) from None
+    for name in ("caption_patterns", "boilerplate_patterns"):
+        for i, pattern in enumerate(getattr(config.splitter, name)):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError(
+                    f"config key 'splitter.{name}[{i}]' is not a valid regular expression ({exc}): {pattern!r}"
+                ) from None
 
 
 def load_config(path: str | Path | None = None) -> Config:
@@ -216,9 +276,16 @@ def load_config(path: str | Path | None = None) -> Config:
     explicit = path is not None
     path = Path(path or os.environ.get("CITEBOT_CONFIG") or DEFAULT_CONFIG_FILE)
     raw: dict[str, Any] = {}
+    if path.exists() and not path.is_file():
+        raise ConfigError(f"config file {path} is not a regular file: pass a .toml file with --config")
     if path.exists():
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"config file {path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}): "
+                "save it as UTF-8"
+            ) from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
         except OSError as exc:

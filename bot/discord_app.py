@@ -8,6 +8,7 @@ feature is adding a module to that tuple. Cogs reach the shared objects through 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import os
@@ -24,7 +25,10 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.config import Config
+from bot.config import Config, LoggingSettings
+from bot.delivery import Pacer
+from bot.flood import ChannelTyping, FloodGate
+from bot.observability import Stats
 from bot.services import open_library
 from retrieval.errors import CitebotError, ModelChangedError
 from retrieval.library import Library
@@ -44,6 +48,9 @@ API_BASE_ENV = "CITEBOT_DISCORD_API_BASE"
 
 #: Questions embedded and searched at the same time (each in its own worker thread).
 ANSWER_SLOTS = 4
+
+#: Seconds the current task's last :meth:`CitebotBot.in_slot` call waited for a free slot (its queue wait).
+QUEUE_WAIT: contextvars.ContextVar[float] = contextvars.ContextVar("queue_wait", default=0.0)
 
 MISSING_TOKEN = (
     "no Discord token: set the DISCORD_TOKEN environment variable (or discord.token in config.toml) to the "
@@ -118,6 +125,7 @@ class CitebotBot(commands.Bot):
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             activity=discord.CustomActivity(name="Starting up…"),
+            heartbeat_timeout=config.discord.heartbeat_timeout_s,
         )
         self.config = config
         self.library = library
@@ -126,6 +134,10 @@ class CitebotBot(commands.Bot):
         self.answered = 0
         self._warm: asyncio.Future[int] | None = None
         self._slots = asyncio.Semaphore(ANSWER_SLOTS)
+        self.stats = Stats()
+        self.flood = FloodGate(config.limits, ANSWER_SLOTS)
+        self.pacer = Pacer()  # replies and edits: at most 36 writes/s
+        self.typing_indicators = ChannelTyping(pacer=Pacer(per_second=8))  # its own share of Discord's 50/s
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
     # -- start-up ---------------------------------------------------------------------------------------------
@@ -151,7 +163,7 @@ class CitebotBot(commands.Bot):
             except ModelChangedError as exc:
                 log.info("%s: re-embedding the articles with %r", exc.change, exc.configured)
                 log.info("%s", self.library.index(self.config.article_folders).summary())
-        self.library.embedder.encode(["warm-up"])
+        self.library.embedder.encode_query("warm-up")  # loads the model (encode() could hit the cache instead)
         articles = len(self.library.collection().articles)
         log.info("model and index ready in %.1f s: %d articles", time.monotonic() - started, articles)
         return articles
@@ -218,8 +230,11 @@ class CitebotBot(commands.Bot):
         return self._warm is not None and self._warm.done()
 
     async def in_slot(self, func, *args):
-        """Run CPU-bound ``func(*args)`` in a worker thread, at most ANSWER_SLOTS at a time."""
+        """Run CPU-bound ``func(*args)`` in a worker thread, at most ANSWER_SLOTS at a time (the wait for a slot
+        is left in :data:`QUEUE_WAIT`)."""
+        queued = time.monotonic()
         async with self._slots:
+            QUEUE_WAIT.set(time.monotonic() - queued)
             return await in_thread(func, *args)
 
     async def answer(self, question: str, k: int | None = None, **options: Any) -> Answer:
@@ -250,10 +265,14 @@ class CitebotBot(commands.Bot):
             pass
 
 
-def setup_logging() -> None:
-    """INFO logs on stderr: coloured at a terminal, plain lines otherwise (files, journald, docker logs)."""
+def setup_logging(levels: LoggingSettings | None = None) -> None:
+    """Logs on stderr at the configured levels ([logging]): coloured at a terminal, plain lines otherwise."""
+    levels = levels or LoggingSettings()
     plain = logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    discord.utils.setup_logging(level=logging.INFO, formatter=None if sys.stderr.isatty() else plain)
+    discord.utils.setup_logging(level=logging.DEBUG, formatter=None if sys.stderr.isatty() else plain)
+    logging.getLogger().setLevel(levels.discord_level.upper())
+    logging.getLogger("discord").setLevel(levels.discord_level.upper())
+    logging.getLogger("citebot").setLevel(levels.level.upper())
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # citebot never joins voice
 
@@ -276,7 +295,7 @@ def run_bot(config: Config) -> int:
     token = config.discord.token.strip()
     if not token:
         raise CitebotError(MISSING_TOKEN)
-    setup_logging()
+    setup_logging(config.logging)
     use_api_base()
     bot = CitebotBot(config, open_library(config))
     try:

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
 import numpy as np
 
+from retrieval.articles import strip_controls
 from retrieval.collection import Collection
-from retrieval.conversation import ContextSettings, Turn, changes_subject, plan_context
+from retrieval.conversation import ContextSettings, Turn, changes_subject, is_anaphoric, plan_context
 from retrieval.errors import IndexMissingError, QuestionError
+from retrieval.intent import is_content_free
 from retrieval.models import Answer, Quote
 from retrieval.ranking import Hit, rank
 from retrieval.settings import RetrievalSettings, for_model
 from retrieval.timefilter import TimeWindow, age_phrase, allowed_rows, recency_prior
 
 
+def visible_text(text: str) -> str:
+    """``text`` without escape sequences, control and invisible format characters (zero-width spaces, BOMs,
+    bidi overrides); tabs and line breaks become spaces."""
+    text = strip_controls(text.replace("\t", " ").replace("\n", " ").replace("\r", " "))
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+
+
 def clean_question(question: str, max_chars: int) -> str:
     """The question stripped; ``QuestionError`` when it is empty or too long."""
-    text = " ".join((question or "").split())
+    text = " ".join(visible_text(question or "").split())
     if not text:
         raise QuestionError("the question is empty: ask something about the indexed articles")
     if len(text) > max_chars:
@@ -88,6 +98,8 @@ class Answerer:
         ``window`` keeps articles published in it; ``today`` dates the age of the newest quote on time questions.
         """
         text = clean_question(question, self.settings.max_question_chars)
+        if is_content_free(text) and not (history and is_anaphoric(text)):  # "What did she say?" follows up
+            return Answer(question=text, found=False, quotes=[], content_free=True)
         k = max(1, k or self.settings.top_k)
         collection = self.require_collection()
         query_vector = self.embed_query(text)

@@ -8,8 +8,11 @@ url); the body starts after the first blank line. ``.md``: ``---`` front matter 
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,6 +25,17 @@ ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json")
 HEADER_KEYS = {"source", "publisher", "author", "published", "date", "url", "link", "title"}
 _HEADER_LINE = re.compile(r"^\s*([A-Za-z]+)\s*:\s*(.*?)\s*$")
 MAX_FILE_BYTES = 5_000_000
+#: Terminal escape sequences (CSI/OSC) and control characters that may hide in untrusted text; tabs and line
+#: breaks are kept.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, screen clears
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: window titles, hyperlinks
+    r"|\x1b[@-Z\\-_]?"  # other two-character escapes
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # the one-character C1 CSI
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+#: Link schemes kept in metadata; anything else (javascript:, data:, file:…) is dropped.
+SAFE_URL = re.compile(r"^https?://[^\s<>\"'`\x00-\x1f\x7f]+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,17 @@ def slugify(value: str) -> str:
     """A readable, stable id from a file name."""
     slug = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
     return slug or "article"
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without terminal escape sequences and control characters (tabs and line breaks kept)."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+def safe_url(value: object) -> str | None:
+    """An http(s) link, or None (``javascript:``, ``data:``, relative or malformed links are dropped)."""
+    text = _clean(value)
+    return text if text and SAFE_URL.match(text) else None
 
 
 def normalise_date(value: object) -> str | None:
@@ -67,10 +92,23 @@ def normalise_date(value: object) -> str | None:
 
 
 def _clean(value: object) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip().strip('"').strip("'").strip()
+    if value is None or isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None  # lists, objects: not a title, a name or a link
+    text = " ".join(strip_controls(str(value)).split()).strip('"').strip("'").strip()
     return text or None
+
+
+def checked_date(value: object, path: Path) -> str | None:
+    """The publication date as YYYY-MM-DD; ``ArticleError`` for a date given but impossible or unreadable."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    published = normalise_date(value)
+    if published is None:
+        raise ArticleError(
+            f"{path}: the date {strip_controls(str(value))[:40]!r} is not a real date or not readable: "
+            "write it as YYYY-MM-DD (e.g. 2022-02-11) or remove it"
+        )
+    return published
 
 
 def _meta(article_id: str, fields: dict, path: Path, fallback_title: str) -> ArticleMeta:
@@ -79,14 +117,14 @@ def _meta(article_id: str, fields: dict, path: Path, fallback_title: str) -> Art
         title=_clean(fields.get("title")) or fallback_title,
         source=_clean(fields.get("source") or fields.get("publisher") or fields.get("sitename")),
         author=_clean(fields.get("author")),
-        published=normalise_date(fields.get("published") or fields.get("date")),
-        url=_clean(fields.get("url") or fields.get("link")),
+        published=checked_date(fields.get("published") or fields.get("date"), path),
+        url=safe_url(fields.get("url") or fields.get("link")),
         path=str(path),
     )
 
 
 def _body(text: str) -> str:
-    return text.strip("\n").rstrip()
+    return strip_controls(text).strip("\n").rstrip()
 
 
 def parse_txt(path: Path, raw: str, article_id: str) -> Article:
@@ -146,7 +184,7 @@ def parse_html(path: Path, raw: str, article_id: str) -> Article:
         "title": page.title,
         "source": page.sitename,
         "author": page.author,
-        "published": page.date,
+        "published": normalise_date(page.date),  # found by heuristics, not written by the user: unreadable is None
         "url": page.canonical,
     }
     return Article(_meta(article_id, fields, path, path.stem), body)
@@ -167,6 +205,48 @@ def parse_json(path: Path, raw: str, article_id: str) -> list[Article]:
     return articles
 
 
+def read_limited(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES; ``ArticleError`` for anything else (a FIFO or a
+    device would hang or never end, a symlink loop cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ArticleError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ArticleError(f"{path}: not a regular file (a folder, FIFO, device or socket): skipped")
+        if info.st_size > MAX_FILE_BYTES:
+            raise ArticleError(f"{path}: file is larger than {MAX_FILE_BYTES // 1_000_000} MB: split it")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ArticleError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise ArticleError(f"{path}: file is larger than {MAX_FILE_BYTES // 1_000_000} MB: split it")
+    return data
+
+
+def decode(path: Path, data: bytes) -> str:
+    """Text from UTF-8 (a byte-order mark is dropped, so front matter still starts the file) or BOM-marked
+    UTF-16/32; ``ArticleError`` for binary data or another encoding."""
+    boms = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+            (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+    encoding = next((name for bom, name in boms if data.startswith(bom)), "utf-8")
+    if encoding == "utf-8":
+        if b"\x00" in data[:8192]:
+            raise ArticleError(f"{path}: looks like a binary file (NUL bytes), not text: skipped")
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ArticleError(
+            f"{path}: not {encoding.upper().removesuffix('-SIG')} text (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}): re-save it as UTF-8"
+        ) from None
+
+
 def read_article_file(path: Path, article_id: str | None = None) -> list[Article]:
     """Parse one file; raises ``ArticleError`` naming the file when it cannot be read."""
     path = Path(path)
@@ -174,14 +254,7 @@ def read_article_file(path: Path, article_id: str | None = None) -> list[Article
     suffix = path.suffix.lower()
     if suffix not in ARTICLE_SUFFIXES:
         raise ArticleError(f"{path}: unsupported file type {suffix or '(none)'}")
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ArticleError(f"{path}: file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
-        raw = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ArticleError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except OSError as exc:
-        raise ArticleError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    raw = strip_controls(decode(path, read_limited(path)))
     if suffix == ".txt":
         return [parse_txt(path, raw, article_id)]
     if suffix == ".md":
@@ -191,16 +264,39 @@ def read_article_file(path: Path, article_id: str | None = None) -> list[Article
     return parse_json(path, raw, article_id)
 
 
-def find_article_files(paths: list[Path]) -> Iterator[Path]:
-    """Article files under each path (a file is taken as it is), sorted for a stable order."""
+def find_article_files(paths: list[Path], skipped: list[tuple[str, str]] | None = None) -> Iterator[Path]:
+    """Article files under each path (a file is taken as it is), sorted for a stable order.
+
+    Folders are walked without following symbolic links to folders (no loops); unreadable folders and files that
+    are not regular files (FIFOs, devices, broken links) are added to ``skipped`` instead of hanging the walk.
+    """
     for path in paths:
         path = Path(path)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in ARTICLE_SUFFIXES and not child.name.startswith("."):
-                    yield child
-        else:
+        if not path.is_dir():
             yield path
+            continue
+        found: list[Path] = []
+
+        def unreadable(exc: OSError, root: Path = path) -> None:
+            if skipped is not None:
+                skipped.append((str(exc.filename or root), f"cannot read the folder ({exc.strerror or exc})"))
+
+        for folder, dirs, files in os.walk(path, onerror=unreadable):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in files:
+                child = Path(folder) / name
+                if name.startswith(".") or child.suffix.lower() not in ARTICLE_SUFFIXES:
+                    continue
+                try:
+                    regular = stat.S_ISREG(child.stat().st_mode)
+                    reason = "not a regular file (a FIFO, device or socket): skipped"
+                except OSError as exc:
+                    regular, reason = False, f"cannot read ({exc.strerror or exc})"
+                if regular:
+                    found.append(child)
+                elif skipped is not None:
+                    skipped.append((str(child), reason))
+        yield from sorted(found)
 
 
 def read_articles(paths: list[Path]) -> tuple[list[Article], list[tuple[str, str]]]:
@@ -208,8 +304,8 @@ def read_articles(paths: list[Path]) -> tuple[list[Article], list[tuple[str, str
     articles: list[Article] = []
     skipped: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for path in find_article_files(paths):
-        if not path.exists():
+    for path in find_article_files(paths, skipped):
+        if not path.exists() and not path.is_symlink():
             skipped.append((str(path), "no such file or folder"))
             continue
         try:

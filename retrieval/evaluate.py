@@ -25,6 +25,9 @@ PARAGRAPH_SEPARATOR = "\n\n"
 def read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:
     """Rows of a JSON-lines file; a bad line raises ``CitebotError`` naming the file and line."""
     rows = []
+    path = Path(path)
+    if path.exists() and not path.is_file():
+        raise CitebotError(f"{path} is not a regular file: give a .jsonl file")
     try:
         with open(path, encoding="utf-8") as handle:
             for n, line in enumerate(handle, 1):
@@ -34,13 +37,45 @@ def read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise CitebotError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
+                if not isinstance(row, dict):
+                    raise CitebotError(f"{path}:{n}: each line must be a JSON object, got {type(row).__name__}")
                 missing = [key for key in required if key not in row]
                 if missing:
                     raise CitebotError(f"{path}:{n}: missing key(s) {', '.join(missing)}")
+                for key in required:
+                    value = row[key]
+                    if key == "highlights":
+                        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+                    elif key in ("text", "question", "article"):
+                        ok = isinstance(value, str) and bool(value.strip())
+                    else:
+                        ok = isinstance(value, str | int) and not isinstance(value, bool) and value != ""
+                    if not ok:
+                        raise CitebotError(f"{path}:{n}: {key!r} has the wrong type or is empty: {value!r:.40}")
                 rows.append(row)
+    except UnicodeDecodeError as exc:
+        raise CitebotError(f"{path} is not UTF-8 text (byte offset {exc.start}): save it as UTF-8") from None
     except OSError as exc:
         raise CitebotError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if not rows:
+        raise CitebotError(f"{path} has no rows: one JSON object per line expected")
     return rows
+
+
+def check_questions(questions: list[dict], paragraphs: list[dict], path: Path) -> None:
+    """Every gold id a question names must exist in the paragraphs file; ``CitebotError`` naming the first that
+    does not."""
+    pids = {str(row["pid"]) for row in paragraphs}
+    docs = {str(row["doc_id"]) for row in paragraphs}
+    for n, q in enumerate(questions, 1):
+        if not isinstance(q["question"], str):
+            raise CitebotError(f"{path}: question {n} ({q['qid']}): 'question' must be a string")
+        gold_pid, gold_doc = q.get("gold_pid"), q.get("gold_doc")
+        where = f"{path}: question {n} ({q['qid']})"
+        if gold_pid is not None and str(gold_pid) not in pids:
+            raise CitebotError(f"{where}: gold_pid {gold_pid!r} is not in the paragraphs file")
+        if gold_doc is not None and str(gold_doc) not in docs:
+            raise CitebotError(f"{where}: gold_doc {gold_doc!r} is not in the paragraphs file")
 
 
 def articles_from_paragraphs(rows: list[dict]) -> tuple[list[tuple[ArticleMeta, str]], list[Paragraph]]:
@@ -163,6 +198,11 @@ def evaluate_retrieval(
     windows = [question_window(q, questions_path, n) for n, q in enumerate(all_questions, 1)]
     given = histories(all_questions, history_mode)
     questions = all_questions[:limit]
+    check_questions(questions, paragraph_rows, Path(questions_path))
+    pids = [str(row["pid"]) for row in paragraph_rows]
+    if len(set(pids)) != len(pids):
+        duplicate = next(p for p in pids if pids.count(p) > 1)
+        raise CitebotError(f"{paragraphs_path}: the pid {duplicate!r} appears more than once: pids must be unique")
     articles, paragraphs = articles_from_paragraphs(paragraph_rows)
     doc_of = {str(r["pid"]): str(r["doc_id"]) for r in paragraph_rows}
     rows_out: list[dict] = []

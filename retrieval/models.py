@@ -73,6 +73,7 @@ class Answer:
     quotes: list[Quote] = field(default_factory=list)
     follows_up: str | None = None  # the earlier question this one was read as a follow-up to
     newest_age: str | None = None  # for questions about the latest news: how old the newest quoted article is
+    content_free: bool = False  # a greeting, "help" or the like: nothing to search for, show the help text
 
     @property
     def shown_quotes(self) -> list[Quote]:
@@ -85,6 +86,8 @@ class Answer:
             data["follows_up"] = self.follows_up
         if self.newest_age is not None:
             data["newest_age"] = self.newest_age
+        if self.content_free:
+            data["content_free"] = True
         return data
 
 

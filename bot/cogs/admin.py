@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import delivery
 from bot.checks import REFUSAL, is_admin
 from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import age_text, error_embed, progress_text, report_embed, sources_embed, status_embed
@@ -126,7 +127,8 @@ class Admin(commands.Cog):
 
     @app_commands.command(name="sources", description="List the indexed articles")
     async def sources(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        if not await delivery.acknowledge(interaction, stats=self.bot.stats, ephemeral=True):
+            return  # could not reach Discord within 3 s: logged and counted
         library = await self.bot.library_ready()
         try:
             embed = sources_embed(await in_thread(library.sources))
@@ -136,7 +138,8 @@ class Admin(commands.Cog):
 
     @app_commands.command(name="status", description="Index size and age, model, and the last re-index")
     async def status(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        if not await delivery.acknowledge(interaction, stats=self.bot.stats, ephemeral=True):
+            return  # could not reach Discord within 3 s: logged and counted
         library = await self.bot.library_ready()
         info = await in_thread(library.status)
         extra = [
@@ -144,6 +147,7 @@ class Admin(commands.Cog):
             ("Questions answered", str(self.bot.answered)),
             ("Gateway latency", f"{self.bot.latency * 1000:.0f} ms" if self.bot.latency < 1e6 else "—"),
         ]
+        extra += self.bot.stats.status_rows(self.bot.flood.pending, self.bot.config.limits.queue_size)
         if self.running is not None:
             extra.append(("Re-index progress", self.running.text()))
         await interaction.edit_original_response(embed=status_embed(info, extra), allowed_mentions=NONE)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator
+import time
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import delivery
 from bot.conversations import FILE_NAME, ConversationStore
-from bot.discord_app import CitebotBot, in_thread
-from bot.embeds import answer_embed, error_embed, shorten
+from bot.discord_app import QUEUE_WAIT, CitebotBot, in_thread
+from bot.embeds import answer_embed, error_embed
+from bot.observability import log_answered
 from retrieval.conversation import turn_from_answer
 from retrieval.errors import CitebotError
 from retrieval.models import Answer
@@ -27,6 +28,7 @@ HELP = (
     "`@{name} Who is the British ambassador to Ukraine?` or `/ask`. `/sources` lists the articles."
 )
 FAILED = "Sorry, something went wrong while answering; the error has been logged."
+REFUSED_COLOUR = discord.Colour(0xF59E0B)
 ANSWERABLE = (discord.MessageType.default, discord.MessageType.reply)
 
 
@@ -41,22 +43,6 @@ def strip_mentions(text: str, ids: set[int]) -> str:
     for mention_id in ids:
         text = re.sub(rf"<@[!&]?{mention_id}>", " ", text)
     return " ".join(text.split())
-
-
-@contextlib.asynccontextmanager
-async def typing(channel: discord.abc.Messageable) -> AsyncIterator[None]:
-    """Show 'citebot is typing…' while working; a failure to show it never stops the answer."""
-    indicator = channel.typing()
-    try:
-        await indicator.__aenter__()
-    except discord.HTTPException as exc:
-        log.debug("no typing indicator: %s", exc)
-        yield
-        return
-    try:
-        yield
-    finally:
-        await indicator.__aexit__(None, None, None)
 
 
 class QA(commands.Cog):
@@ -115,42 +101,43 @@ class QA(commands.Cog):
         question = self.question_in(message)
         if question is None:
             return
-        answer: Answer | None = None
-        previous = self.continues(message)
-        if not question:
-            embed = discord.Embed(description=HELP.format(name=self.bot.user.name if self.bot.user else "citebot"))
-        else:
-            async with typing(message.channel):
-                embed, answer = await self.answer_for(question, previous)
-        channel = await self.answer_channel(message, question) if answer is not None else message.channel
-        reference = message.to_reference(fail_if_not_exists=False)
-        sent = None
+        await self.answer_message(message, question)
+
+    def help_embed(self) -> discord.Embed:
+        return discord.Embed(description=HELP.format(name=self.bot.user.name if self.bot.user else "citebot"))
+
+    async def answer_message(self, message: discord.Message, question: str) -> None:
+        """Exactly one reply to ``message``: the answer, the help text, or a short refusal (flood control)."""
+        bot, received = self.bot, time.monotonic()
+        limits = bot.config.limits
+        refusal = bot.flood.admit(message.author.id, message.channel.id, question, message.id)
+        if refusal is not None:
+            await self.refuse(refusal, lambda embed: delivery.reply(
+                message, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s))
+            return
+        if not question:  # a bare mention: the help text (greetings and "help" get it from the answer)
+            bot.flood.done()
+            await delivery.reply(message, embed=self.help_embed(), stats=bot.stats, pacer=bot.pacer,
+                                 deadline_s=limits.delivery_deadline_s)
+            return
+        bot.typing_indicators.start(message.channel)  # one per channel, until its last answer is sent
         try:
             try:
-                if channel is not message.channel:
-                    sent = await channel.send(embed=embed, allowed_mentions=NONE)
-                else:
-                    sent = await channel.send(embed=embed, reference=reference, mention_author=False,
-                                              allowed_mentions=NONE)
-            except discord.Forbidden:  # replying needs Read Message History: answer without the reply link
-                sent = await channel.send(embed=embed, allowed_mentions=NONE)
-        except discord.HTTPException as exc:
-            log.warning("could not answer in #%s: %s", getattr(message.channel, "name", message.channel.id), exc)
-        if sent is not None and answer is not None:
-            thread = channel.id if isinstance(channel, discord.Thread) else None
-            await self.remember(sent.id, answer, previous, thread)
-
-    async def answer_channel(self, message: discord.Message, question: str) -> discord.abc.Messageable:
-        """Where the answer goes: the question's channel, or with ``answer_in_threads`` a new thread from it."""
-        if not self.bot.config.discord.answer_in_threads or message.guild is None:
-            return message.channel
-        if isinstance(message.channel, discord.Thread):
-            return message.channel
-        try:
-            return await message.create_thread(name=shorten(question, 100) or "Question", auto_archive_duration=1440)
-        except discord.HTTPException as exc:
-            log.warning("could not start a thread for the answer: %s", exc)
-            return message.channel
+                previous = self.continues(message)
+                embed, answer, wait = await self.embed_for(question, previous)
+            finally:
+                bot.flood.done(time.monotonic() - received)
+            sent = await delivery.reply(
+                message, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s
+            )
+        finally:
+            bot.typing_indicators.stop(message.channel)
+        if sent is not None:
+            bot.flood.delivered(message.author.id, question, sent.jump_url)
+            if answer is not None:
+                thread = message.channel.id if self.in_bot_thread(message) else None
+                await self.remember(sent.id, answer, previous, thread)
+        self.answered(message.id, "message", message.author.id, received, wait, answer, sent is not None)
 
     async def remember(self, message_id: int, answer: Answer, previous: int | None, thread: int | None) -> None:
         """Store the answer's question and quotes, linked to the answer it followed up on (if it did)."""
@@ -160,22 +147,46 @@ class QA(commands.Cog):
         except Exception:  # noqa: BLE001 - a lost memory only loses the context of a later follow-up
             log.exception("could not remember answer %s", message_id)
 
-    async def answer_for(self, question: str, previous: int | None = None,
-                         window: TimeWindow | None = None) -> tuple[discord.Embed, Answer | None]:
-        """The answer embed (with the answer), or an error embed the asker can act on (and None)."""
+    async def refuse(self, refusal, send) -> None:
+        """Send a refusal (rate limit, busy, a repeated question) as the question's one reply."""
+        self.bot.stats.refused[refusal.kind] += 1
+        log.info("refused a question (%s): %s", refusal.kind, refusal.text)
+        await send(discord.Embed(description=refusal.text, colour=REFUSED_COLOUR))
+
+    def answered(self, qid: int, via: str, user_id: int, received: float, wait: float, answer, delivered: bool) -> None:
+        """Count and log one answered question."""
+        latency = time.monotonic() - received
+        self.bot.stats.answered += 1
+        if delivered:
+            self.bot.stats.latencies.append(latency)
+        top = max((q.score for q in answer.quotes), default=None) if answer is not None else None
+        log_answered(
+            question_id=qid,
+            via=via,
+            user_id=user_id,
+            latency_s=latency,
+            queue_wait_s=wait,
+            found=answer.found if answer is not None else None,
+            top_score=top,
+            delivered=delivered,
+        )
+
+    async def embed_for(self, question: str, previous: int | None = None, window: TimeWindow | None = None,
+                        ) -> tuple[discord.Embed, Answer | None, float]:
+        """The answer embed (or an error embed the asker can act on), the answer, and the seconds it waited for
+        an answer slot. ``previous``: the bot answer it follows up on; ``window``: since/until."""
+        answer = None
         try:
             history = await in_thread(self.memory.history, previous) if previous is not None else []
             answer = await self.bot.answer(question, history=history, window=window, today=self.bot.config.today())
-            return answer_embed(answer), answer
+            embed = self.help_embed() if answer.content_free else answer_embed(answer)
         except CitebotError as exc:
-            return error_embed(str(exc)), None
+            embed = error_embed(str(exc))
         except Exception:  # noqa: BLE001 - never leave a question unanswered
             log.exception("answering %r failed", question)
-            return error_embed(FAILED), None
-
-    async def embed_for(self, question: str) -> discord.Embed:
-        """The answer embed, or an error embed the asker can act on."""
-        return (await self.answer_for(question))[0]
+            self.bot.stats.error(f"answering failed: {question[:80]!r}")
+            embed = error_embed(FAILED)
+        return embed, answer, QUEUE_WAIT.get()
 
     # -- /ask -----------------------------------------------------------------------------------------------
 
@@ -188,20 +199,37 @@ class QA(commands.Cog):
     )
     async def ask(self, interaction: discord.Interaction, question: str, private: bool = False,
                   since: str | None = None, until: str | None = None) -> None:
+        bot, received = self.bot, time.monotonic()
         try:
-            window = TimeWindow.parse(since, until, self.bot.config.today())
-        except CitebotError as exc:  # a bad date: say so at once, privately
+            window = TimeWindow.parse(since, until, bot.config.today())
+        except CitebotError as exc:  # a bad date: say so at once, privately (the one acknowledgement)
             await interaction.response.send_message(str(exc), ephemeral=True, allowed_mentions=NONE)
             return
-        await interaction.response.defer(ephemeral=private, thinking=True)  # first: Discord allows 3 s
-        embed, answer = await self.answer_for(question, window=window)
-        try:
-            sent = await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)
-        except discord.HTTPException as exc:
-            log.warning("could not deliver the /ask answer: %s", exc)
+        # First: Discord allows 3 s. Retried quickly on 5xx/429; never acknowledged late.
+        if not await delivery.acknowledge(interaction, stats=bot.stats, ephemeral=private):
             return
-        if answer is not None and not private:
-            await self.remember(sent.id, answer, None, None)
+        limits = bot.config.limits
+
+        async def edit(embed: discord.Embed) -> discord.Message | None:
+            return await delivery.edit_original(
+                interaction, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s
+            )
+
+        channel_id = interaction.channel_id or 0
+        refusal = bot.flood.admit(interaction.user.id, channel_id, question, interaction.id)
+        if refusal is not None:
+            await self.refuse(refusal, edit)
+            return
+        try:
+            embed, answer, wait = await self.embed_for(question, window=window)
+        finally:
+            bot.flood.done(time.monotonic() - received)
+        sent = await edit(embed)
+        if sent is not None and not private:
+            bot.flood.delivered(interaction.user.id, question, sent.jump_url)
+            if answer is not None:
+                await self.remember(sent.id, answer, None, None)
+        self.answered(interaction.id, "/ask", interaction.user.id, received, wait, answer, sent is not None)
 
 
 async def setup(bot: CitebotBot) -> None:

@@ -130,6 +130,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, sample_data_dir: Path, e
                 f"guild_ids = [{fake.guild_id}]",
                 f"answer_channel_ids = [{world.answers}]",
                 f"admin_role_ids = [{world.admin_role}]",
+                "[limits]",  # the feature tests ask the same questions often: flood control has its own tests
+                "user_questions = 10000",
+                "channel_questions = 10000",
+                "duplicate_window_s = 0",
                 "",
             ]
         ),

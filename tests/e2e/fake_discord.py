@@ -23,9 +23,12 @@ import copy
 import functools
 import itertools
 import json
+import math
+import random
 import re
 import threading
 import time
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -239,6 +242,7 @@ class GatewaySession:
         self.heartbeats = 0
         self.max_gap = 0.0  # longest wait between heartbeats once READY (the interval plus loop delays)
         self.overdue_reported = False
+        self.zombie = False  # a test switch: heartbeats are no longer acknowledged and nothing is sent
         self.lock = asyncio.Lock()
 
     async def send(self, op: int, data: Any, event: str | None = None) -> None:
@@ -248,7 +252,7 @@ class GatewaySession:
             if op == OP_DISPATCH:
                 self.seq += 1
                 frame["s"], frame["t"] = self.seq, event
-            if not self.ws.closed:
+            if not self.ws.closed and not self.zombie:
                 await self.ws.send_str(json.dumps(frame))
 
 
@@ -318,6 +322,20 @@ class FakeDiscord:
         self.sent: list[Sent] = []
         self.requests: list[tuple[str, str]] = []
         self.errors: list[FakeError] = []
+        # Load and fault switches (off by default; see "limits and faults" below) and what they did.
+        self.channel_limit: tuple[int, float] | None = None  # (sends, seconds) per channel, like Discord's 5/5 s
+        self.global_limit: int | None = None  # requests per second over all routes, like Discord's 50/s
+        self._channel_sends: dict[int, deque[float]] = {}
+        self._requests_1s: deque[float] = deque()
+        self._fail_until = 0.0
+        self._fail_status = 502
+        self._fail_after_create = False
+        self._send_faults: deque[tuple[int, float]] = deque()  # (status, retry_after) for the next sends
+        self._ack_faults: tuple[float, tuple[int, ...], float, random.Random] | None = None
+        self._nonces: dict[tuple[int, str], dict] = {}
+        self._known_sessions: dict[str, tuple[int, int]] = {}  # session_id -> (seq, intents), for RESUME
+        self.faults = Counter()  # what the switches served: "502", "429-channel", "429-global", "nonce-hit", …
+        self.ready_at: list[tuple[float, str]] = []  # (monotonic time, "READY" or "RESUMED")
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._monitor: asyncio.Task | None = None
@@ -400,6 +418,57 @@ class FakeDiscord:
     @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/"
+
+    # ----------------------------------------------------------------- limits and faults (load and fault tests)
+
+    def enable_rate_limits(self, per_channel: tuple[int, float] = (5, 5.0), global_per_s: int = 50) -> None:
+        """Discord-like limits: ``per_channel`` = (sends, seconds) per channel with X-RateLimit headers, and
+        ``global_per_s`` requests per second over every route; over either, a 429 with ``retry_after``."""
+        self.channel_limit, self.global_limit = per_channel, global_per_s
+
+    def fail_rest(self, seconds: float, status: int = 502, *, after_success: bool = False) -> None:
+        """For ``seconds``, every REST call answers ``status``; with ``after_success`` the call is carried out
+        first (a message is created) and only the answer is lost, as when a gateway in front of Discord fails."""
+        self._fail_until = time.monotonic() + seconds
+        self._fail_status, self._fail_after_create = status, after_success
+
+    def fail_next_sends(self, count: int, status: int = 429, retry_after: float = 1.0) -> None:
+        """The next ``count`` message sends answer ``status`` (a 429 with ``retry_after``) instead."""
+        self._send_faults.extend([(status, retry_after)] * count)
+
+    def flaky_acks(self, probability: float, statuses: tuple[int, ...] = (500, 429), retry_after: float = 0.25,
+                   seed: int = 7) -> None:
+        """Interaction acknowledgements fail at random (``probability``) with one of ``statuses``."""
+        self._ack_faults = (probability, statuses, retry_after, random.Random(seed)) if probability else None
+
+    @on_fake_loop
+    async def gateway_fault(self, kind: str) -> float:
+        """Break the live gateway session(s): "close-1000", "close-1001", "close-4000", "reconnect" (op 7),
+        "invalid-session" (op 9, not resumable) or "zombie" (heartbeats no longer acknowledged). Returns the
+        monotonic time of the fault, for :meth:`wait_recovered`."""
+        at = time.monotonic()
+        for session in self._live_sessions():
+            if kind.startswith("close-"):
+                await session.ws.close(code=int(kind.removeprefix("close-")))
+            elif kind == "reconnect":
+                await session.send(7, None)
+            elif kind == "invalid-session":
+                await session.send(OP_INVALID_SESSION, False)
+            elif kind == "zombie":
+                session.zombie = True
+            else:
+                raise ValueError(kind)
+        return at
+
+    @on_fake_loop
+    async def wait_recovered(self, since: float, timeout: float = 120.0) -> float:
+        """Seconds from ``since`` until a new session was READY or RESUMED and is live."""
+        await self.wait_for_condition(
+            lambda: any(t > since for t, _ in self.ready_at)
+            and any(s.ready and not s.zombie and not s.ws.closed for s in self.sessions),
+            timeout=timeout,
+        )
+        return next(t for t, _ in self.ready_at if t > since) - since
 
     # ----------------------------------------------------------------- world building
 
@@ -612,7 +681,7 @@ class FakeDiscord:
     # ----------------------------------------------------------------- test-side events
 
     def _live_sessions(self) -> list[GatewaySession]:
-        live = [s for s in self.sessions if s.ready and not s.ws.closed]
+        live = [s for s in self.sessions if s.ready and not s.ws.closed and not s.zombie]
         if not live:
             raise RuntimeError("no client is connected to the fake gateway")
         return live
@@ -863,6 +932,7 @@ class FakeDiscord:
             if not session.intents & INTENT_MESSAGE_CONTENT and not (author_is_self or mentions_self):
                 data.update(content="", embeds=[], attachments=[], components=[])
             await session.send(OP_DISPATCH, data, event)
+            self._known_sessions[session.session_id] = (session.seq, session.intents)
 
     def _validate_message(self, body: dict, *, allow_empty: bool = False) -> None:
         """Reject like Discord: content and embed limits, empty messages, allowed_mentions conflicts."""
@@ -939,11 +1009,42 @@ class FakeDiscord:
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Callable) -> web.StreamResponse:
+        rest = request.path.startswith(API_PREFIX + "/")
+        if rest and time.monotonic() < self._fail_until and not self._fail_after_create:
+            self.faults[str(self._fail_status)] += 1
+            return self._json({"message": "Bad Gateway", "code": 0}, status=self._fail_status)
+        if rest and self.global_limit is not None:
+            now = time.monotonic()
+            while self._requests_1s and self._requests_1s[0] <= now - 1.0:
+                self._requests_1s.popleft()
+            if len(self._requests_1s) >= self.global_limit:
+                self.faults["429-global"] += 1
+                return self._too_many(self._requests_1s[0] + 1.0 - now, scope="global")
+            self._requests_1s.append(now)
         try:
-            return await handler(request)
+            response = await handler(request)
+            if rest and time.monotonic() < self._fail_until and self._fail_after_create:
+                self.faults[f"{self._fail_status}-after-success"] += 1  # done, but the answer is lost on the way
+                return self._json({"message": "Bad Gateway", "code": 0}, status=self._fail_status)
+            return response
         except Reject as exc:
             self._error("rejected", f"{exc.status} {exc.code} {exc.message} {exc.errors or ''}".strip(), request)
             return self._json(exc.body(), status=exc.status)
+
+    @staticmethod
+    def _too_many(retry_after: float, scope: str = "user") -> web.Response:
+        """Discord's 429: JSON body with ``retry_after``, headers (``Via`` tells discord.py it is not Cloudflare)."""
+        retry_after = max(0.001, round(retry_after, 3))
+        headers = {
+            "Content-Type": "application/json",
+            "Retry-After": str(math.ceil(retry_after)),
+            "Via": "1.1 google",
+            "X-RateLimit-Scope": scope,
+        }
+        if scope == "global":
+            headers["X-RateLimit-Global"] = "true"
+        body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": scope == "global"}
+        return web.Response(body=json.dumps(body).encode(), status=429, headers=headers)
 
     @staticmethod
     def _json(data: Any, status: int = 200) -> web.Response:
@@ -1100,7 +1201,38 @@ class FakeDiscord:
     async def _create_message(self, request: web.Request, cid: str) -> web.Response:
         self._check_auth(request)
         channel = self._channel(cid)
+        if self._send_faults:
+            status, retry_after = self._send_faults.popleft()
+            self.faults[f"{status}-send"] += 1
+            if status == 429:
+                return self._too_many(retry_after)
+            return self._json({"message": "Server Error", "code": 0}, status=status)
+        limit_headers: dict[str, str] = {}
+        if self.channel_limit is not None:
+            count, window = self.channel_limit
+            now = time.monotonic()
+            sends = self._channel_sends.setdefault(int(cid), deque())
+            while sends and sends[0] <= now - window:
+                sends.popleft()
+            if len(sends) >= count:
+                self.faults["429-channel"] += 1
+                return self._too_many(sends[0] + window - now)
+            sends.append(now)
+            limit_headers = {
+                "X-RateLimit-Limit": str(count),
+                "X-RateLimit-Remaining": str(count - len(sends)),
+                "X-RateLimit-Reset-After": f"{sends[0] + window - now:.3f}",
+                "X-RateLimit-Reset": f"{time.time() + sends[0] + window - now:.3f}",
+                "X-RateLimit-Bucket": "fake-message-create",
+            }
         body = await self._body(request)
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce") and (int(cid), str(nonce)) in self._nonces:
+            self.faults["nonce-hit"] += 1  # Discord returns the message already created with this nonce
+            existing = self._nonces[(int(cid), str(nonce))]
+            response = self._json({k: v for k, v in existing.items() if not k.startswith("_")})
+            response.headers.update(limit_headers)
+            return response
         self._validate_message(body)
         reference = None
         ref = body.get("message_reference")
@@ -1118,9 +1250,15 @@ class FakeDiscord:
             flags=int(body.get("flags", 0)),
             allowed_mentions=body.get("allowed_mentions"),
         )
+        if nonce is not None:
+            message["nonce"] = nonce
+            if body.get("enforce_nonce"):
+                self._nonces[(int(cid), str(nonce))] = message
         await self._record(Sent("message", body, channel_id=int(cid), message=message))
         await self._dispatch_message("MESSAGE_CREATE", message)
-        return self._json({k: v for k, v in message.items() if not k.startswith("_")})
+        response = self._json({k: v for k, v in message.items() if not k.startswith("_")})
+        response.headers.update(limit_headers)
+        return response
 
     async def _channel_message(self, request: web.Request, cid: str, mid: str) -> web.StreamResponse:
         self._check_auth(request)
@@ -1164,6 +1302,14 @@ class FakeDiscord:
         ix = self.interactions.get(int(iid)) if iid.isdigit() else None
         if ix is None or ix.token != token:
             raise Reject(404, 10062, "Unknown interaction")
+        if self._ack_faults is not None and ix.response_type is None:
+            probability, statuses, retry_after, rng = self._ack_faults
+            if rng.random() < probability:
+                status = rng.choice(statuses)
+                self.faults[f"{status}-ack"] += 1
+                if status == 429:
+                    return self._too_many(retry_after)
+                return self._json({"message": "Internal Server Error", "code": 0}, status=status)
         if ix.response_type is not None:
             raise Reject(400, 40060, "Interaction has already been acknowledged.")
         late = time.monotonic() - ix.created
@@ -1333,11 +1479,16 @@ class FakeDiscord:
         elif op == OP_IDENTIFY:
             await self._identify(session, data)
         elif op == OP_RESUME:
-            if data.get("token") != self.token or data.get("session_id") != session.session_id:
+            known = self._known_sessions.get(data.get("session_id"))
+            if data.get("token") != self.token or known is None:
                 await session.send(OP_INVALID_SESSION, False)
             else:
+                session.session_id = data["session_id"]
+                session.seq, session.intents = known
                 session.ready = True
                 await session.send(OP_DISPATCH, {}, "RESUMED")
+                self.ready_at.append((time.monotonic(), "RESUMED"))
+                await self._notify()
         elif op == OP_PRESENCE:
             self.presences.append(data)
             await self._record(Sent("presence", data))
@@ -1372,6 +1523,8 @@ class FakeDiscord:
         await session.send(OP_DISPATCH, ready, "READY")
         await session.send(OP_DISPATCH, self._guild_payload(), "GUILD_CREATE")
         session.ready = True
+        self._known_sessions[session.session_id] = (session.seq, session.intents)
+        self.ready_at.append((time.monotonic(), "READY"))
         await self._notify()
 
     async def _watch(self) -> None:

@@ -137,3 +137,15 @@ async def test_bare_mention_gets_help(world: World, citebot: BotProcess) -> None
     question = await fake.send_message(mention(world), author=world.alice, channel_id=world.general)
     answer = await fake.wait_message(replies_to(question), timeout=TIMEOUT, since=mark)
     assert "/ask" in only_embed(answer)["description"]
+
+
+@pytest.mark.parametrize("text", ["help", "/help", "hello there!", "thanks 🙏"])
+async def test_greetings_and_help_get_the_help_text(world: World, citebot: BotProcess, text: str) -> None:
+    fake, mark = world.fake, world.fake.mark()
+    question = await fake.send_message(f"{mention(world)} {text}", author=world.alice, channel_id=world.general)
+    answer = await fake.wait_message(replies_to(question), timeout=TIMEOUT, since=mark)
+    description = only_embed(answer)["description"]
+    assert "/ask" in description and "> " not in description  # the help text, no quotes
+    interaction = await fake.invoke("ask", {"question": text}, user=world.alice)
+    assert (await interaction.wait_ack(timeout=10)).payload["type"] == 5
+    assert "/ask" in only_embed(await interaction.wait_answer(timeout=TIMEOUT))["description"]

@@ -1,0 +1,77 @@
+"""Flood control decisions (bot/flood.py) with a hand-driven clock: rate limits, the bounded queue, repeats."""
+
+from __future__ import annotations
+
+from bot.config import LimitsSettings
+from bot.flood import FloodGate, question_key
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def gate(**limits) -> tuple[FloodGate, Clock]:
+    clock = Clock()
+    return FloodGate(LimitsSettings(**limits), slots=4, clock=clock), clock
+
+
+def test_per_user_limit_refuses_with_the_wait_and_recovers():
+    flood, clock = gate(user_questions=2, user_window_s=60)
+    assert flood.admit(1, 10, "first question", 100) is None
+    clock.now += 10
+    assert flood.admit(1, 10, "second question", 101) is None
+    refusal = flood.admit(1, 10, "third question", 102)
+    assert refusal.kind == "rate_limit" and "Rate limit" in refusal.text and "try again in 50 s" in refusal.text
+    assert flood.admit(2, 10, "third question", 103) is None  # another person is not limited
+    clock.now += 50.5
+    assert flood.admit(1, 10, "third question", 104) is None
+
+
+def test_per_channel_limit():
+    flood, _ = gate(channel_questions=2, channel_window_s=60)
+    assert flood.admit(1, 10, "a question", 1) is None
+    assert flood.admit(2, 10, "b question", 2) is None
+    refusal = flood.admit(3, 10, "c question", 3)
+    assert refusal.kind == "rate_limit" and "in this channel" in refusal.text and "try again in 60 s" in refusal.text
+    assert flood.admit(3, 11, "c question", 4) is None  # another channel
+
+
+def test_bounded_queue_says_busy_until_answers_finish():
+    flood, _ = gate(queue_size=2)
+    assert flood.admit(1, 10, "a question", 1) is None
+    assert flood.admit(2, 10, "b question", 2) is None
+    refusal = flood.admit(3, 10, "c question", 3)
+    assert refusal.kind == "busy" and "busy" in refusal.text and "try again in" in refusal.text
+    flood.done(0.2)
+    assert flood.pending == 1 and flood.admit(3, 10, "c question", 4) is None
+
+
+def test_repeated_question_points_at_the_first_answer():
+    flood, clock = gate(duplicate_window_s=30)
+    assert flood.admit(1, 10, "Who is the ambassador?", 1) is None
+    pending = flood.admit(1, 10, "who is the ambassador", 2)
+    assert pending.kind == "duplicate" and "on its way" in pending.text
+    flood.done()
+    flood.delivered(1, "Who is the ambassador?", "https://discord.com/channels/1/10/99")
+    clock.now += 5
+    pointer = flood.admit(1, 10, "WHO IS THE AMBASSADOR ?!", 3)
+    assert pointer.kind == "duplicate" and "5 s ago" in pointer.text and "/channels/1/10/99" in pointer.text
+    assert flood.admit(2, 10, "Who is the ambassador?", 4) is None  # someone else asking is not a repeat
+    clock.now += 30
+    assert flood.admit(1, 10, "Who is the ambassador?", 5) is None  # after the window it is asked again
+
+
+def test_repeats_do_not_count_against_the_rate_limit():
+    flood, _ = gate(user_questions=1, duplicate_window_s=30)
+    assert flood.admit(1, 10, "one question", 1) is None
+    assert flood.admit(1, 10, "one question", 2).kind == "duplicate"
+    assert flood.admit(1, 10, "another question", 3).kind == "rate_limit"
+
+
+def test_question_key_ignores_case_spacing_and_punctuation():
+    assert question_key("  Who is  the ambassador?? ") == question_key("who is the ambassador")
+    assert question_key("Who is the ambassador?") != question_key("Who was the ambassador?")
