@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -13,8 +14,10 @@ from bot.config import Config, load_config
 from bot.console import chat, render_answer, render_sources, render_summary
 from bot.services import configured_sources, http_client, open_library
 from bot.terminal import json_safe, printable
+from retrieval.conversation import Turn, extend
 from retrieval.errors import CitebotError, ModelChangedError
 from retrieval.library import IndexReport, Library
+from retrieval.timefilter import TimeWindow
 
 #: Seconds a command waits for another process's write to the index before giving up (naming it).
 WRITE_WAIT_SECONDS = 600.0
@@ -151,7 +154,14 @@ def emit_metrics(as_json: bool, result: dict) -> int:
 
 
 def cmd_ask(args, config: Config) -> int:
-    answer = open_library(config).ask(args.question, args.k)
+    library = open_library(config)
+    today = config.today()
+    window = TimeWindow.parse(args.since, args.until, today)
+    history: list[Turn] = []
+    for earlier in args.history or []:  # the conversation so far, asked first (oldest first)
+        before = library.ask(earlier, args.k, history=history, window=window, today=today)
+        history = extend(history, before)
+    answer = library.ask(args.question, args.k, history=history, window=window, today=today)
     return emit(args.json, answer.to_json(), lambda color: render_answer(answer, color))
 
 
@@ -178,29 +188,48 @@ def render_source_status(rows: list[dict]) -> str:
             line += f", last error: {r['last_error']}"
         lines.append(line)
     return "\n".join(lines) if lines else "No sources."
+_PERIOD = re.compile(r"(?:^|\s)(since|until):\s*(\S+)")
 
 
 def parse_summary_request(text: str) -> dict:
-    """'/summary', '/summary article:<title or id>', '/summary topic:<text>' (console) -> keyword arguments."""
-    text = text.strip()
+    """'/summary', '/summary article:<title or id>', '/summary topic:<text>', with optional 'since:<day>' and
+    'until:<day>' (console) -> keyword arguments (``since``/``until`` as given)."""
+    period = {key: value for key, value in _PERIOD.findall(text)}
+    text = _PERIOD.sub(" ", text).strip()
     for key in ("article", "topic"):
         if text.startswith(f"{key}:"):
-            return {key: text[len(key) + 1 :].strip()}
-    return {"article": text} if text else {}
+            return {key: text[len(key) + 1 :].strip(), **period}
+    return {"article": text, **period} if text else period
+
+
+def summary_window(request: dict, today) -> dict:
+    """A summary request with its ``since``/``until`` strings turned into a ``window`` (``DateError`` if bad)."""
+    since, until = request.pop("since", None), request.pop("until", None)
+    if since or until:
+        request["window"] = TimeWindow.parse(since, until, today)
+    return request
 
 
 def console_handler(library: Library, config: Config):
-    """What console mode does with one line (a question, or a /command)."""
+    """What console mode does with one line (a question, or a /command). Each question follows up on the
+    conversation so far (unless it changes the subject); ``/new`` starts a fresh conversation."""
+    history: list[Turn] = []
 
     def handle(line: str) -> str:
+        nonlocal history
+        if line == "/new":
+            history = []
+            return "New conversation: the next question is read on its own."
         if line == "/summary" or line.startswith("/summary "):
-            request = parse_summary_request(line.removeprefix("/summary"))
+            request = summary_window(parse_summary_request(line.removeprefix("/summary")), config.today())
             return render_summary(library.summary(config.summary.sentences, **request), color=sys.stdout.isatty())
         if line.startswith("/sources"):
             return render_sources(library.sources())
         if line.startswith("/ask "):
             line = line[5:]
-        return render_answer(library.ask(line), color=sys.stdout.isatty())
+        answer = library.ask(line, history=history, today=config.today())
+        history = extend(history, answer)
+        return render_answer(answer, color=sys.stdout.isatty())
 
     return handle
 
@@ -211,7 +240,8 @@ def cmd_chat(args, config: Config) -> int:
     library.collection()
     banner = (
         f"citebot console — {len(library.collection().articles)} articles indexed. "
-        "Ask a question, or /summary [article:TITLE | topic:TEXT], /sources; 'quit' to leave."
+        "Ask a question (the next one may follow up on it), /new for a fresh conversation, "
+        "/summary [article:TITLE | topic:TEXT] [since:DAY] [until:DAY], /sources; 'quit' to leave."
     )
     chat(console_handler(library, config), banner=banner)
     return 0
@@ -223,7 +253,8 @@ def cmd_summary(args, config: Config) -> int:
     n = args.sentences or config.summary.sentences
     if not 1 <= n <= 10:
         raise CitebotError("--sentences must be between 1 and 10")
-    summary = open_library(config).summary(n, article=args.article, topic=args.topic)
+    request = summary_window({"since": args.since, "until": args.until}, config.today())
+    summary = open_library(config).summary(n, article=args.article, topic=args.topic, **request)
     return emit(args.json, summary.to_json(), lambda color: render_summary(summary, color))
 
 
@@ -251,9 +282,13 @@ def cmd_eval_retrieval(args, config: Config) -> int:
     from retrieval.library import open_embedder
 
     embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size)
+    if args.history_from_other and args.no_history:
+        raise CitebotError("give --history-from-other or --no-history, not both")
+    mode = "other" if args.history_from_other else "none" if args.no_history else "given"
     result = evaluate_retrieval(
         Path(args.paragraphs), Path(args.questions), embedder, config.retrieval,
-        ProgressBar(sys.stderr.isatty() or args.progress), limit=args.limit,
+        ProgressBar(sys.stderr.isatty() or args.progress), limit=args.limit, history_mode=mode,
+        details=Path(args.details) if args.details else None,
     )
     return emit_metrics(args.json, result)
 
@@ -283,6 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question with quotes")
     p.add_argument("question")
     p.add_argument("--k", type=int, default=None, help="number of quotes (default: retrieval.top_k)")
+    p.add_argument("--history", action="append", metavar="QUESTION",
+                   help="an earlier question of the conversation (repeat, oldest first): QUESTION follows up on them")
+    p.add_argument("--since", help="only articles published on or after: YYYY-MM-DD, or days/weeks back (7d, 2w)")
+    p.add_argument("--until", help="only articles published on or before: YYYY-MM-DD, or days/weeks back (7d, 2w)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
 
@@ -295,6 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--article", help="article id or title (default: the most recently published article)")
     p.add_argument("--topic", help="summarise what the articles say about this")
     p.add_argument("--sentences", type=int, default=None, help="number of sentences (default: summary.sentences)")
+    p.add_argument("--since", help="only articles published on or after: YYYY-MM-DD or 1d, 2w (alone: a digest)")
+    p.add_argument("--until", help="only articles published on or before: YYYY-MM-DD or 1d, 2w")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_summary)
 
@@ -310,6 +351,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--paragraphs", required=True)
     e.add_argument("--questions", required=True)
     e.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    e.add_argument("--history-from-other", action="store_true",
+                   help="give each question the history of another conversation (topic changes)")
+    e.add_argument("--no-history", action="store_true", help="ask every question on its own (drop histories)")
+    e.add_argument("--details", metavar="PATH", help="write one JSON line per question (qid, rank, ...) to PATH")
     e.add_argument("--json", action="store_true")
     e.add_argument("--progress", action="store_true")
     e.set_defaults(func=cmd_eval_retrieval)

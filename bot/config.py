@@ -7,9 +7,11 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
+from datetime import date, datetime
 from pathlib import Path
 from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from retrieval.errors import CitebotError
 from retrieval.settings import RetrievalSettings, SplitterSettings, SummarySettings
@@ -46,6 +48,8 @@ class DiscordSettings:
     admin_role_ids: list[int] = field(default_factory=list)
     admin_user_ids: list[int] = field(default_factory=list)
     announce_channel_id: int = 0  # where new feed articles are announced (0 = nowhere)
+    timezone: str = "UTC"  # what "today" is for since:/until: and time questions
+    conversation_hours: float = 168.0  # how long replies to an answer still continue its conversation
     heartbeat_timeout_s: float = 60.0  # nothing from the gateway for this long: a zombie connection, reconnect
 
 
@@ -106,6 +110,10 @@ class Config:
     def article_folders(self) -> list[Path]:
         """The folders of every folder source."""
         return [Path(s.location) for s in self.sources if s.kind == "folder"]
+
+    def today(self) -> date:
+        """Today's date in ``discord.timezone`` (what "today", ``since: 1d`` and ages are counted from)."""
+        return datetime.now(ZoneInfo(self.discord.timezone)).date()
 
     def resolve(self, path: str) -> Path:
         """A path from config, relative to the config file's folder."""
@@ -206,6 +214,8 @@ def _validate(config: Config) -> None:
         ("retrieval.rerank_depth", r.rerank_depth >= r.top_k, "at least retrieval.top_k"),
         ("retrieval.max_question_chars", r.max_question_chars >= 10, "at least 10"),
         ("retrieval.candidates", r.candidates >= r.top_k, "at least retrieval.top_k"),
+        ("retrieval.recency_weight", 0.0 <= r.recency_weight <= 1.0, "between 0 and 1"),
+        ("discord.conversation_hours", config.discord.conversation_hours > 0, "more than 0"),
         ("retrieval.min_score", r.min_score is None or 0.0 <= r.min_score <= 1.0, "between 0 and 1"),
         ("retrieval.max_question_chars", r.max_question_chars <= 100_000, "at most 100000"),
         ("retrieval.candidates", r.candidates <= 10_000, "at most 10000"),
@@ -245,6 +255,13 @@ def _validate(config: Config) -> None:
     for key, ok, what in checks:
         if not ok:
             raise ConfigError(f"config key {key!r} must be {what}")
+    try:
+        ZoneInfo(config.discord.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"config key 'discord.timezone' must be an IANA time zone such as \"UTC\" or \"Europe/Paris\", "
+            f"got {config.discord.timezone!r}"
+        ) from None
     for name in ("caption_patterns", "boilerplate_patterns"):
         for i, pattern in enumerate(getattr(config.splitter, name)):
             try:

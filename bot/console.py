@@ -37,16 +37,20 @@ def render_quote(quote: Quote, n: int, color: bool = False) -> str:
 
 
 def render_answer(answer: Answer, color: bool = False) -> str:
-    """Console text for an ``Answer`` (the help text for a greeting or "help")."""
+    """Console text for an ``Answer`` (the help text for a greeting or "help"; a 'Following up on' line first when
+    it was read as a follow-up)."""
     if answer.content_free:
         return HELP
+    lead = f"Following up on: “{printable(answer.follows_up)}”\n" if answer.follows_up is not None else ""
     if not answer.found:
         nearest = answer.quotes[0].article.title if answer.quotes else None
         text = "The indexed articles don't cover this."
         if nearest:
             text += f" The nearest article is “{printable(nearest)}”."
-        return text
-    return "\n\n".join(render_quote(q, i, color) for i, q in enumerate(answer.shown_quotes, 1))
+        return lead + text
+    quotes = "\n\n".join(render_quote(q, i, color) for i, q in enumerate(answer.shown_quotes, 1))
+    age = f"\n(newest quoted article {answer.newest_age})" if answer.newest_age else ""
+    return lead + quotes + age
 
 
 def render_summary(summary: Summary, color: bool = False) -> str:
@@ -54,6 +58,8 @@ def render_summary(summary: Summary, color: bool = False) -> str:
     if not summary.sentences:
         return printable(summary.message or "Nothing to summarise.")
     heading = f"Summary of “{summary.article}”" if summary.article else f"What the articles say about “{summary.topic}”"
+    if summary.period:
+        heading = f"Main stories {summary.period}"
     lines = [printable(heading) + ":"]
     for i, s in enumerate(summary.sentences):
         lines.append(f"• “{printable(s.text)}” (¶{s.paragraph})")

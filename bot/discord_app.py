@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import logging
 import os
 import signal
@@ -236,10 +237,11 @@ class CitebotBot(commands.Bot):
             QUEUE_WAIT.set(time.monotonic() - queued)
             return await in_thread(func, *args)
 
-    async def answer(self, question: str, k: int | None = None) -> Answer:
-        """Answer ``question`` in a worker thread (embedding and search are CPU-bound)."""
+    async def answer(self, question: str, k: int | None = None, **options: Any) -> Answer:
+        """Answer ``question`` in a worker thread (embedding and search are CPU-bound); ``options`` go to
+        ``Library.ask`` (history, window, today)."""
         library = await self.library_ready()
-        answer = await self.in_slot(library.ask, question, k)
+        answer = await self.in_slot(functools.partial(library.ask, question, k, **options))
         self.answered += 1
         return answer
 

@@ -36,6 +36,7 @@ QUOTE_SEPARATOR = "\n\n"
 MAX_TITLE_IN_CREDIT = 200
 MAX_LINKED_URL = 500
 NOT_COVERED = "The indexed articles don't cover this."
+FOLLOW_UP_CHARS = 80  # of the earlier question, in the "Following up on" line
 
 _URL = re.compile(r"https?://[^\s<]+[^<.,:;\"'\]\s)]")
 _INLINE = re.compile(r"([\\*_~`|<>\[\]])")
@@ -253,9 +254,18 @@ def _question_title(question: str) -> str:
     return shorten(question, TITLE_LIMIT)
 
 
+def follow_up_line(answer: Answer) -> str:
+    """'*Following up on: “…”*' when the question was read as a follow-up, else ''."""
+    if answer.follows_up is None:
+        return ""
+    return f"*Following up on: “{escape(shorten(answer.follows_up, FOLLOW_UP_CHARS))}”*"
+
+
 def answer_embed(answer: Answer) -> discord.Embed:
     """One embed for an ``Answer``: the quotes (found) or a short 'not covered' naming the nearest article."""
     title = _question_title(answer.question)
+    context = follow_up_line(answer)
+    lead = context + QUOTE_SEPARATOR if context else ""
     if not answer.found or not answer.quotes:
         text = NOT_COVERED
         if answer.quotes:
@@ -263,11 +273,13 @@ def answer_embed(answer: Answer) -> discord.Embed:
             details = ", ".join(escape(p) for p in attribution_parts(nearest, None))
             text += f" The nearest article is {article_link(nearest)}" + (f" ({details})." if details else ".")
         text += "\nUse `/sources` to see what is indexed."
-        return discord.Embed(title=title, description=text, colour=NOT_COVERED_COLOUR)
+        return discord.Embed(title=title, description=lead + text, colour=NOT_COVERED_COLOUR)
     articles = len({q.article.article_id for q in answer.shown_quotes})
     footer = f"Quoted word for word from {plural(articles, 'article')}, best match first"
-    room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(title) - len(footer))
-    embed = discord.Embed(title=title, description=render_quotes(answer.shown_quotes, room), colour=COLOUR)
+    if answer.newest_age:
+        footer += f" · newest {answer.newest_age}"
+    room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(title) - len(footer)) - len(lead)
+    embed = discord.Embed(title=title, description=lead + render_quotes(answer.shown_quotes, room), colour=COLOUR)
     embed.set_footer(text=footer)
     return embed
 
@@ -343,6 +355,8 @@ def render_summary_sentences(sentences: Sequence[SummarySentence], limit: int) -
 
 
 def summary_title(summary: Summary, latest: bool = False) -> str:
+    if summary.period:
+        return shorten(f"Main stories {summary.period}", TITLE_LIMIT)
     if summary.topic is not None:
         return shorten(f"What the articles say about “{summary.topic}”", TITLE_LIMIT)
     if summary.article is None:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
 
 import numpy as np
 
 from retrieval.articles import strip_controls
 from retrieval.collection import Collection
+from retrieval.conversation import ContextSettings, Turn, changes_subject, is_anaphoric, plan_context
 from retrieval.errors import IndexMissingError, QuestionError
 from retrieval.intent import is_content_free
 from retrieval.models import Answer, Quote
 from retrieval.ranking import Hit, rank
 from retrieval.settings import RetrievalSettings, for_model
+from retrieval.timefilter import TimeWindow, age_phrase, allowed_rows, recency_prior
 
 
 def visible_text(text: str) -> str:
@@ -40,6 +45,7 @@ class Answerer:
         self.embedder = embedder
         model = collection.model if collection is not None else getattr(embedder, "name", "")
         self.settings = for_model(settings, model)
+        self.context = ContextSettings()
 
     def require_collection(self) -> Collection:
         """The collection answered from; ``IndexMissingError`` when nothing is indexed."""
@@ -51,19 +57,22 @@ class Answerer:
         encode_query = getattr(self.embedder, "encode_query", None)
         return encode_query(question) if encode_query else self.embedder.encode([question])[0]
 
-    def search(self, question: str, query_vector: np.ndarray | None = None, depth: int | None = None) -> list[Hit]:
-        """The best candidate paragraphs for ``question``, in order."""
+    def search(self, question: str, query_vector: np.ndarray | None = None, depth: int | None = None,
+               window: TimeWindow | None = None) -> list[Hit]:
+        """The best candidate paragraphs for ``question`` published in ``window``, in order (with recency prior)."""
         collection = self.require_collection()
         if query_vector is None:
             query_vector = self.embed_query(question)
         with collection.lock:
-            return rank(collection, question, query_vector, self.settings, depth)
+            allowed = allowed_rows(collection, window)
+            prior = recency_prior(collection, question, self.settings.recency_weight, allowed, window)
+            return rank(collection, question, query_vector, self.settings, depth, allowed, prior)
 
     def quote(self, hit: Hit) -> Quote:
         """A ``Quote`` for a ranked paragraph, with its best sentence highlighted."""
         collection = self.require_collection()
         with collection.lock:
-            paragraph = collection.paragraphs[hit.paragraph_id]
+            paragraph = collection.by_id[hit.paragraph_id]
             spans = collection.sentences[hit.paragraph_id].spans
             article = collection.articles[paragraph.article_id]
         start, end = spans[hit.sentence] if hit.sentence >= 0 else (0, len(paragraph.text))
@@ -79,18 +88,41 @@ class Answerer:
             relevant=hit.score >= self.settings.min_score,
         )
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        """The top ``k`` quotes; ``found`` is false when the best score is under the threshold."""
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        history: Sequence[Turn] = (),
+        window: TimeWindow | None = None,
+        today: date | None = None,
+    ) -> Answer:
+        """The top ``k`` quotes; ``found`` is false when the best score is under the threshold.
+
+        ``history`` (earlier turns, oldest first) reads the question as a follow-up unless it changes the subject;
+        ``window`` keeps articles published in it; ``today`` dates the age of the newest quote on time questions.
+        """
         text = clean_question(question, self.settings.max_question_chars)
-        if is_content_free(text):
+        if is_content_free(text) and not (history and is_anaphoric(text)):  # "What did she say?" follows up
             return Answer(question=text, found=False, quotes=[], content_free=True)
         k = max(1, k or self.settings.top_k)
         collection = self.require_collection()
         query_vector = self.embed_query(text)
         with collection.lock:  # ranked and quoted from one state, even while a writer's change is applied
-            hits = self.search(text, query_vector, depth=k)
+            allowed = allowed_rows(collection, window)
+            recency = recency_prior(collection, text, self.settings.recency_weight, allowed, window)
+            hits = rank(collection, text, query_vector, self.settings, k, allowed, recency)
+            follows = None
+            if history and not changes_subject(collection, text, history, self.context):
+                plan = plan_context(collection, self.embedder, text, query_vector, history, self.context)
+                prior = plan.prior if recency is None or plan.prior is None else plan.prior + recency
+                hits = rank(collection, text, plan.query_vector, self.settings, k, allowed, prior)
+                follows = plan.follows.question if plan.follows else None
             if not hits:
-                return Answer(question=text, found=False, quotes=[])
+                return Answer(question=text, found=False, quotes=[], follows_up=follows)
             found = max(hit.score for hit in hits) >= self.settings.min_score
             quotes = [self.quote(hit) for hit in hits[:k]]
-        return Answer(question=text, found=found, quotes=quotes)
+        answer = Answer(question=text, found=found, quotes=quotes, follows_up=follows)
+        if recency is not None:
+            newest = max((q.article.published or "" for q in answer.shown_quotes), default="")
+            answer = replace(answer, newest_age=age_phrase(newest, (window and window.as_of) or today or date.today()))
+        return answer

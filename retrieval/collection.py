@@ -89,7 +89,8 @@ class Collection:
         self.dimension = dimension
         self.articles: dict[str, ArticleMeta] = {}
         self.texts: dict[str, str] = {}
-        self.paragraphs: dict[int, Paragraph] = {}
+        self.by_id: dict[int, Paragraph] = {}  # live paragraphs by stable id
+        self._row_paragraphs: list[Paragraph] = []  # per BM25 slot ("row"), removed ones included (masked)
         self.ids_by_article: dict[str, list[int]] = {}
         self.sentences: dict[int, Sentences] = {}
         self.tokens: dict[int, list[str]] = {}
@@ -108,7 +109,7 @@ class Collection:
     # -- queries (callers hold ``lock``) -----------------------------------------------------------------------
     def sentence_text(self, paragraph_id: int, index: int) -> str:
         start, end = self.sentences[paragraph_id].spans[index]
-        return self.paragraphs[paragraph_id].text[start:end]
+        return self.by_id[paragraph_id].text[start:end]
 
     def sentence_terms(self, paragraph_id: int, index: int) -> frozenset[str]:
         """The BM25 tokens of one sentence (computed once)."""
@@ -118,17 +119,37 @@ class Collection:
             terms = self._sentence_terms[key] = frozenset(tokenize(self.sentence_text(paragraph_id, index)))
         return terms
 
+    # -- row view: code that ranks over BM25 slots ("rows") sees paragraphs as a sequence --------------------------
+    @property
+    def paragraphs(self) -> list[Paragraph]:
+        """Paragraphs by row (BM25 slot), as long as the score arrays; a removed paragraph's row keeps it, and the
+        ranking masks it out (``bm25.alive``)."""
+        return self._row_paragraphs[: self.bm25.slots]
+
+    @property
+    def article_of_row(self) -> np.ndarray:
+        return self.article_of_slot.data[: self.bm25.slots]
+
+    @property
+    def rows_by_article(self) -> dict[str, list[int]]:
+        return {key: [self.slot_of[i] for i in ids] for key, ids in self.ids_by_article.items()}
+
+    @property
+    def version(self) -> tuple[int, int, int]:
+        """Changes whenever the rows change (caches keyed by collection use it)."""
+        return (id(self), self.seq, self.bm25.slots)
+
     def paragraph_at(self, slot: int) -> Paragraph:
         """The paragraph in a BM25 slot (rankings over ``bm25.coverage`` are by slot)."""
-        return self.paragraphs[int(self.id_of_slot.data[slot])]
+        return self.by_id[int(self.id_of_slot.data[slot])]
 
     def paragraphs_of(self, key: str) -> list[Paragraph]:
         """An article's paragraphs in order."""
-        return [self.paragraphs[i] for i in self.ids_by_article.get(key, [])]
+        return [self.by_id[i] for i in self.ids_by_article.get(key, [])]
 
     @property
     def paragraph_count(self) -> int:
-        return len(self.paragraphs)
+        return len(self.by_id)
 
     # -- building ----------------------------------------------------------------------------------------------
     def _prepare(self, articles: list[StoredArticle], snapshot: dict[int, Prepared], embedder,
@@ -160,7 +181,7 @@ class Collection:
         ids = self.ids_by_article.pop(key, [])
         for pid in ids:
             self.bm25.remove(self.slot_of.pop(pid))
-            self.paragraphs.pop(pid, None)
+            self.by_id.pop(pid, None)
             self.sentences.pop(pid, None)
             self.tokens.pop(pid, None)  # cached sentence terms stay: ids are never reused
         self.dense.remove(ids)
@@ -177,7 +198,11 @@ class Collection:
         spans = {p.id: a.sentences[p.id] for a in articles for p in a.paragraphs}
         slots = self.bm25.add_many([prepared[p.id].tokens for p in paragraphs])
         for p, slot in zip(paragraphs, slots, strict=True):
-            self.paragraphs[p.id] = p
+            self.by_id[p.id] = p
+            if slot == len(self._row_paragraphs):
+                self._row_paragraphs.append(p)
+            else:
+                self._row_paragraphs[slot] = p
             self.slot_of[p.id] = slot
             self.id_of_slot.set(slot, p.id)
             self.tokens[p.id] = prepared[p.id].tokens
@@ -242,9 +267,10 @@ class Collection:
         dead = self.bm25.slots - self.bm25.size
         if dead < 1000 or dead * 3 < self.bm25.slots:
             return
-        ids = sorted(self.paragraphs)
+        ids = sorted(self.by_id)
         self.bm25, self.article_bm25 = BM25Index(), BM25Index()
         self.slot_of, self.id_of_slot, self.article_of_slot, self.article_slot = {}, _Grow(), _Grow(), {}
+        self._row_paragraphs = [self.by_id[i] for i in ids]
         for slot, pid in zip(self.bm25.add_many([self.tokens[i] for i in ids]), ids, strict=True):
             self.slot_of[pid] = slot
             self.id_of_slot.set(slot, pid)
@@ -257,7 +283,7 @@ class Collection:
     def save_snapshot(self, path: Path) -> None:
         """Write the snapshot aside, fsync, and ``os.replace`` it over ``path`` (atomic)."""
         with self.lock:
-            ids = np.asarray(sorted(self.paragraphs), dtype=np.int64)
+            ids = np.asarray(sorted(self.by_id), dtype=np.int64)
             order = {int(i): n for n, i in enumerate(self.dense.ids())}
             all_vectors = self.dense.vectors()
             vectors = (all_vectors[[order[int(i)] for i in ids]] if len(ids)

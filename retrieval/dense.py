@@ -59,6 +59,17 @@ class DenseIndex:
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
+    def search_among(self, query: np.ndarray, k: int, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, cosines) of the ``k`` nearest paragraphs among ``ids`` only (FAISS ``IDSelectorBatch``)."""
+        rows = np.ascontiguousarray(ids, dtype=np.int64)
+        k = min(k, len(rows))
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
+        scores, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k, params=params)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
+
     def cosines(self, query: np.ndarray, ids) -> np.ndarray:
         """Cosine of the query with the given paragraph ids."""
         if len(ids) == 0:

@@ -12,10 +12,12 @@ import numpy as np
 
 from retrieval.answerer import Answerer
 from retrieval.collection import build_collection
+from retrieval.conversation import Turn, extend
 from retrieval.errors import CitebotError
 from retrieval.models import ArticleMeta, Paragraph
 from retrieval.paragraphs import make_paragraph
 from retrieval.settings import RetrievalSettings
+from retrieval.timefilter import TimeWindow, published_day
 
 PARAGRAPH_SEPARATOR = "\n\n"
 
@@ -77,7 +79,10 @@ def check_questions(questions: list[dict], paragraphs: list[dict], path: Path) -
 
 
 def articles_from_paragraphs(rows: list[dict]) -> tuple[list[tuple[ArticleMeta, str]], list[Paragraph]]:
-    """Articles and paragraphs exactly as given: paragraphs sharing a doc_id form one article, in file order."""
+    """Articles and paragraphs exactly as given: paragraphs sharing a doc_id form one article, in file order.
+
+    An article's date is the first ``published`` among its paragraphs (YYYY-MM-DD; a bad one is an error).
+    """
     grouped: dict[str, list[dict]] = {}
     for row in rows:
         grouped.setdefault(str(row["doc_id"]), []).append(row)
@@ -90,9 +95,81 @@ def articles_from_paragraphs(rows: list[dict]) -> tuple[list[tuple[ArticleMeta, 
             paragraphs.append(Paragraph(**{**paragraph.__dict__, "pid": str(row["pid"])}))
             pieces.append(text)
             offset += len(text) + len(PARAGRAPH_SEPARATOR)
-        meta = ArticleMeta(article_id=doc_id, title=str(parts[0].get("title") or doc_id), source=row.get("source"))
+        published = next((str(r["published"]) for r in parts if r.get("published")), None)
+        if published is not None and published_day(published) is None:
+            raise CitebotError(f"paragraph {parts[0]['pid']}: published “{published}” is not a YYYY-MM-DD date")
+        meta = ArticleMeta(article_id=doc_id, title=str(parts[0].get("title") or doc_id), source=row.get("source"),
+                           published=published)
         articles.append((meta, PARAGRAPH_SEPARATOR.join(pieces)))
     return articles, paragraphs
+
+
+def conversations(questions: list[dict]) -> list[list[str]]:
+    """The conversations of a question file, in order: a question with no history starts one, the rest continue it."""
+    found: list[list[str]] = []
+    for q in questions:
+        history = [str(h) for h in q.get("history") or []]
+        if not history or not found:
+            found.append(history + [q["question"]])
+        else:
+            found[-1].append(q["question"])
+    return found
+
+
+def histories(questions: list[dict], mode: str) -> list[list[str]]:
+    """Each question's history: as given, none (``"none"``), or another conversation's (``"other"``).
+
+    With ``"other"`` a question with a history gets, instead, as many first questions (at most all) of the next
+    conversation in the file (the last one takes the first's): each follow-up is asked after an unrelated
+    conversation of the same length; a first question stays first.
+    """
+    if mode == "given":
+        return [[str(h) for h in q.get("history") or []] for q in questions]
+    if mode == "none":
+        return [[] for _ in questions]
+    convs = conversations(questions)
+    result, index = [], -1
+    for q in questions:
+        own = q.get("history") or []
+        if not own or index < 0:
+            index += 1
+        other = convs[(index + 1) % len(convs)] if len(convs) > 1 else []
+        result.append(other[: len(own)])
+    return result
+
+
+class Conversations:
+    """Replays earlier questions through ``Answerer.ask`` (the product's own answers become the context), once per
+    distinct conversation prefix and day."""
+
+    def __init__(self, answerer: Answerer, k: int) -> None:
+        self.answerer = answerer
+        self.k = k
+        self.memo: dict[tuple, list[Turn]] = {}
+
+    def turns(self, history: list[str], window: TimeWindow | None) -> list[Turn]:
+        key = (tuple(history), window)
+        if not history:
+            return []
+        if key not in self.memo:
+            before = self.turns(history[:-1], window)
+            try:
+                answer = self.answerer.ask(history[-1], k=self.k, history=before, window=window)
+                self.memo[key] = extend(before, answer)
+            except CitebotError:
+                self.memo[key] = [Turn(" ".join(history[-1].split()))]
+        return self.memo[key]
+
+
+def question_window(q: dict, path: Path, n: int) -> TimeWindow | None:
+    """The ``asked_at`` day of a question as a window (visible: published on or before it, or undated)."""
+    asked = q.get("asked_at")
+    if not asked:
+        return None
+    day = published_day(str(asked))
+    if day is None or len(str(asked)) != 10:
+        raise CitebotError(f"{path}:{n}: asked_at “{asked}” is not a YYYY-MM-DD date")
+    return TimeWindow(as_of=day)
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -106,28 +183,44 @@ def evaluate_retrieval(
     settings: RetrievalSettings,
     progress: Callable[[str, int, int], None] | None = None,
     limit: int | None = None,
+    history_mode: str = "given",
+    details: Path | None = None,
 ) -> dict:
-    """Recall@1/5, MRR@10, answered/abstain rates, highlight hits and latency of ``Answerer.ask``."""
+    """Recall@1/5, MRR@10, answered/abstain rates, highlight hits and latency of ``Answerer.ask``.
+
+    A question's ``history`` is replayed first (``history_mode``: ``"given"``, ``"none"`` or ``"other"``, see
+    :func:`histories`), and its ``asked_at`` day hides later articles. Gold fields of earlier turns are never read.
+    ``details`` receives one JSON line per question (qid, rank of the gold, article hit, follow-up or not).
+    """
     started = time.time()
     paragraph_rows = read_jsonl(paragraphs_path, ("pid", "doc_id", "text"))
-    questions = read_jsonl(questions_path, ("qid", "question"))[:limit]
+    all_questions = read_jsonl(questions_path, ("qid", "question"))
+    windows = [question_window(q, questions_path, n) for n, q in enumerate(all_questions, 1)]
+    given = histories(all_questions, history_mode)
+    questions = all_questions[:limit]
     check_questions(questions, paragraph_rows, Path(questions_path))
     pids = [str(row["pid"]) for row in paragraph_rows]
     if len(set(pids)) != len(pids):
         duplicate = next(p for p in pids if pids.count(p) > 1)
         raise CitebotError(f"{paragraphs_path}: the pid {duplicate!r} appears more than once: pids must be unique")
     articles, paragraphs = articles_from_paragraphs(paragraph_rows)
+    doc_of = {str(r["pid"]): str(r["doc_id"]) for r in paragraph_rows}
+    rows_out: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="citebot-eval-") as tmp:
         collection = build_collection(Path(tmp) / "collection", articles, paragraphs, embedder, progress)
         answerer = Answerer(collection, embedder, settings)
+        replay = Conversations(answerer, settings.top_k)
         answerable = absent = hits1 = hits5 = answered = abstained = highlight_hits = highlight_total = 0
+        article_hits = followups = followup_hits = firsts = first_hits = 0
         reciprocal = 0.0
         latencies: list[float] = []
         for n, q in enumerate(questions, 1):
             gold_pid, gold_doc = q.get("gold_pid"), q.get("gold_doc")
+            history, window = given[n - 1], windows[n - 1]
+            before = replay.turns(history, window)
             tick = time.perf_counter()
             try:
-                answer = answerer.ask(q["question"], k=10)
+                answer = answerer.ask(q["question"], k=10, history=before, window=window)
             except CitebotError:
                 answer = None
             latencies.append((time.perf_counter() - tick) * 1000)
@@ -147,12 +240,27 @@ def evaluate_retrieval(
             ]
             first = ranks[0] if ranks else None
             hits1 += int(first == 1)
+            wanted_doc = gold_doc if gold_doc is not None else doc_of.get(str(gold_pid))
+            article_hit = bool(answer.quotes) and answer.quotes[0].article.article_id == wanted_doc
+            article_hits += int(article_hit)
+            if history:
+                followups += 1
+                followup_hits += int(first == 1)
+            else:
+                firsts += 1
+                first_hits += int(first == 1)
+            if details is not None:
+                rows_out.append({"qid": q["qid"], "rank": first, "article_hit": article_hit,
+                                 "history": len(history), "follows_up": answer.follows_up is not None})
             hits5 += int(first is not None and first <= 5)
             reciprocal += 1.0 / first if first else 0.0
             gold_answers = [a for a in q.get("answers") or [] if a]
             if gold_answers and answer.quotes:
                 highlight_total += 1
                 highlight_hits += int(any(a in answer.quotes[0].highlight for a in gold_answers))
+
+    if details is not None:
+        Path(details).write_text("".join(json.dumps(r) + "\n" for r in rows_out), encoding="utf-8")
 
     def ratio(part: float, whole: int) -> float | None:
         return round(part / whole, 4) if whole else None
@@ -162,6 +270,9 @@ def evaluate_retrieval(
         "recall@1": ratio(hits1, answerable),
         "recall@5": ratio(hits5, answerable),
         "mrr@10": ratio(reciprocal, answerable),
+        "article_recall@1": ratio(article_hits, answerable),
+        "recall@1_followups": ratio(followup_hits, followups),
+        "recall@1_first": ratio(first_hits, firsts),
         "answered_rate": ratio(answered, answerable),
         "abstain_rate": ratio(abstained, absent),
         "highlight_hit": ratio(highlight_hits, highlight_total),

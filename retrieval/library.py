@@ -285,7 +285,7 @@ class Library:
         seq, stored = store.load()
         collection = Collection(self.embedder.name, self.embedder.dimension)
         report = collection.apply(stored, seq, self.embedder, full=True, snapshot=snapshot)
-        orphans = len(set(snapshot) - set(collection.paragraphs))
+        orphans = len(set(snapshot) - set(collection.by_id))
         if snapshot and (report.computed or orphans):
             log.info("the index snapshot was behind the store: %d paragraph(s) added from the embedding cache, "
                      "%d no longer stored dropped", report.computed, orphans)
@@ -307,12 +307,14 @@ class Library:
         """An answerer over the collection (brought up to date at call time)."""
         return Answerer(self.collection(), self.embedder, self.retrieval)
 
-    def ask(self, question: str, k: int | None = None):
-        return self.answerer().ask(question, k)
+    def ask(self, question: str, k: int | None = None, **options):
+        """``Answerer.ask`` over the current generation (options: history, window, today)."""
+        return self.answerer().ask(question, k, **options)
 
-    def summary(self, sentences: int, article: str | None = None, topic: str | None = None) -> Summary:
-        """Key sentences of ``article`` (id or title), about ``topic``, or of the latest article."""
-        return summarize(self.answerer(), sentences, article=article, topic=topic)
+    def summary(self, sentences: int, article: str | None = None, topic: str | None = None, **options) -> Summary:
+        """Key sentences of ``article`` (id or title), about ``topic``, or of the latest article (options: window,
+        a digest of the period when neither is given)."""
+        return summarize(self.answerer(), sentences, article=article, topic=topic, **options)
 
     @property
     def indexing(self) -> bool:

@@ -72,6 +72,8 @@ class Answer:
     question: str
     found: bool
     quotes: list[Quote] = field(default_factory=list)
+    follows_up: str | None = None  # the earlier question this one was read as a follow-up to
+    newest_age: str | None = None  # for questions about the latest news: how old the newest quoted article is
     content_free: bool = False  # a greeting, "help" or the like: nothing to search for, show the help text
 
     @property
@@ -81,6 +83,10 @@ class Answer:
 
     def to_json(self) -> dict:
         data = {"question": self.question, "found": self.found, "quotes": [q.to_json() for q in self.quotes]}
+        if self.follows_up is not None:
+            data["follows_up"] = self.follows_up
+        if self.newest_age is not None:
+            data["newest_age"] = self.newest_age
         if self.content_free:
             data["content_free"] = True
         return data
@@ -114,6 +120,7 @@ class Summary:
     topic: str | None
     sentences: list[SummarySentence]
     message: str = ""  # set when nothing could be summarised (e.g. nothing relevant indexed)
+    period: str | None = None  # a digest of this period ("since 2024-03-01"): one key sentence per main story
 
     def to_json(self) -> dict:
         return {
@@ -121,5 +128,6 @@ class Summary:
             "topic": self.topic,
             "sentences": [s.to_json() for s in self.sentences],
             "message": self.message or None,
+            **({"period": self.period} if self.period else {}),
         }
 

@@ -33,23 +33,33 @@ class Hit:
     score: float
     order: float
     sentence: int  # index among the paragraph's sentences, -1 when it has none
+    row: int = -1  # the paragraph's row (BM25 slot) when ranked: masks and priors over rows use it
 
 
 def rank(collection: Collection, query: str, query_vector: np.ndarray, settings: RetrievalSettings,
-         depth: int | None = None) -> list[Hit]:
+         depth: int | None = None, allowed: np.ndarray | None = None, prior: np.ndarray | None = None) -> list[Hit]:
     """The best ``depth`` paragraphs (default ``settings.rerank_depth``), in order. Call under
-    ``collection.lock``."""
+    ``collection.lock``.
+
+    ``allowed`` (a boolean mask over rows, i.e. BM25 slots) keeps only those rows, before any candidate is cut, for
+    both BM25 and dense candidates. ``prior`` (a float per row) is added to the order only, never to the score the
+    "not found" threshold applies to: recency and conversation priors come in through it.
+    """
     terms = query_terms(query)
     lexical = collection.bm25.coverage(terms)
     slots = len(lexical)
     alive = collection.bm25.alive[:slots]
-    article_of_slot = collection.article_of_slot.data[:slots]
-    boost = settings.article_weight * collection.article_bm25.coverage(terms)[article_of_slot]
+    boost = settings.article_weight * collection.article_bm25.coverage(terms)[collection.article_of_row]
     boost[~alive] = 0.0
-    ordering = np.where(alive, lexical + boost, -np.inf)
-    by_lexical = np.argsort(-ordering, kind="stable")[: settings.candidates]
-    by_lexical = by_lexical[alive[by_lexical]]
-    dense_ids, _ = collection.dense.search(query_vector, settings.candidates)
+    if prior is not None:
+        boost = boost + prior
+    pool = np.flatnonzero(alive if allowed is None else alive & np.asarray(allowed[:slots], dtype=bool))
+    by_lexical = pool[np.argsort(-(lexical + boost)[pool], kind="stable")[: settings.candidates]]
+    if allowed is None:
+        dense_ids, _ = collection.dense.search(query_vector, settings.candidates)
+    else:
+        dense_ids, _ = collection.dense.search_among(query_vector, settings.candidates,
+                                                     collection.id_of_slot.data[pool])
     by_dense = np.asarray([collection.slot_of[int(i)] for i in dense_ids], dtype=np.int64)
     rows = np.unique(np.concatenate([by_lexical, by_dense]).astype(np.int64))
     ids = collection.id_of_slot.data[rows]
@@ -71,6 +81,6 @@ def rank(collection: Collection, query: str, query_vector: np.ndarray, settings:
                 best, best_score = s, score
         sentence_part = best_score if best >= 0 else float(paragraph[i])
         final = (1 - sentence_weight) * float(paragraph[i]) + sentence_weight * sentence_part
-        hits.append(Hit(pid, final, final + float(boost[rows[i]]), best))
+        hits.append(Hit(pid, final, final + float(boost[rows[i]]), best, int(rows[i])))
     hits.sort(key=lambda h: -h.order)
     return hits

@@ -28,6 +28,7 @@ class RetrievalSettings:
     max_question_chars: int = 500
     candidates: int = 50  # taken from each of BM25 and FAISS before re-ranking
     rerank_depth: int = 20  # candidates scored sentence by sentence
+    recency_weight: float = 0.15  # order boost for newer articles on questions with time words (latest, today, ...)
 
 
 @dataclass

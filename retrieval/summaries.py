@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import difflib
 
+import numpy as np
+
 from retrieval.answerer import Answerer, clean_question
 from retrieval.collection import Collection
 from retrieval.errors import CitebotError
 from retrieval.models import ArticleMeta, Summary, newest_first
 from retrieval.summarizer import SummaryCandidate, candidates_from_paragraphs, summarize_article, summarize_topic
+from retrieval.timefilter import TimeWindow, allowed_rows
 
 TOPIC_PARAGRAPHS = 8  # relevant paragraphs the topic summary picks sentences from
 
@@ -57,21 +60,31 @@ def summarize(
     sentences: int,
     article: str | None = None,
     topic: str | None = None,
+    window: TimeWindow | None = None,
 ) -> Summary:
-    """Key sentences, verbatim and attributed: of ``article``, about ``topic``, or of the latest article."""
+    """Key sentences, verbatim and attributed: of ``article``, about ``topic``, or of the latest article.
+
+    ``window`` (since/until) keeps the topic's articles to that period; with neither article nor topic it asks for
+    a digest of the period (:func:`digest`).
+    """
     collection = answerer.require_collection()
     embedder = answerer.embedder
+    if window is not None and window.filters and topic is None:
+        if article is not None:
+            raise CitebotError("since/until apply to a topic or to a digest of the period, not to one named article")
+        return digest(answerer, window, sentences)
     if topic is not None:
         text = clean_question(topic, answerer.settings.max_question_chars)
         query_vector = answerer.embed_query(text)
-        hits = [h for h in answerer.search(text, query_vector) if h.score >= answerer.settings.min_score]
+        hits = [h for h in answerer.search(text, query_vector, window=window)
+                if h.score >= answerer.settings.min_score]
         if not hits:
             return Summary(article=None, topic=text, sentences=[],
                            message=f"The indexed articles don't cover “{text}”.")
         by_article: dict[str, list] = {}
         with collection.lock:
             for hit in hits[:TOPIC_PARAGRAPHS]:
-                p = collection.paragraphs.get(hit.paragraph_id)
+                p = collection.by_id.get(hit.paragraph_id)
                 if p is None:  # removed by a writer since it was ranked
                     continue
                 by_article.setdefault(p.article_id, []).append(p)
@@ -85,3 +98,42 @@ def summarize(
     meta = find_article(collection, article) if article is not None else latest_article(collection)
     picked = summarize_article(article_candidates(collection, meta), embedder, n=sentences)
     return Summary(article=meta.title, topic=None, sentences=picked)
+
+
+DIGEST_SAME_STORY = 0.8  # cosine between two articles' mean paragraph vectors above which they tell one story
+
+
+def digest(answerer: Answerer, window: TimeWindow, stories: int) -> Summary:
+    """One key sentence, verbatim and attributed, for each of the period's main stories (up to ``stories``).
+
+    The articles published in ``window`` are ordered by how central they are to the period (mean cosine to the
+    other articles of the period, newest first on ties); an article telling the same story as one already picked
+    (cosine ``DIGEST_SAME_STORY`` or more) is left out.
+    """
+    collection = answerer.require_collection()
+    allowed = allowed_rows(collection, window)
+    in_period = [meta for meta in newest_first(collection.articles.values())
+                 if any(allowed[row] for row in collection.rows_by_article.get(meta.article_id, [])[:1])]
+    period = window.describe()
+    if not in_period:
+        return Summary(article=None, topic=None, sentences=[], message=f"No indexed article was published {period}.")
+    vectors = []
+    for meta in in_period:
+        rows = collection.rows_by_article[meta.article_id]
+        mean = np.mean([collection.dense.index.reconstruct(int(collection.id_of_slot.data[r])) for r in rows], axis=0)
+        vectors.append(mean / (np.linalg.norm(mean) or 1.0))
+    matrix = np.asarray(vectors, dtype=np.float32)
+    similarity = matrix @ matrix.T
+    centrality = (similarity.sum(axis=1) - 1.0) / max(1, len(in_period) - 1)
+    order = sorted(range(len(in_period)), key=lambda i: -float(centrality[i]))  # stable: newest first on ties
+    picked: list[int] = []
+    for i in order:
+        if len(picked) == stories:
+            break
+        if all(similarity[i, j] < DIGEST_SAME_STORY for j in picked):
+            picked.append(i)
+    lines = []
+    for i in sorted(picked, key=lambda i: order.index(i)):
+        key = summarize_article(article_candidates(collection, in_period[i]), answerer.embedder, n=1)
+        lines.extend(key[:1])
+    return Summary(article=None, topic=None, sentences=lines, period=period)

@@ -11,11 +11,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import delivery
-from bot.discord_app import QUEUE_WAIT, CitebotBot
+from bot.conversations import FILE_NAME, ConversationStore
+from bot.discord_app import QUEUE_WAIT, CitebotBot, in_thread
 from bot.embeds import answer_embed, error_embed
 from bot.observability import log_answered
+from retrieval.conversation import turn_from_answer
 from retrieval.errors import CitebotError
 from retrieval.models import Answer
+from retrieval.timefilter import TimeWindow
 
 log = logging.getLogger("citebot.qa")
 
@@ -47,6 +50,27 @@ class QA(commands.Cog):
 
     def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
+        self.memory = ConversationStore(bot.config.data_dir / FILE_NAME,
+                                        max_age_s=bot.config.discord.conversation_hours * 3600)
+
+    async def cog_unload(self) -> None:
+        self.memory.close()
+
+    def in_bot_thread(self, message: discord.Message) -> bool:
+        """Whether the message was posted in a thread the bot started (its messages continue that conversation)."""
+        me = self.bot.user
+        return me is not None and isinstance(message.channel, discord.Thread) and message.channel.owner_id == me.id
+
+    def continues(self, message: discord.Message) -> int | None:
+        """The bot answer this message follows up on: the answer it replies to, else (in a thread the bot started)
+        the thread's latest answer; None for a new conversation. No Discord call: replies carry the message."""
+        me = self.bot.user
+        replied = message.reference.resolved if message.reference else None
+        if isinstance(replied, discord.Message):
+            return replied.id if me is not None and replied.author.id == me.id else None
+        if self.in_bot_thread(message):
+            return self.memory.thread_answer(message.channel.id) or None
+        return None
 
     # -- messages -------------------------------------------------------------------------------------------
 
@@ -63,7 +87,7 @@ class QA(commands.Cog):
         replied = message.reference.resolved if message.reference else None
         reply_to_me = isinstance(replied, discord.Message) and replied.author.id == me.id
         question = strip_mentions(message.content, own_ids)
-        if mentioned or reply_to_me or message.guild is None:
+        if mentioned or reply_to_me or message.guild is None or self.in_bot_thread(message):
             return question
         channel = message.channel
         channel_ids = {channel.id, getattr(channel, "parent_id", None)}
@@ -99,7 +123,8 @@ class QA(commands.Cog):
         bot.typing_indicators.start(message.channel)  # one per channel, until its last answer is sent
         try:
             try:
-                embed, answer, wait = await self.embed_for(question)
+                previous = self.continues(message)
+                embed, answer, wait = await self.embed_for(question, previous)
             finally:
                 bot.flood.done(time.monotonic() - received)
             sent = await delivery.reply(
@@ -109,7 +134,18 @@ class QA(commands.Cog):
             bot.typing_indicators.stop(message.channel)
         if sent is not None:
             bot.flood.delivered(message.author.id, question, sent.jump_url)
+            if answer is not None:
+                thread = message.channel.id if self.in_bot_thread(message) else None
+                await self.remember(sent.id, answer, previous, thread)
         self.answered(message.id, "message", message.author.id, received, wait, answer, sent is not None)
+
+    async def remember(self, message_id: int, answer: Answer, previous: int | None, thread: int | None) -> None:
+        """Store the answer's question and quotes, linked to the answer it followed up on (if it did)."""
+        link = previous if answer.follows_up is not None else None
+        try:
+            await in_thread(self.memory.remember, message_id, turn_from_answer(answer), link, thread)
+        except Exception:  # noqa: BLE001 - a lost memory only loses the context of a later follow-up
+            log.exception("could not remember answer %s", message_id)
 
     async def refuse(self, refusal, send) -> None:
         """Send a refusal (rate limit, busy, a repeated question) as the question's one reply."""
@@ -135,12 +171,14 @@ class QA(commands.Cog):
             delivered=delivered,
         )
 
-    async def embed_for(self, question: str) -> tuple[discord.Embed, Answer | None, float]:
+    async def embed_for(self, question: str, previous: int | None = None, window: TimeWindow | None = None,
+                        ) -> tuple[discord.Embed, Answer | None, float]:
         """The answer embed (or an error embed the asker can act on), the answer, and the seconds it waited for
-        an answer slot."""
+        an answer slot. ``previous``: the bot answer it follows up on; ``window``: since/until."""
         answer = None
         try:
-            answer = await self.bot.answer(question)
+            history = await in_thread(self.memory.history, previous) if previous is not None else []
+            answer = await self.bot.answer(question, history=history, window=window, today=self.bot.config.today())
             embed = self.help_embed() if answer.content_free else answer_embed(answer)
         except CitebotError as exc:
             embed = error_embed(str(exc))
@@ -153,9 +191,20 @@ class QA(commands.Cog):
     # -- /ask -----------------------------------------------------------------------------------------------
 
     @app_commands.command(name="ask", description="Answer a question with word-for-word quotes from the articles")
-    @app_commands.describe(question="What you want to know", private="Only you see the answer (default: no)")
-    async def ask(self, interaction: discord.Interaction, question: str, private: bool = False) -> None:
+    @app_commands.describe(
+        question="What you want to know",
+        private="Only you see the answer (default: no)",
+        since="Only articles published on or after this day: YYYY-MM-DD, or days/weeks back (7d, 2w)",
+        until="Only articles published on or before this day: YYYY-MM-DD, or days/weeks back (7d, 2w)",
+    )
+    async def ask(self, interaction: discord.Interaction, question: str, private: bool = False,
+                  since: str | None = None, until: str | None = None) -> None:
         bot, received = self.bot, time.monotonic()
+        try:
+            window = TimeWindow.parse(since, until, bot.config.today())
+        except CitebotError as exc:  # a bad date: say so at once, privately (the one acknowledgement)
+            await interaction.response.send_message(str(exc), ephemeral=True, allowed_mentions=NONE)
+            return
         # First: Discord allows 3 s. Retried quickly on 5xx/429; never acknowledged late.
         if not await delivery.acknowledge(interaction, stats=bot.stats, ephemeral=private):
             return
@@ -172,12 +221,14 @@ class QA(commands.Cog):
             await self.refuse(refusal, edit)
             return
         try:
-            embed, answer, wait = await self.embed_for(question)
+            embed, answer, wait = await self.embed_for(question, window=window)
         finally:
             bot.flood.done(time.monotonic() - received)
         sent = await edit(embed)
         if sent is not None and not private:
             bot.flood.delivered(interaction.user.id, question, sent.jump_url)
+            if answer is not None:
+                await self.remember(sent.id, answer, None, None)
         self.answered(interaction.id, "/ask", interaction.user.id, received, wait, answer, sent is not None)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 
@@ -13,6 +14,7 @@ from bot.discord_app import CitebotBot
 from bot.embeds import error_embed, shorten, summary_embed
 from retrieval.errors import CitebotError
 from retrieval.models import ArticleMeta, newest_first
+from retrieval.timefilter import TimeWindow
 
 log = logging.getLogger("citebot.summary")
 
@@ -79,6 +81,8 @@ class Summaries(commands.Cog):
         article="An indexed article (start typing its title); leave out for the latest article",
         topic="A subject to summarise across the articles",
         sentences="How many key sentences, 1-10 (default: the bot's configured number)",
+        since="Only articles published on or after: YYYY-MM-DD or days/weeks back (1d, 2w); alone: a digest",
+        until="Only articles published on or before: YYYY-MM-DD or days/weeks back (1d, 2w)",
     )
     async def summary(
         self,
@@ -86,13 +90,20 @@ class Summaries(commands.Cog):
         article: str | None = None,
         topic: str | None = None,
         sentences: app_commands.Range[int, 1, 10] | None = None,
+        since: str | None = None,
+        until: str | None = None,
     ) -> None:
         if article is not None and topic is not None:
             await interaction.response.send_message(BOTH, ephemeral=True, allowed_mentions=NONE)
             return
+        try:
+            window = TimeWindow.parse(since, until, self.bot.config.today()) if since or until else None
+        except CitebotError as exc:  # a bad date: say so at once, privately
+            await interaction.response.send_message(str(exc), ephemeral=True, allowed_mentions=NONE)
+            return
         await interaction.response.defer(thinking=True)  # first: Discord allows 3 s
         count = sentences or self.bot.config.summary.sentences
-        embed = await self.embed_for(count, article, topic)
+        embed = await self.embed_for(count, article, topic, window)
         try:
             await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)
         except discord.HTTPException as exc:
@@ -102,11 +113,13 @@ class Summaries(commands.Cog):
     async def article_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
         return article_choices(self.loaded_articles(), current)
 
-    async def embed_for(self, sentences: int, article: str | None, topic: str | None) -> discord.Embed:
+    async def embed_for(self, sentences: int, article: str | None, topic: str | None,
+                        window: TimeWindow | None = None) -> discord.Embed:
         """The summary embed, or an error embed the user can act on (an unknown article names the closest)."""
         library = await self.bot.library_ready()
         try:
-            summary = await self.bot.in_slot(library.summary, sentences, article, topic)
+            summary = await self.bot.in_slot(functools.partial(library.summary, sentences, article, topic,
+                                                               window=window))
         except CitebotError as exc:  # ArticleNotFoundError among them: its message lists the closest titles
             return error_embed(str(exc))
         except Exception:  # noqa: BLE001 - never leave a /summary unanswered

@@ -19,7 +19,7 @@ def ranked(library: Library, question: str) -> list[tuple[str, float]]:
     vector = library.embedder.encode_query(question)
     with collection.lock:
         hits = rank(collection, question, vector, library.retrieval, depth=10)
-        return [(collection.paragraphs[h.paragraph_id].text, round(h.score, 5)) for h in hits]
+        return [(collection.by_id[h.paragraph_id].text, round(h.score, 5)) for h in hits]
 
 
 def test_increments_rank_like_a_fresh_build(tmp_path, embedder, sample_library):
@@ -44,8 +44,8 @@ def test_snapshot_holds_every_paragraph_by_id(sample_library):
     collection = sample_library.collection()
     collection.save_snapshot(sample_library.data_dir / "copy.npz")
     prepared, info = read_snapshot(sample_library.data_dir / "copy.npz", collection.model)
-    assert set(prepared) == set(collection.paragraphs) and info["seq"] == collection.seq
-    some = next(iter(collection.paragraphs))
+    assert set(prepared) == set(collection.by_id) and info["seq"] == collection.seq
+    some = next(iter(collection.by_id))
     order = {int(i): n for n, i in enumerate(collection.dense.ids())}
     assert np.allclose(prepared[some].vector, collection.dense.vectors()[order[some]])
     assert len(prepared[some].sentence_vectors) == len(collection.sentences[some].spans)

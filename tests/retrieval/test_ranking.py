@@ -16,10 +16,10 @@ def test_hits_carry_stable_ids_that_outlive_other_removals(tmp_path, embedder, s
     with collection.lock:
         before = rank(collection, question, vector, library.retrieval)
     ambassador = before[0].paragraph_id
-    assert "Melinda Simmons" in collection.paragraphs[ambassador].text
+    assert "Melinda Simmons" in collection.by_id[ambassador].text
     library.remove("geology")
     collection = library.collection()
     with collection.lock:
         after = rank(collection, question, vector, library.retrieval)
         assert after[0].paragraph_id == ambassador
-        assert all(collection.paragraphs[h.paragraph_id].article_id != "geology" for h in after)
+        assert all(collection.by_id[h.paragraph_id].article_id != "geology" for h in after)
