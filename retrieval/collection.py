@@ -132,7 +132,12 @@ class Collection:
 
     @property
     def rows_by_article(self) -> dict[str, list[int]]:
-        return {key: [self.slot_of[i] for i in ids] for key, ids in self.ids_by_article.items()}
+        """Each article's rows, in paragraph order (computed once per version)."""
+        cached = getattr(self, "_rows_by_article", None)
+        if cached is None or cached[0] != self.version:
+            rows = {key: [self.slot_of[i] for i in ids] for key, ids in self.ids_by_article.items()}
+            cached = self._rows_by_article = (self.version, rows)
+        return cached[1]
 
     @property
     def version(self) -> tuple[int, int, int]:
