@@ -111,22 +111,10 @@ class FloodGate:
             return Refusal("duplicate", f"You asked this {_seconds(now - asked.at)} s ago — see my answer{where}")
         wait = self.users.wait(user_id)
         if wait > 0:
-            per = _window_text(self.limits.user_window_s)
-            return Refusal(
-                "rate_limit",
-                f"Rate limit: {self.limits.user_questions} questions per {per} per person — "
-                f"try again in {_seconds(wait)} s.",
-                wait,
-            )
+            return _rate_limited(self.limits.user_questions, self.limits.user_window_s, "per person", wait)
         wait = self.channels.wait(channel_id)
         if wait > 0:
-            per = _window_text(self.limits.channel_window_s)
-            return Refusal(
-                "rate_limit",
-                f"Rate limit: {self.limits.channel_questions} questions per {per} in this channel — "
-                f"try again in {_seconds(wait)} s.",
-                wait,
-            )
+            return _rate_limited(self.limits.channel_questions, self.limits.channel_window_s, "in this channel", wait)
         if self.pending >= self.limits.queue_size:
             wait = self.answer_seconds * self.pending / self.slots
             return Refusal("busy", f"I'm busy with {self.pending} questions — try again in {_seconds(wait)} s.", wait)
@@ -193,3 +181,12 @@ class ChannelTyping:
             except (TimeoutError, discord.HTTPException, discord.RateLimited, OSError) as exc:
                 log.debug("no typing indicator in %s: %s", cid, exc)
             await asyncio.sleep(self.every)
+
+
+def _rate_limited(questions: int, window_s: float, scope: str, wait: float) -> Refusal:
+    """The refusal for a full rate-limit window: how many questions, per what, and when to try again."""
+    return Refusal(
+        "rate_limit",
+        f"Rate limit: {questions} questions per {_window_text(window_s)} {scope} — try again in {_seconds(wait)} s.",
+        wait,
+    )

@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import delivery
 from bot.checks import REFUSAL, is_admin
 from bot.cogs.summary import article_choices
 from bot.discord_app import CitebotBot, in_thread
@@ -59,16 +60,21 @@ class Sources(commands.Cog):
             self.client = http_client(self.bot.config)
         return self.client
 
+    async def admin_acknowledged(self, interaction: discord.Interaction) -> bool:
+        """Refuse a non-admin (checked at run time), else acknowledge within Discord's 3 s; True to go on."""
+        if not is_admin(interaction, self.bot.config.discord):
+            await interaction.response.send_message(REFUSAL, ephemeral=True, allowed_mentions=NONE)
+            return False
+        return await delivery.acknowledge(interaction, stats=self.bot.stats, ephemeral=True)
+
     # -- /add ------------------------------------------------------------------------------------------------
     @app_commands.command(name="add", description="Fetch one article by URL and index it (admins)")
     @app_commands.describe(url="The article's web address (http or https)")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def add(self, interaction: discord.Interaction, url: str) -> None:
-        if not is_admin(interaction, self.bot.config.discord):
-            await interaction.response.send_message(REFUSAL, ephemeral=True, allowed_mentions=NONE)
+        if not await self.admin_acknowledged(interaction):
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
         library = await self.bot.library_ready()
         try:
             meta, paragraphs, status = await in_thread(self._add, library, url.strip())
@@ -108,10 +114,8 @@ class Sources(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def remove(self, interaction: discord.Interaction, article: str) -> None:
-        if not is_admin(interaction, self.bot.config.discord):
-            await interaction.response.send_message(REFUSAL, ephemeral=True, allowed_mentions=NONE)
+        if not await self.admin_acknowledged(interaction):
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
         library = await self.bot.library_ready()
         try:
             removed = await in_thread(library.remove, article)
