@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from bot.config import Config
+from bot.config import Config, ConfigError
 from retrieval.library import FolderSource, Library, open_embedder
+from retrieval.sources import make_client
 
 
 def open_library(config: Config, write_timeout: float = 0.0) -> Library:
     """The library over ``config.data_dir`` with the configured model and settings."""
+    if config.data_dir.exists() and not config.data_dir.is_dir():
+        raise ConfigError(f"config key 'data.dir': {config.data_dir} is a file, not a folder: "
+                          "point it at a folder (created when missing) or move the file away")
     embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size)
     return Library(config.data_dir, embedder, config.retrieval, config.splitter, write_timeout=write_timeout)
 
@@ -22,9 +26,5 @@ def configured_sources(config: Config) -> list:
 
 
 def http_client(config: Config):
-    """The one HTTP client for fetching feeds and pages (None until ``retrieval.sources`` provides it)."""
-    try:
-        from retrieval.sources import make_client  # type: ignore[attr-defined]
-    except ImportError:
-        return None
+    """The one HTTP client for fetching feeds and pages."""
     return make_client(config)

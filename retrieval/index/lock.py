@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from retrieval.errors import ReindexBusyError
+from retrieval.errors import CitebotError, ReindexBusyError
 
 LOCK_FILE = "write.lock"
 
@@ -47,8 +47,13 @@ class WriteLock:
             return {}
 
     def __enter__(self) -> WriteLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise CitebotError(
+                f"cannot open the write lock {self.path} ({exc.strerror or exc}): remove or rename whatever is there"
+            ) from None
         deadline = time.monotonic() + self.timeout
         waited = False
         while True:

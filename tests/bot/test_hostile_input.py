@@ -445,6 +445,37 @@ def test_damaged_snapshot_is_repaired_and_answers(capsys, config_file, data_dir,
     assert code == 0 and "Melinda Simmons" in out and "Traceback" not in err
 
 
+def test_data_directory_that_is_a_file_is_one_line(capsys, config_file, data_dir):
+    shutil.rmtree(data_dir)
+    data_dir.write_text("not a folder\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, "--config", str(config_file), "ask", AMBASSADOR)
+    assert_one_line_error(code, err, "'data.dir'")
+    assert "is a file, not a folder" in err and out == ""
+    assert data_dir.read_text(encoding="utf-8") == "not a folder\n"
+
+
+def test_write_lock_that_is_a_folder_is_one_line(capsys, config_file, data_dir):
+    (data_dir / "write.lock").unlink(missing_ok=True)
+    (data_dir / "write.lock").mkdir()
+    code, _, err = run_cli(capsys, "--config", str(config_file), "index")
+    assert_one_line_error(code, err, "write lock")
+    code, out, _ = run_cli(capsys, "--config", str(config_file), "ask", AMBASSADOR)
+    assert code == 0 and "Melinda Simmons" in out
+
+
+def test_damaged_embedding_cache_is_set_aside_and_indexing_goes_on(capsys, caplog, tmp_path, config_file, data_dir):
+    _garbage(data_dir / "embeddings.sqlite")
+    article = tmp_path / "harbour.txt"
+    article.write_text("Title: Harbour reopens\nSource: Test Gazette\nDate: 2024-03-01\n\n"
+                       "The old harbour of Kestrel Bay reopened on Friday after a two-year repair of its sea wall.\n",
+                       encoding="utf-8")
+    code, out, err = run_cli(capsys, "--config", str(config_file), "index", str(article))
+    assert code == 0 and "Traceback" not in err
+    assert "set aside" in caplog.text and list(data_dir.glob("embeddings.sqlite.damaged-*"))
+    code, out, _ = run_cli(capsys, "--config", str(config_file), "ask", "When did the Kestrel Bay harbour reopen?")
+    assert code == 0 and "Kestrel Bay" in out
+
+
 # ------------------------------------------------------------------------------------------------ eval files
 
 PARAGRAPH = {"pid": "d1#0", "doc_id": "d1", "text": "Melinda Simmons is the British ambassador to Ukraine."}
