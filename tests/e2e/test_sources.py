@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import shutil
+import subprocess
 import threading
+import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.fake_discord import FLAG_EPHEMERAL
-from tests.retrieval.sources.test_index_sources import HARBOUR, QUESTION, page
+from retrieval.library import CACHE_FILE
+from tests.e2e.conftest import ROOT, SAMPLES, START_TIMEOUT, BotProcess, bot_env, citebot_command, copy_cache, stop
+from tests.e2e.fake_discord import FLAG_EPHEMERAL, FakeDiscord
+from tests.retrieval.sources.test_index_sources import HARBOUR, QUESTION, feed, page
 
 if TYPE_CHECKING:
-    from tests.e2e.conftest import BotProcess, World
+    from tests.e2e.conftest import World
 
 pytestmark = pytest.mark.e2e
 
@@ -79,3 +88,105 @@ async def test_add_answer_remove(world: World, citebot: BotProcess, site: str) -
     embed = (await removed.wait_answer(timeout=TIMEOUT))["embeds"][0]
     assert embed["title"] == "Removed" and "Harbour reopens" in embed["description"]
     assert (await ask(world, QUESTION)).startswith("The indexed articles don't cover this.")
+
+
+MILL = [p.replace("harbour", "mill").replace("Harbour", "Mill").replace("ferry", "barge") for p in HARBOUR]
+
+
+@pytest.fixture
+def feed_site() -> Iterator[dict]:
+    """A local web: path -> (body, content type); the test changes the routes while the bot polls."""
+    routes: dict[str, tuple[bytes, str]] = {"/robots.txt": (b"User-agent: *\nAllow: /\n", "text/plain")}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.0"
+
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body, ctype = routes.get(self.path.split("?", 1)[0], (b"not found", "text/plain"))
+            self.send_response(200 if body != b"not found" else 404)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield {"base": f"http://127.0.0.1:{server.server_address[1]}", "routes": routes}
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def feed_bot(tmp_path: Path, sample_data_dir: Path, embedder,
+             feed_site: dict) -> Iterator[tuple[FakeDiscord, BotProcess]]:
+    """Its own fake Discord and bot, configured with a feed on the local web polled every minute and an
+    announce channel; the feed lists one article (the backlog) before the bot starts."""
+    base, routes = feed_site["base"], feed_site["routes"]
+    routes["/mill"] = (page("Mill reopens after flood repairs", MILL), "text/html; charset=utf-8")
+    routes["/feed.xml"] = (feed(base, ["/mill"]), "application/rss+xml")
+    fake = FakeDiscord(heartbeat_interval_ms=2000, heartbeat_grace_s=4.0,
+                       channel_names=("general", "news")).start_in_thread()
+    shutil.copytree(SAMPLES, tmp_path / "articles")
+    shutil.copytree(sample_data_dir, tmp_path / "data")
+    copy_cache(embedder, tmp_path / "data" / CACHE_FILE)
+    (tmp_path / "config.toml").write_text("\n".join([
+        "[data]", f"dir = {json.dumps(str(tmp_path / 'data'))}",
+        "[articles]", f"folders = [{json.dumps(str(tmp_path / 'articles'))}]",
+        "[discord]", f"guild_ids = [{fake.guild_id}]", f"announce_channel_id = {fake.channel_id('news')}",
+        "[fetch]", "allow_private_addresses = true", "retries = 0",
+        "[[sources]]", 'kind = "feed"', f"location = {json.dumps(base + '/feed.xml')}", 'name = "Coast News feed"',
+        "poll_minutes = 1",
+        "",
+    ]), encoding="utf-8")
+    log = tmp_path / "citebot.log"
+    env = bot_env(DISCORD_TOKEN=fake.token, CITEBOT_DISCORD_API_BASE=fake.base_url)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([*citebot_command(), "--config", str(tmp_path / "config.toml"), "run"], cwd=ROOT,
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+    bot = BotProcess(proc, log, tmp_path / "articles", tmp_path / "data")
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not any("articles" in json.dumps(p) for p in fake.presences):
+            bot.assert_alive()
+            assert time.monotonic() < deadline, f"citebot not ready in {START_TIMEOUT}s:\n{bot.log_tail()}"
+            time.sleep(0.2)
+        yield fake, bot
+    finally:
+        stop(proc)
+        fake.stop_thread()
+
+
+async def test_feed_polled_in_the_background_announces_only_new_articles(feed_bot, feed_site: dict) -> None:
+    fake, bot = feed_bot
+    base, routes = feed_site["base"], feed_site["routes"]
+    news, general = fake.channel_id("news"), fake.channel_id("general")
+    alice = fake.add_user("alice")
+    # the first poll, at start-up, indexes the backlog silently: 4 sample articles + the mill
+    await fake.wait_presence(lambda p: "5 articles" in json.dumps(p), timeout=TIMEOUT)
+    assert [m for m in fake.bot_messages() if m["channel_id"] == str(news)] == []
+
+    mark = fake.mark()
+    routes["/harbour"] = (page("Harbour reopens after storm repairs", HARBOUR), "text/html; charset=utf-8")
+    routes["/feed.xml"] = (feed(base, ["/harbour", "/mill"]), "application/rss+xml")
+    # poll_minutes = 1 and the poller looks every 20 s: the new item is indexed and announced within ~80 s
+    announced = await fake.wait_message(lambda m: m["content"].startswith("New: "), channel_id=news,
+                                        timeout=150, since=mark)
+    assert announced["content"] == (f"New: [Harbour reopens after storm repairs](<{base}/harbour>) · Coast News"
+                                    " · 20 Nov 2026"), announced
+    allowed = announced["_allowed_mentions"]
+    assert allowed["parse"] == [] and not allowed.get("replied_user") and announced["_pings"] == []
+
+    question = await fake.send_message(f"<@{fake.app_id}> {QUESTION}", author=alice, channel_id=general)
+    answer = await fake.wait_message(
+        lambda m: (m.get("message_reference") or {}).get("message_id") == question["id"],
+        channel_id=general, timeout=TIMEOUT, since=mark)
+    description = answer["embeds"][0]["description"]
+    assert "Saint Brendan" in description and f"](<{base}/harbour" in description, description
+    await asyncio.sleep(1)
+    news_messages = [m for m in fake.bot_messages() if m["channel_id"] == str(news)]
+    assert len(news_messages) == 1, news_messages  # the harbour once; never the mill (the backlog)
+    bot.assert_alive()

@@ -3,6 +3,7 @@
 import json
 import shutil
 import sqlite3
+from datetime import date, timedelta
 
 import pytest
 
@@ -10,6 +11,7 @@ from retrieval.articles import Article
 from retrieval.errors import CitebotError, IndexMissingError
 from retrieval.library import SNAPSHOT_FILE, STORE_FILE, FolderSource, Library
 from retrieval.models import ArticleMeta
+from retrieval.sources import SourceSpec
 from tests.conftest import SAMPLES
 
 HARBOUR = (
@@ -217,3 +219,37 @@ def test_store_is_consistent_sqlite(library):
     finally:
         conn.close()
     assert json.loads((library.data_dir / "last_index.json").read_text())["added"] == 1
+
+
+MILL = (
+    "The old mill at Carrick Bridge ground its last sack of flour in the spring, the miller's family said.\n\n"
+    "Its waterwheel, turned by the River Carrick for three centuries, will be kept as a museum piece."
+)
+
+
+def test_keep_days_removes_old_articles_of_a_source_and_keeps_recent_ones(tmp_path, embedder):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    recent = (date.today() - timedelta(days=2)).isoformat()
+    (folder / "harbour.txt").write_text(
+        f"Harbour reopens after storm repairs\nSource: Coast News\nDate: {recent}\n\n{HARBOUR}", encoding="utf-8")
+    (folder / "mill.md").write_text(
+        f"---\ntitle: Carrick Bridge mill closes\nsource: Coast News\ndate: 2019-05-04\n---\n\n{MILL}",
+        encoding="utf-8")
+    library = Library(tmp_path / "data", embedder)
+    mill_question = "Which river turned the waterwheel of the mill at Carrick Bridge?"
+
+    library.sync([SourceSpec(kind="folder", location=str(folder), keep_days=0)])  # 0: kept for ever
+    assert {row["title"] for row in library.sources()} == {"Harbour reopens after storm repairs",
+                                                           "Carrick Bridge mill closes"}
+    assert library.ask(mill_question).found
+
+    report = library.sync([SourceSpec(kind="folder", location=str(folder), keep_days=30)])
+    assert report.removed == 1
+    assert [row["title"] for row in library.sources()] == ["Harbour reopens after storm repairs"]
+    assert not library.ask(mill_question).found
+    answer = library.ask("Which ferry was the first ship to dock in Port Elsworth?")
+    assert answer.found and "Saint Brendan" in answer.quotes[0].text
+    # a later sync without the limit brings the file back: it is still in the folder
+    library.sync([SourceSpec(kind="folder", location=str(folder), keep_days=0)])
+    assert len(library.sources()) == 2
