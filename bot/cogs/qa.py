@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -29,6 +30,7 @@ HELP = (
 )
 FAILED = "Sorry, something went wrong while answering; the error has been logged."
 REFUSED_COLOUR = discord.Colour(0xF59E0B)
+SETTLE_TIMEOUT_S = 10.0  # how long a follow-up waits for earlier answers in its channel to be sent and remembered
 ANSWERABLE = (discord.MessageType.default, discord.MessageType.reply)
 
 
@@ -52,6 +54,14 @@ class QA(commands.Cog):
         self.bot = bot
         self.memory = ConversationStore(bot.config.data_dir / FILE_NAME,
                                         max_age_s=bot.config.discord.conversation_hours * 3600)
+        self.unsettled: dict[int, set[asyncio.Event]] = {}  # per channel: answers not yet sent and remembered
+
+    async def earlier_answers_settled(self, channel_id: int) -> None:
+        """Wait (bounded) until every answer already under way in the channel is sent and remembered, so a quick
+        reply to one of them finds its conversation."""
+        events = list(self.unsettled.get(channel_id, ()))
+        if events:
+            await asyncio.wait([asyncio.create_task(e.wait()) for e in events], timeout=SETTLE_TIMEOUT_S)
 
     async def cog_unload(self) -> None:
         self.memory.close()
@@ -120,10 +130,27 @@ class QA(commands.Cog):
             await delivery.reply(message, embed=self.help_embed(), stats=bot.stats, pacer=bot.pacer,
                                  deadline_s=limits.delivery_deadline_s)
             return
+        previous = self.continues(message)
+        if previous is not None:
+            await self.earlier_answers_settled(message.channel.id)
+        settled = asyncio.Event()
+        self.unsettled.setdefault(message.channel.id, set()).add(settled)
+        try:
+            await self.deliver_answer(message, question, previous, received)
+        finally:
+            settled.set()
+            pending = self.unsettled.get(message.channel.id, set())
+            pending.discard(settled)
+            if not pending:
+                self.unsettled.pop(message.channel.id, None)
+
+    async def deliver_answer(self, message: discord.Message, question: str, previous: int | None,
+                             received: float) -> None:
+        """Answer ``message`` (a follow-up of ``previous`` when set), send the reply and remember it."""
+        bot, limits = self.bot, self.bot.config.limits
         bot.typing_indicators.start(message.channel)  # one per channel, until its last answer is sent
         try:
             try:
-                previous = self.continues(message)
                 embed, answer, wait = await self.embed_for(question, previous)
             finally:
                 bot.flood.done(time.monotonic() - received)
