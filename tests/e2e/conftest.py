@@ -148,16 +148,25 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, sample_data_dir: Path, e
 def citebot_session(world: World, workspace: Path) -> Iterator[BotProcess]:
     """`citebot run` against the fake, started once; ready when its presence shows the article count."""
     fake = world.fake
+    bot = start_bot(fake, workspace)
+    proc = bot.proc
+    try:
+        assert fake.command_names(guild=True) == ["add", "ask", "reindex", "remove", "sources", "status", "summary"]
+        assert fake.command_names(guild=False) == []
+        yield bot
+    finally:
+        stop(proc)
+    assert proc.returncode == 0, f"citebot did not shut down cleanly on SIGTERM:\n{bot.log_tail()}"
+
+
+def start_bot(fake: FakeDiscord, workspace: Path) -> BotProcess:
+    """`citebot run` with ``workspace/config.toml`` against ``fake``, once it shows itself online (logs in
+    ``workspace/citebot.log``); stopped and the test failed if it exits or is not ready in START_TIMEOUT."""
     log = workspace / "citebot.log"
     env = bot_env(DISCORD_TOKEN=fake.token, CITEBOT_DISCORD_API_BASE=fake.base_url)
     with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [*citebot_command(), "--config", str(workspace / "config.toml"), "run"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        proc = subprocess.Popen([*citebot_command(), "--config", str(workspace / "config.toml"), "run"], cwd=ROOT,
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
     bot = BotProcess(proc, log, workspace / "articles", workspace / "data")
     try:
         deadline = time.monotonic() + START_TIMEOUT
@@ -165,12 +174,10 @@ def citebot_session(world: World, workspace: Path) -> Iterator[BotProcess]:
             bot.assert_alive()
             assert time.monotonic() < deadline, f"citebot not ready in {START_TIMEOUT}s:\n{bot.log_tail()}"
             time.sleep(0.2)
-        assert fake.command_names(guild=True) == ["add", "ask", "reindex", "remove", "sources", "status", "summary"]
-        assert fake.command_names(guild=False) == []
-        yield bot
-    finally:
+    except BaseException:
         stop(proc)
-    assert proc.returncode == 0, f"citebot did not shut down cleanly on SIGTERM:\n{bot.log_tail()}"
+        raise
+    return bot
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -12,7 +12,6 @@ import asyncio
 import json
 import shutil
 import statistics
-import subprocess
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -21,7 +20,13 @@ from pathlib import Path
 import pytest
 
 from retrieval.library import CACHE_FILE
-from tests.e2e.conftest import ROOT, SAMPLES, START_TIMEOUT, BotProcess, bot_env, citebot_command, copy_cache, stop
+from tests.e2e.conftest import (
+    SAMPLES,
+    BotProcess,
+    copy_cache,
+    start_bot,
+    stop,
+)
 from tests.e2e.fake_discord import FakeDiscord
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -75,22 +80,14 @@ def stress(tmp_path_factory, sample_data_dir: Path, embedder) -> Iterator[tuple[
         ]),
         encoding="utf-8",
     )
-    log = root / "citebot.log"
-    env = bot_env(DISCORD_TOKEN=fake.token, CITEBOT_DISCORD_API_BASE=fake.base_url)
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([*citebot_command(), "--config", str(root / "config.toml"), "run"], cwd=ROOT,
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
-    bot = BotProcess(proc, log, root / "articles", root / "data")
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not any("articles" in json.dumps(p) for p in fake.presences):
-            bot.assert_alive()
-            assert time.monotonic() < deadline, f"citebot not ready in {START_TIMEOUT}s:\n{bot.log_tail()}"
-            time.sleep(0.2)
-        fake.enable_rate_limits(per_channel=(5, 5.0), global_per_s=50)
-        yield fake, bot
+        bot = start_bot(fake, root)
+        try:
+            fake.enable_rate_limits(per_channel=(5, 5.0), global_per_s=50)
+            yield fake, bot
+        finally:
+            stop(bot.proc)
     finally:
-        stop(proc)
         fake.stop_thread()
 
 

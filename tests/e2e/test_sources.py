@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,7 +14,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from retrieval.library import CACHE_FILE
-from tests.e2e.conftest import ROOT, SAMPLES, START_TIMEOUT, BotProcess, bot_env, citebot_command, copy_cache, stop
+from tests.e2e.conftest import (
+    SAMPLES,
+    BotProcess,
+    copy_cache,
+    start_bot,
+    stop,
+)
 from tests.e2e.fake_discord import FLAG_EPHEMERAL, FakeDiscord
 from tests.retrieval.sources.test_index_sources import HARBOUR, QUESTION, feed, page
 
@@ -142,21 +146,13 @@ def feed_bot(tmp_path: Path, sample_data_dir: Path, embedder,
         "poll_minutes = 1",
         "",
     ]), encoding="utf-8")
-    log = tmp_path / "citebot.log"
-    env = bot_env(DISCORD_TOKEN=fake.token, CITEBOT_DISCORD_API_BASE=fake.base_url)
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([*citebot_command(), "--config", str(tmp_path / "config.toml"), "run"], cwd=ROOT,
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
-    bot = BotProcess(proc, log, tmp_path / "articles", tmp_path / "data")
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not any("articles" in json.dumps(p) for p in fake.presences):
-            bot.assert_alive()
-            assert time.monotonic() < deadline, f"citebot not ready in {START_TIMEOUT}s:\n{bot.log_tail()}"
-            time.sleep(0.2)
-        yield fake, bot
+        bot = start_bot(fake, tmp_path)
+        try:
+            yield fake, bot
+        finally:
+            stop(bot.proc)
     finally:
-        stop(proc)
         fake.stop_thread()
 
 
