@@ -65,7 +65,10 @@ def turn_from_answer(answer: Answer) -> Turn:
 
 def extend(history: Sequence[Turn], answer: Answer) -> list[Turn]:
     """The conversation after ``answer``: continued when it followed up, else started afresh from it (a change
-    of subject leaves the old turns behind). Console, CLI, Discord and the eval all use this rule."""
+    of subject leaves the old turns behind); a greeting or a call for help (a content-free question) leaves it as
+    it was. Console, CLI, Discord and the eval all use this rule."""
+    if answer.content_free:
+        return list(history)
     turn = turn_from_answer(answer)
     return [*history, turn][-HISTORY_TURNS:] if answer.follows_up is not None else [turn]
 

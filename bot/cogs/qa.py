@@ -161,7 +161,7 @@ class QA(commands.Cog):
             bot.typing_indicators.stop(message.channel)
         if sent is not None:
             bot.flood.delivered(message.author.id, question, sent.jump_url)
-            if answer is not None:
+            if answer is not None and not answer.content_free:  # a greeting or help starts no conversation
                 thread = message.channel.id if self.in_bot_thread(message) else None
                 await self.remember(sent.id, answer, previous, thread)
         self.answered(message.id, "message", message.author.id, received, wait, answer, sent is not None)
@@ -254,7 +254,7 @@ class QA(commands.Cog):
         sent = await edit(embed)
         if sent is not None and not private:
             bot.flood.delivered(interaction.user.id, question, sent.jump_url)
-            if answer is not None:
+            if answer is not None and not answer.content_free:  # a greeting or help starts no conversation
                 await self.remember(sent.id, answer, None, None)
         self.answered(interaction.id, "/ask", interaction.user.id, received, wait, answer, sent is not None)
 

@@ -4,6 +4,7 @@ import json
 
 from bot import cli
 from bot.config import load_config
+from bot.services import open_library
 
 AMBASSADOR = "Who is the British ambassador to Ukraine?"
 
@@ -36,13 +37,19 @@ def test_ask_until_before_every_dated_article_finds_nothing(capsys, config_file)
 
 def test_console_follows_up_until_new(config_file):
     config = load_config(config_file)
-    from bot.services import open_library
 
     handle = cli.console_handler(open_library(config), config)
     assert "Following up on" not in handle(AMBASSADOR)
     assert handle("What did she say?").startswith(f"Following up on: “{AMBASSADOR}”")
     assert handle("/new").startswith("New conversation")
     assert "Following up on" not in handle("What did she say?")
+
+
+def test_console_greeting_starts_no_conversation(config_file):
+    config = load_config(config_file)
+    handle = cli.console_handler(open_library(config), config)
+    assert "Ask a question" in handle("hello")
+    assert "Following up on" not in handle("How do I bake banana bread?")
 
 
 def test_summary_since_alone_is_a_digest_of_the_period(capsys, config_file):
