@@ -71,7 +71,7 @@ class QA(commands.Cog):
         me = self.bot.user
         return me is not None and isinstance(message.channel, discord.Thread) and message.channel.owner_id == me.id
 
-    def continues(self, message: discord.Message) -> int | None:
+    async def continues(self, message: discord.Message) -> int | None:
         """The bot answer this message follows up on: the answer it replies to, else (in a thread the bot started)
         the thread's latest answer; None for a new conversation. No Discord call: replies carry the message."""
         me = self.bot.user
@@ -79,7 +79,7 @@ class QA(commands.Cog):
         if isinstance(replied, discord.Message):
             return replied.id if me is not None and replied.author.id == me.id else None
         if self.in_bot_thread(message):
-            return self.memory.thread_answer(message.channel.id) or None
+            return await in_thread(self.memory.thread_answer, message.channel.id) or None  # SQLite: off the loop
         return None
 
     # -- messages -------------------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ class QA(commands.Cog):
             await delivery.reply(message, embed=self.help_embed(), stats=bot.stats, pacer=bot.pacer,
                                  deadline_s=limits.delivery_deadline_s)
             return
-        previous = self.continues(message)
+        previous = await self.continues(message)
         if previous is not None:
             await self.earlier_answers_settled(message.channel.id)
         settled = asyncio.Event()

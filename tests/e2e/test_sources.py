@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +20,7 @@ from tests.e2e.conftest import (
     stop,
 )
 from tests.e2e.fake_discord import FLAG_EPHEMERAL, FakeDiscord
+from tests.local_http import serve
 from tests.retrieval.sources.test_index_sources import HARBOUR, QUESTION, feed, page
 
 if TYPE_CHECKING:
@@ -36,26 +35,12 @@ TIMEOUT = 120.0
 def site():
     body = page("Harbour reopens after storm repairs", HARBOUR)
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.0"
+    def respond(path: str) -> tuple[int, bytes, str]:
+        return (200, body, "text/html; charset=utf-8") if path.startswith("/harbour") else (
+            404, b"not found", "text/html; charset=utf-8")
 
-        def log_message(self, *args) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            status, data = (200, body) if self.path.startswith("/harbour") else (404, b"not found")
-            self.send_response(status)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(respond) as base:
+        yield base
 
 
 async def ask(world: World, question: str) -> str:
@@ -102,26 +87,12 @@ def feed_site() -> Iterator[dict]:
     """A local web: path -> (body, content type); the test changes the routes while the bot polls."""
     routes: dict[str, tuple[bytes, str]] = {"/robots.txt": (b"User-agent: *\nAllow: /\n", "text/plain")}
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.0"
+    def respond(path: str) -> tuple[int, bytes, str]:
+        body, ctype = routes.get(path, (b"not found", "text/plain"))
+        return (200 if body != b"not found" else 404), body, ctype
 
-        def log_message(self, *args) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            body, ctype = routes.get(self.path.split("?", 1)[0], (b"not found", "text/plain"))
-            self.send_response(200 if body != b"not found" else 404)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield {"base": f"http://127.0.0.1:{server.server_address[1]}", "routes": routes}
-    server.shutdown()
-    server.server_close()
+    with serve(respond) as base:
+        yield {"base": base, "routes": routes}
 
 
 @pytest.fixture

@@ -4,13 +4,12 @@ hand; a feed's items that roll off the feed stay. A local server on 127.0.0.1 pl
 from __future__ import annotations
 
 import shutil
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from retrieval.library import Library
 from retrieval.sources import HttpClient, SourceSpec, fetch_article
+from tests.local_http import serve
 from tests.retrieval.sources.conftest import fast_settings
 
 PAGE = """<html><head><title>{title}</title><meta property="og:site_name" content="Coast News">
@@ -43,30 +42,10 @@ class Web:
 @pytest.fixture
 def web():
     state = Web()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.0"
-
-        def log_message(self, *args) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0]
-            status, body, ctype = state.routes.get(path, (404, b"not found", "text/plain"))
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state.base = f"http://127.0.0.1:{server.server_address[1]}"
     state.routes["/robots.txt"] = (200, b"User-agent: *\nAllow: /\n", "text/plain")
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serve(lambda path: state.routes.get(path, (404, b"not found", "text/plain"))) as base:
+        state.base = base
+        yield state
 
 
 @pytest.fixture
