@@ -32,7 +32,7 @@ from bot.observability import Stats
 from bot.services import configured_sources, http_client, open_library
 from retrieval.errors import CitebotError, ModelChangedError
 from retrieval.library import Library
-from retrieval.models import Answer
+from retrieval.models import Answer, ArticleMeta, newest_first
 
 log = logging.getLogger("citebot.discord")
 
@@ -133,6 +133,7 @@ class CitebotBot(commands.Bot):
         self.started_at = time.time()
         self.answered = 0
         self._warm: asyncio.Future[int] | None = None
+        self._sorted: tuple[object, list[ArticleMeta]] | None = None  # (collection version, newest first)
         self._slots = asyncio.Semaphore(ANSWER_SLOTS)
         self.stats = Stats()
         self.flood = FloodGate(config.limits, ANSWER_SLOTS)
@@ -223,6 +224,22 @@ class CitebotBot(commands.Bot):
             log.debug("presence not updated: %s", exc)
 
     # -- shared services for cogs ---------------------------------------------------------------------------
+
+    def loaded_articles(self) -> list[ArticleMeta]:
+        """The indexed articles, newest first, from the collection already in memory (sorted once per collection
+        version); [] while start-up is still loading it. Never loads or waits: autocomplete runs on the event loop
+        and must answer within 3 s."""
+        if not self.is_warm:  # once warm, the collection is in memory
+            return []
+        collection = self.library.loaded_collection()  # never loads nor refreshes: this runs on the loop
+        if collection is None:
+            return []
+        version = (id(collection), collection.seq)
+        if self._sorted is None or self._sorted[0] != version:  # writers changed the articles since
+            with collection.lock:
+                metas = list(collection.articles.values())
+            self._sorted = (version, newest_first(metas))
+        return self._sorted[1]
 
     @property
     def is_warm(self) -> bool:

@@ -128,14 +128,7 @@ class Sources(commands.Cog):
 
     @remove.autocomplete("article")
     async def remove_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
-        collection = self.bot.library.loaded_collection() if self.bot.is_warm else None
-        if collection is None:
-            return []
-        with collection.lock:
-            metas = list(collection.articles.values())
-        from retrieval.models import newest_first
-
-        return article_choices(newest_first(metas), current)
+        return article_choices(self.bot.loaded_articles(), current)
 
     # -- polling ---------------------------------------------------------------------------------------------
     async def poll_forever(self) -> None:

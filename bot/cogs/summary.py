@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.discord_app import CitebotBot
 from bot.embeds import error_embed, shorten, summary_embed
 from retrieval.errors import CitebotError
-from retrieval.models import ArticleMeta, newest_first
+from retrieval.models import ArticleMeta
 from retrieval.timefilter import TimeWindow
 
 log = logging.getLogger("citebot.summary")
@@ -57,22 +57,6 @@ class Summaries(commands.Cog):
 
     def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
-        self._sorted: tuple[object, list[ArticleMeta]] | None = None  # (collection version, newest first)
-
-    def loaded_articles(self) -> list[ArticleMeta]:
-        """The indexed articles, newest first, from the collection already in memory; [] while start-up is still
-        loading it. Never loads or waits: autocomplete runs on the event loop and must answer within 3 s."""
-        if not self.bot.is_warm:  # once warm, the collection is in memory
-            return []
-        collection = self.bot.library.loaded_collection()  # never loads nor refreshes: this runs on the loop
-        if collection is None:
-            return []
-        version = (id(collection), collection.seq)
-        if self._sorted is None or self._sorted[0] != version:  # writers changed the articles since
-            with collection.lock:
-                metas = list(collection.articles.values())
-            self._sorted = (version, newest_first(metas))
-        return self._sorted[1]
 
     @app_commands.command(
         name="summary", description="Key sentences, word for word: of an article, about a topic, or the latest article"
@@ -111,7 +95,7 @@ class Summaries(commands.Cog):
 
     @summary.autocomplete("article")
     async def article_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
-        return article_choices(self.loaded_articles(), current)
+        return article_choices(self.bot.loaded_articles(), current)
 
     async def embed_for(self, sentences: int, article: str | None, topic: str | None,
                         window: TimeWindow | None = None) -> discord.Embed:
