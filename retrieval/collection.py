@@ -20,6 +20,7 @@ A running process keeps up with writers (its own or other processes) through the
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import threading
 import time
@@ -116,6 +117,79 @@ class _Rows:
         return (self[r] for r in range(len(self)))
 
 
+class FileRows:
+    """Rows of a 2-d ``.npy`` member read with ``pread`` when asked for: nothing mapped, nothing cached by the
+    process (the kernel's page cache serves repeated reads), so RSS does not grow with the rows read."""
+
+    def __init__(self, path: Path, offset: int, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        self.offset, self.shape, self.dtype = offset, tuple(shape), np.dtype(dtype)
+        self.row_bytes = int(np.prod(self.shape[1:])) * self.dtype.itemsize
+        self.fd = os.open(path, os.O_RDONLY)  # stays valid when the snapshot is replaced (same inode)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __del__(self) -> None:
+        try:
+            os.close(self.fd)
+        except (OSError, AttributeError):
+            pass
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            return self.read(start, stop)[::step]
+        index = int(index) + (len(self) if int(index) < 0 else 0)
+        return self.read(index, index + 1)[0]
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Rows ``start:stop``."""
+        count = max(0, stop - start)
+        data = os.pread(self.fd, count * self.row_bytes, self.offset + start * self.row_bytes)
+        if len(data) != count * self.row_bytes:
+            raise OSError("the snapshot file is shorter than its header says")
+        return np.frombuffer(data, dtype=self.dtype).reshape((count, *self.shape[1:]))
+
+
+class SentenceVectors:
+    """float16 sentence vectors: those of the snapshot read from its file on demand, those added since in RAM."""
+
+    def __init__(self, dimension: int, base: FileRows | np.ndarray | None = None) -> None:
+        self.dimension = dimension
+        self.base = base
+        self.base_rows = len(base) if base is not None else 0
+        self.tail = Grow(np.float16, width=dimension)
+
+    def __len__(self) -> int:
+        return self.base_rows + len(self.tail)
+
+    def extend(self, values: np.ndarray) -> None:
+        self.tail.extend(values)
+
+    def rows(self, first: int, count: int) -> np.ndarray:
+        """Rows ``first:first + count`` (one paragraph's sentences never straddle the file and RAM)."""
+        if first >= self.base_rows:
+            first -= self.base_rows
+            return self.tail.data[first:first + count]
+        if isinstance(self.base, FileRows):
+            return self.base.read(first, first + count)
+        return np.asarray(self.base[first:first + count])
+
+    def take(self, indices: np.ndarray) -> np.ndarray:
+        """Rows at ascending ``indices`` (file rows read as one span)."""
+        indices = np.asarray(indices, dtype=np.int64)
+        out = np.zeros((len(indices), self.dimension), dtype=np.float16)
+        in_base = indices < self.base_rows
+        if in_base.any():
+            picked = indices[in_base]
+            lo, hi = int(picked.min()), int(picked.max()) + 1
+            span = self.base.read(lo, hi) if isinstance(self.base, FileRows) else np.asarray(self.base[lo:hi])
+            out[in_base] = span[picked - lo]
+        if (~in_base).any():
+            out[~in_base] = self.tail.data[indices[~in_base] - self.base_rows]
+        return out
+
+
 class Collection:
     """The loaded articles and indexes; queried from several threads under ``lock``."""
 
@@ -136,7 +210,7 @@ class Collection:
         self.sentence_count = Grow(np.int32)
         # per sentence
         self.sentence_spans = Grow(np.int32, width=2)
-        self.sentence_vectors = Grow(np.float16, width=dimension)
+        self.sentence_vectors = SentenceVectors(dimension)
         # per article slot (the article BM25 slot)
         self.article_keys: list[str] = []
         self.article_first = Grow(np.int64)
@@ -290,7 +364,7 @@ class Collection:
         """(spans (n, 2), float32 vectors (n, dim)) of the paragraph in ``row``."""
         first, count = int(self.sentence_first.data[row]), int(self.sentence_count.data[row])
         return (self.sentence_spans.data[first:first + count].astype(np.int64),
-                np.asarray(self.sentence_vectors.data[first:first + count], dtype=np.float32))
+                self.sentence_vectors.rows(first, count).astype(np.float32))
 
     @property
     def sentences(self) -> Mapping[int, Sentences]:
@@ -456,7 +530,7 @@ class Collection:
             "article": new_slot[self.article_of_slot.view()[rows]].astype(np.int32),
             "number": self.row_number.view()[rows].astype(np.int32),
             "sentence_count": counts.astype(np.int32),
-            "article_keys": np.asarray([self.article_keys[a] for a in arts], dtype=str),
+            "article_keys": _pack([self.article_keys[a] for a in arts]),
             "article_count": self.article_count.view()[arts].astype(np.int32),
         }
         firsts = self.sentence_first.view()[rows]
@@ -468,14 +542,14 @@ class Collection:
         for prefix, index, keep in (("bm25_", self.bm25, rows), ("abm25_", self.article_bm25, arts)):
             for name, array in _subset(index, keep).items():
                 out[prefix + name] = array
-        out["vocab"] = np.asarray(self.vocab.words, dtype=str) if len(self.vocab) else np.zeros(0, dtype="<U1")
+        out["vocab"] = _pack(self.vocab.words)
         return out
 
     def _load_arrays(self, arrays: dict[str, np.ndarray], sentences: bool = True) -> None:
         """Replace the row arrays and BM25 indexes with ``arrays`` (from :meth:`_live_arrays` or a snapshot);
         with ``sentences`` the sentence arrays too."""
         if "vocab" in arrays and sentences:
-            self.vocab = Vocab(np.asarray(arrays["vocab"]).tolist())
+            self.vocab = Vocab(_unpack(arrays["vocab"]))
         self.bm25 = BM25Index.from_arrays(_prefixed(arrays, "bm25_"), self.vocab)
         self.article_bm25 = BM25Index.from_arrays(_prefixed(arrays, "abm25_"), self.vocab)
         self.id_of_slot = Grow(np.int64, base=arrays["ids"])
@@ -485,8 +559,9 @@ class Collection:
         self.sentence_count = Grow(np.int32, base=arrays["sentence_count"])
         if sentences:
             self.sentence_spans = Grow(np.int32, width=2, base=arrays["sentence_spans"])
-            self.sentence_vectors = Grow(np.float16, width=self.dimension, base=arrays["sentence_vectors"])
-        self.article_keys = np.asarray(arrays["article_keys"]).tolist()
+            self.sentence_vectors = SentenceVectors(self.dimension, arrays["sentence_vectors"])
+        keys = arrays["article_keys"]
+        self.article_keys = _unpack(keys) if isinstance(keys, np.ndarray) and keys.dtype == np.uint8 else list(keys)
         counts = np.asarray(arrays["article_count"], dtype=np.int32)
         self.article_count = Grow(np.int32, base=counts.copy())
         self.article_first = Grow(np.int64, base=(np.cumsum(counts) - counts).astype(np.int64))
@@ -504,7 +579,7 @@ class Collection:
             arrays = self._live_arrays()
             rows = np.flatnonzero(self.bm25.alive)
             firsts, counts = self.sentence_first.view()[rows], self.sentence_count.view()[rows]
-            source = self.sentence_vectors.data
+            source = self.sentence_vectors
             dense = self.dense
             dimension = self.dimension
             ids = arrays["ids"]
@@ -519,7 +594,7 @@ class Collection:
                         chunk = 20_000
                         _write_member(archive, "sentence_vectors", shape=(int(counts.sum()), dimension),
                                       dtype=np.float16, chunks=(
-                            source[_ranges(firsts[n:n + chunk], firsts[n:n + chunk] + counts[n:n + chunk])]
+                            source.take(_ranges(firsts[n:n + chunk], firsts[n:n + chunk] + counts[n:n + chunk]))
                             for n in range(0, len(rows), chunk)))
                         _write_member(archive, "vectors", shape=(len(ids), dimension), dtype=np.float32, chunks=(
                             dense.vectors_of(ids[n:n + chunk]) for n in range(0, len(ids), chunk)))
@@ -597,6 +672,15 @@ def _subset(index: BM25Index, slots: np.ndarray) -> dict[str, np.ndarray]:
     return fresh.arrays()
 
 
+def _pack(words: list[str]) -> np.ndarray:
+    """Strings as one NUL-separated UTF-8 byte array (a snapshot member)."""
+    return np.frombuffer("\x00".join(words).encode("utf-8"), dtype=np.uint8) if words else np.zeros(0, np.uint8)
+
+
+def _unpack(blob: np.ndarray) -> list[str]:
+    return np.asarray(blob).tobytes().decode("utf-8").split("\x00") if len(blob) else []
+
+
 def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
     return {name[len(prefix):]: array for name, array in arrays.items() if name.startswith(prefix)}
 
@@ -615,8 +699,9 @@ def _write_member(archive: zipfile.ZipFile, name: str, array: np.ndarray | None 
             out.write(np.ascontiguousarray(chunk, dtype=dtype).tobytes())
 
 
-def _map_members(path: Path) -> dict[str, np.ndarray]:
-    """Every ``.npy`` member of an uncompressed ``.npz`` as a read-only memory map (0-d and text ones read)."""
+def _map_members(path: Path, by_reads: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """Every ``.npy`` member of an uncompressed ``.npz`` as a read-only memory map (0-d and empty ones read; those
+    named in ``by_reads`` as a :class:`FileRows`, read with ``pread``)."""
     out: dict[str, np.ndarray] = {}
     with open(path, "rb") as handle, zipfile.ZipFile(handle) as archive:
         for member in archive.infolist():
@@ -638,14 +723,29 @@ def _map_members(path: Path) -> dict[str, np.ndarray]:
             count = int(np.prod(shape)) if shape else 1
             if offset + count * dtype.itemsize > start + member.file_size:
                 raise ValueError(f"snapshot member {name} is truncated")
-            if not shape or dtype.kind in "UO" or count == 0:
+            if name in by_reads and len(shape) == 2 and count:
+                out[name] = FileRows(path, offset, shape, dtype)
+            elif not shape or dtype.kind in "UO" or count == 0:
                 handle.seek(offset)
                 data = np.frombuffer(handle.read(count * dtype.itemsize), dtype=dtype, count=count)
                 out[name] = data.reshape(shape).copy()
             else:
-                out[name] = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
-                                      order="F" if fortran else "C")
+                mapped = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
+                                   order="F" if fortran else "C")
+                _random_access(mapped)
+                out[name] = np.asarray(mapped)  # a plain ndarray over the map (no memmap indexing overhead)
     return out
+
+
+def _random_access(mapped: np.memmap) -> None:
+    """Tell the kernel reads are random: no read-ahead, so RSS grows by the pages a query reads, not megabytes
+    around each of them."""
+    handle = getattr(mapped, "_mmap", None)
+    if handle is not None and hasattr(handle, "madvise") and hasattr(mmap, "MADV_RANDOM"):
+        try:
+            handle.madvise(mmap.MADV_RANDOM)
+        except OSError:
+            pass
 
 
 def fsync_dir(folder: Path) -> None:
@@ -671,7 +771,7 @@ def read_snapshot(path: Path, model: str) -> tuple[dict[str, np.ndarray] | None,
     model); raises on a damaged file."""
     if not path.exists():
         return None, {}
-    arrays = _map_members(path)
+    arrays = _map_members(path, by_reads=("sentence_vectors", "vectors"))
     info = json.loads(str(np.asarray(arrays.pop("info")).reshape(-1)[0]))
     if info.get("format") != SNAPSHOT_FORMAT or info.get("model") != model:
         return None, info
@@ -682,11 +782,11 @@ def read_snapshot(path: Path, model: str) -> tuple[dict[str, np.ndarray] | None,
     counts = np.asarray(arrays["sentence_count"])
     if not (len(arrays["vectors"]) == len(arrays["article"]) == len(arrays["number"]) == len(counts) == rows
             == len(arrays["bm25_lengths"]) and len(arrays["sentence_vectors"]) == sentences == int(counts.sum())
-            and len(arrays["article_keys"]) == len(arrays["article_count"]) == len(arrays["abm25_lengths"])
+            and len(_unpack(arrays["article_keys"])) == len(arrays["article_count"]) == len(arrays["abm25_lengths"])
             and int(np.asarray(arrays["article_count"]).sum()) == rows
             and arrays["bm25_fwd_start"][-1] == len(arrays["bm25_fwd_terms"])
             and arrays["bm25_inv_start"][-1] == len(arrays["bm25_inv_slots"])
-            and len(arrays["bm25_df"]) <= len(arrays["vocab"])):
+            and len(arrays["bm25_df"]) <= len(_unpack(arrays["vocab"]))):
         raise ValueError("the snapshot's arrays disagree in length")
     return arrays, info
 

@@ -48,6 +48,7 @@ SNAPSHOT_FILE = "index.npz"
 REPORT_FILE = "last_index.json"
 CACHE_FILE = "embeddings.sqlite"
 OLD_FORMAT = ("CURRENT", "index")  # the generation folders of citebot before the incremental store
+UPSERT_BATCH = 500  # articles split, embedded and committed together by a write
 CHECKPOINT_MIN_ARTICLES = 20  # rewrite the snapshot once this many articles (and 5 %) changed since the last one
 
 
@@ -362,9 +363,15 @@ class Library:
         return self._finish(report, started)
 
     def _upsert(self, articles: list[Article], origin: str, progress: Progress | None, report: IndexReport) -> None:
-        store = self.store
+        """Split, embed and commit ``articles`` a batch at a time (memory bounded by the batch, not the corpus)."""
         if progress:
             progress("read", len(articles), len(articles))
+        for n in range(0, len(articles), UPSERT_BATCH):
+            self._upsert_batch(articles[n:n + UPSERT_BATCH], origin, progress, report)
+
+    def _upsert_batch(self, articles: list[Article], origin: str, progress: Progress | None,
+                      report: IndexReport) -> None:
+        store = self.store
         plans = []
         seen: set[str] = set()
         for article in articles:
