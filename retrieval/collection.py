@@ -25,11 +25,14 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.bm25 import BM25Index, tokenize
-from retrieval.dense import DenseIndex
 from retrieval.index.store import Store, StoredArticle
+from retrieval.index.vectors.base import VectorIndex
+from retrieval.index.vectors.factory import IndexSettings, fit_kind, new_index
+from retrieval.index.vectors.flat import FlatIndex
 from retrieval.models import ArticleMeta, Paragraph
 
 SNAPSHOT_FORMAT = "1"
+VECTORS_DIR = "vectors"  # the dense index's own save folder beside the snapshot (``VectorIndex.save``)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -54,7 +57,7 @@ class Sentences:
 class Prepared:
     """What indexing one paragraph needs beyond its text: its vector, BM25 tokens and sentence vectors."""
 
-    vector: np.ndarray
+    vector: np.ndarray | None  # None: the dense index (loaded from its save folder) holds it already
     tokens: list[str]
     sentence_vectors: np.ndarray
 
@@ -84,7 +87,7 @@ class _Grow:
 class Collection:
     """The loaded articles and indexes; queried from several threads under ``lock``."""
 
-    def __init__(self, model: str, dimension: int) -> None:
+    def __init__(self, model: str, dimension: int, dense: VectorIndex | None = None) -> None:
         self.model = model
         self.dimension = dimension
         self.articles: dict[str, ArticleMeta] = {}
@@ -94,7 +97,8 @@ class Collection:
         self.ids_by_article: dict[str, list[int]] = {}
         self.sentences: dict[int, Sentences] = {}
         self.tokens: dict[int, list[str]] = {}
-        self.dense = DenseIndex(dimension)
+        self.dense = dense if dense is not None else FlatIndex(dimension)  # any kind (retrieval.index.vectors)
+        self.dense.info["model"] = model
         self.bm25 = BM25Index()
         self.article_bm25 = BM25Index()
         self.slot_of: dict[int, int] = {}  # paragraph id -> BM25 slot
@@ -163,10 +167,13 @@ class Collection:
         them, else computed (embedding cache first). Runs without the lock."""
         prepared: dict[int, Prepared] = {}
         todo: list[tuple[Paragraph, list[tuple[int, int]]]] = []
+        held = self._held_by_dense([p.id for a in articles for p in a.paragraphs
+                                    if p.id in snapshot and snapshot[p.id].vector is None])
         for article in articles:
             for p in article.paragraphs:
                 known = snapshot.get(p.id)
-                if known is not None and len(known.sentence_vectors) == len(article.sentences[p.id]):
+                if (known is not None and len(known.sentence_vectors) == len(article.sentences[p.id])
+                        and (known.vector is not None or p.id in held)):
                     prepared[p.id] = known
                 else:
                     todo.append((p, article.sentences[p.id]))
@@ -182,6 +189,13 @@ class Collection:
                 offset += len(spans)
         return prepared, len(todo)
 
+    def _held_by_dense(self, ids: list[int]) -> set[int]:
+        """Those of ``ids`` the dense index holds."""
+        if not ids:
+            return set()
+        array = np.asarray(ids, dtype=np.int64)
+        return set(array[self.dense.contains(array)].tolist())
+
     def _remove_article(self, key: str) -> int:
         ids = self.ids_by_article.pop(key, [])
         for pid in ids:
@@ -189,7 +203,7 @@ class Collection:
             self.by_id.pop(pid, None)
             self.sentences.pop(pid, None)
             self.tokens.pop(pid, None)  # cached sentence terms stay: ids are never reused
-        self.dense.remove(ids)
+        self.dense.delete(ids)
         slot = self.article_slot.pop(key, None)
         if slot is not None:
             self.article_bm25.remove(slot)
@@ -213,9 +227,10 @@ class Collection:
             self.tokens[p.id] = prepared[p.id].tokens
             self.sentences[p.id] = Sentences(np.asarray(spans[p.id], dtype=np.int64).reshape(-1, 2),
                                              np.asarray(prepared[p.id].sentence_vectors, dtype=np.float32))
-        if paragraphs:
-            self.dense.add(np.asarray([p.id for p in paragraphs], dtype=np.int64),
-                           np.stack([prepared[p.id].vector for p in paragraphs]))
+        fresh = [p for p in paragraphs if prepared[p.id].vector is not None]
+        if fresh:
+            self.dense.upsert(np.asarray([p.id for p in fresh], dtype=np.int64),
+                              np.stack([prepared[p.id].vector for p in fresh]))
         for article in articles:
             key = article.meta.article_id
             self.articles[key] = article.meta
@@ -289,10 +304,7 @@ class Collection:
         """Write the snapshot aside, fsync, and ``os.replace`` it over ``path`` (atomic)."""
         with self.lock:
             ids = np.asarray(sorted(self.by_id), dtype=np.int64)
-            order = {int(i): n for n, i in enumerate(self.dense.ids())}
-            all_vectors = self.dense.vectors()
-            vectors = (all_vectors[[order[int(i)] for i in ids]] if len(ids)
-                       else np.zeros((0, self.dimension), np.float32))
+            self.dense.save(path.parent / VECTORS_DIR)  # paragraph vectors: the index's own files
             vocab: dict[str, int] = {}
             token_ids = [vocab.setdefault(t, len(vocab)) for i in ids for t in self.tokens[int(i)]]
             token_first = np.cumsum([0] + [len(self.tokens[int(i)]) for i in ids])
@@ -303,7 +315,7 @@ class Collection:
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         try:
             with open(tmp, "wb") as handle:
-                np.savez(handle, info=np.asarray(json.dumps(info)), ids=ids, vectors=vectors,
+                np.savez(handle, info=np.asarray(json.dumps(info)), ids=ids,
                          vocab=np.asarray(list(vocab), dtype=str), token_ids=np.asarray(token_ids, dtype=np.int32),
                          token_first=token_first.astype(np.int64), sentence_first=sentence_first.astype(np.int64),
                          sentence_vectors=sentence_vectors.astype(np.float32))
@@ -338,16 +350,17 @@ def read_snapshot(path: Path, model: str) -> tuple[dict[int, Prepared], dict]:
         info = json.loads(str(data["info"]))
         if info.get("format") != SNAPSHOT_FORMAT or info.get("model") != model:
             return {}, info
-        ids, vectors = data["ids"], data["vectors"]
+        ids = data["ids"]
+        vectors = data["vectors"] if "vectors" in data else None  # older snapshots held the paragraph vectors
         vocab = data["vocab"].tolist()
         token_ids, token_first = data["token_ids"], data["token_first"]
         sentence_first, sentence_vectors = data["sentence_first"], data["sentence_vectors"]
-    if not (len(vectors) == len(ids) and len(token_first) == len(sentence_first) == len(ids) + 1
+    if not ((vectors is None or len(vectors) == len(ids)) and len(token_first) == len(sentence_first) == len(ids) + 1
             and token_first[-1] == len(token_ids) and sentence_first[-1] == len(sentence_vectors)):
         raise ValueError("the snapshot's arrays disagree in length")
     words = np.asarray(vocab, dtype=object)[token_ids] if len(token_ids) else np.zeros(0, dtype=object)
     prepared = {
-        int(pid): Prepared(vectors[n], words[token_first[n]:token_first[n + 1]].tolist(),
+        int(pid): Prepared(None if vectors is None else vectors[n], words[token_first[n]:token_first[n + 1]].tolist(),
                            sentence_vectors[sentence_first[n]:sentence_first[n + 1]])
         for n, pid in enumerate(ids)
     }
@@ -355,9 +368,9 @@ def read_snapshot(path: Path, model: str) -> tuple[dict[int, Prepared], dict]:
 
 
 def build_collection(folder: Path, articles: list[tuple[ArticleMeta, str]], paragraphs: list[Paragraph], embedder,
-                     progress: Progress | None = None) -> Collection:
+                     progress: Progress | None = None, index: IndexSettings | None = None) -> Collection:
     """A collection of exactly these articles and paragraphs (evaluation sets come pre-split), with its own store
-    in the new ``folder``."""
+    in the new ``folder``; its dense index of the kind ``index`` asks for (default: exact)."""
     from retrieval.index.identity import text_hash
     from retrieval.sentences import sentence_spans
 
@@ -371,7 +384,10 @@ def build_collection(folder: Path, articles: list[tuple[ArticleMeta, str]], para
         parts = by_article.get(meta.article_id, [])
         store.put(meta, text, text_hash(text), parts, [sentence_spans(p.text) for p in parts], "eval", [])
     seq, stored = store.load()
-    collection = Collection(embedder.name, embedder.dimension)
+    settings = index or IndexSettings(kind="exact")
+    collection = Collection(embedder.name, embedder.dimension,
+                            new_index(settings, embedder.dimension, folder / VECTORS_DIR, len(paragraphs)))
     collection.apply(stored, seq, embedder, full=True, progress=progress)
+    collection.dense = fit_kind(collection.dense, settings, folder / VECTORS_DIR)
     store.close()
     return collection

@@ -3,7 +3,8 @@
 Layout of ``data_dir``::
 
     citebot.sqlite     the store (articles, aliases, origins, paragraphs, sentences, change log, source status)
-    index.npz          snapshot of vectors and BM25 tokens per paragraph id (a cache of work; never wrong)
+    index.npz          snapshot of BM25 tokens and sentence vectors per paragraph id (a cache of work; never wrong)
+    vectors/           the dense index's own files (``[index] kind``; ``VectorIndex.save``), never wrong either
     embeddings.sqlite  the embedding cache
     write.lock         one writer at a time across processes (names its holder)
     last_index.json    the last index/sync report
@@ -27,14 +28,17 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
+
 from embeddings import CachedEmbedder, EmbeddingCache, make_embedder
 from retrieval.answerer import Answerer
 from retrieval.articles import Article, read_articles
-from retrieval.collection import Collection, Progress, read_snapshot
+from retrieval.collection import VECTORS_DIR, Collection, Progress, read_snapshot
 from retrieval.errors import CitebotError, IndexMissingError, ModelChangedError
 from retrieval.index.identity import normalise_url, text_hash
 from retrieval.index.lock import WriteLock
 from retrieval.index.store import ADDED, Store, StoreError
+from retrieval.index.vectors.factory import IndexSettings, fit_kind, open_index
 from retrieval.models import ArticleMeta, Summary, newest_first
 from retrieval.paragraphs import ParagraphSplitter
 from retrieval.sentences import sentence_spans
@@ -170,8 +174,10 @@ class Library:
         retrieval: RetrievalSettings | None = None,
         splitter: SplitterSettings | None = None,
         write_timeout: float = 0.0,
+        index: IndexSettings | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
+        self.index_settings = index or IndexSettings()  # the dense index's kind ([index])
         self.embedder = embedder
         self.retrieval = for_model(retrieval or RetrievalSettings(), embedder.name)
         self.splitter = ParagraphSplitter(splitter)
@@ -283,15 +289,23 @@ class Library:
             self.repairs.append(f"the index files were built with the model {info.get('model')!r}; "
                                 f"re-embedding with {self.embedder.name!r}")
         seq, stored = store.load()
-        collection = Collection(self.embedder.name, self.embedder.dimension)
+        folder = self.data_dir / VECTORS_DIR
+        dense = open_index(self.index_settings, self.embedder.dimension, folder, self.embedder.name)
+        collection = Collection(self.embedder.name, self.embedder.dimension, dense)
         report = collection.apply(stored, seq, self.embedder, full=True, snapshot=snapshot)
-        orphans = len(set(snapshot) - set(collection.by_id))
+        held = dense.ids()
+        unstored = held[~np.isin(held, np.fromiter(collection.by_id, dtype=np.int64, count=len(collection.by_id)))]
+        dense.delete(unstored)  # saved before their articles were removed
+        collection.dense = fit_kind(dense, self.index_settings, folder)
+        moved = collection.dense is not dense  # another kind now: save it so the next start loads it as is
+        orphans = len(set(snapshot) - set(collection.by_id)) + len(unstored)
         if snapshot and (report.computed or orphans):
             log.info("the index snapshot was behind the store: %d paragraph(s) added from the embedding cache, "
                      "%d no longer stored dropped", report.computed, orphans)
         log.info("loaded %d article(s), %d paragraph(s) in %.1f s", len(collection.articles),
                  collection.paragraph_count, time.monotonic() - started)
-        if report.computed >= max(CHECKPOINT_MIN_ARTICLES, 0.05 * max(1, collection.paragraph_count)) or orphans:
+        if (report.computed >= max(CHECKPOINT_MIN_ARTICLES, 0.05 * max(1, collection.paragraph_count)) or orphans
+                or moved):
             self._checkpoint(collection)
         return collection
 

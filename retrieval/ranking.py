@@ -55,11 +55,8 @@ def rank(collection: Collection, query: str, query_vector: np.ndarray, settings:
         boost = boost + prior
     pool = np.flatnonzero(alive if allowed is None else alive & np.asarray(allowed[:slots], dtype=bool))
     by_lexical = pool[np.argsort(-(lexical + boost)[pool], kind="stable")[: settings.candidates]]
-    if allowed is None:
-        dense_ids, _ = collection.dense.search(query_vector, settings.candidates)
-    else:
-        dense_ids, _ = collection.dense.search_among(query_vector, settings.candidates,
-                                                     collection.id_of_slot.data[pool])
+    dense_ids, _ = collection.dense.search(query_vector, settings.candidates,
+                                           allowed=None if allowed is None else collection.id_of_slot.data[pool])
     by_dense = np.asarray([collection.slot_of[int(i)] for i in dense_ids], dtype=np.int64)
     rows = np.unique(np.concatenate([by_lexical, by_dense]).astype(np.int64))
     ids = collection.id_of_slot.data[rows]
