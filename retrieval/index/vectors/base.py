@@ -100,6 +100,10 @@ class VectorIndex(ABC):
             return np.zeros(0, dtype=np.float32)
         return self.vectors_of(ids) @ np.asarray(query, dtype=np.float32).reshape(-1)
 
+    def close(self) -> None:
+        """Release what the index holds outside this process's memory (a server connection); a no-op here."""
+        return None
+
     # -- persistence ---------------------------------------------------------------------------------------------
     @abstractmethod
     def _save_files(self, folder: Path, tag: str) -> dict:

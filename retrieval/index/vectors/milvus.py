@@ -71,6 +71,12 @@ class MilvusIndex(VectorIndex):
                     raise ValueError(f"Milvus collection {self.collection!r} holds {dim}-dimensional vectors, "
                                      f"the model gives {self.dimension}")
 
+    def close(self) -> None:
+        """Close the client (and, for milvus-lite, the in-process server) of this index's uri."""
+        client = _CLIENTS.pop(self.uri, None)
+        if client is not None:
+            client.close()
+
     def clear(self) -> None:
         """Drop every vector (a fresh collection)."""
         self.client.drop_collection(self.collection)
