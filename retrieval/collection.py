@@ -34,11 +34,14 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.bm25 import BM25Index, Grow, Vocab, _ranges, tokenize
-from retrieval.dense import DenseIndex
 from retrieval.index.store import Store, StoredArticle
+from retrieval.index.vectors.base import VectorIndex
+from retrieval.index.vectors.factory import IndexSettings, fit_kind, new_index
+from retrieval.index.vectors.flat import FlatIndex
 from retrieval.models import ArticleMeta, Paragraph
 
 SNAPSHOT_FORMAT = "2"
+VECTORS_DIR = "vectors"  # the dense index's own save folder beside the snapshot (``VectorIndex.save``)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 OPEN_BATCH = 2000  # articles computed per batch when the snapshot lacks them (bounded memory)
 PARAGRAPH_CACHE = 4096  # paragraphs (with text) kept after a look-up
@@ -193,7 +196,8 @@ class SentenceVectors:
 class Collection:
     """The loaded articles and indexes; queried from several threads under ``lock``."""
 
-    def __init__(self, model: str, dimension: int, store: Store | None = None) -> None:
+    def __init__(self, model: str, dimension: int, store: Store | None = None,
+                 dense: VectorIndex | None = None) -> None:
         self.model = model
         self.dimension = dimension
         self.store = store
@@ -201,7 +205,8 @@ class Collection:
         self.vocab = Vocab()
         self.bm25 = BM25Index(vocab=self.vocab)
         self.article_bm25 = BM25Index(vocab=self.vocab)
-        self.dense = DenseIndex(dimension)
+        self.dense = dense if dense is not None else FlatIndex(dimension)  # any kind (retrieval.index.vectors)
+        self.dense.info["model"] = model
         # per row
         self.id_of_slot = Grow(np.int64)
         self.article_of_slot = Grow(np.int32)
@@ -419,7 +424,7 @@ class Collection:
         rows = rows[self.bm25.alive[rows]]
         ids = self.id_of_slot.data[rows]
         self.bm25.remove_many(rows)
-        self.dense.remove(ids)
+        self.dense.delete(ids)
         self.article_bm25.remove(slot)
         for i in ids.tolist():
             self._paragraphs.pop(i, None)
@@ -455,7 +460,7 @@ class Collection:
             self.sentence_vectors.extend(np.concatenate(
                 [np.asarray(prepared[p.id].sentence_vectors, dtype=np.float32).reshape(-1, self.dimension)
                  for p in paragraphs]).astype(np.float16))
-        self.dense.add(ids, np.stack([prepared[p.id].vector for p in paragraphs]))
+        self.dense.upsert(ids, np.stack([prepared[p.id].vector for p in paragraphs]))
         slots = self.article_bm25.add_many([[t for p in a.paragraphs for t in prepared[p.id].tokens]
                                             for a in articles])
         row = first_row
@@ -580,9 +585,8 @@ class Collection:
             rows = np.flatnonzero(self.bm25.alive)
             firsts, counts = self.sentence_first.view()[rows], self.sentence_count.view()[rows]
             source = self.sentence_vectors
-            dense = self.dense
+            self.dense.save(path.parent / VECTORS_DIR)  # paragraph vectors: the index's own files
             dimension = self.dimension
-            ids = arrays["ids"]
             info = {"format": SNAPSHOT_FORMAT, "model": self.model, "seq": self.seq, "written_at": time.time()}
             tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
             try:
@@ -596,8 +600,6 @@ class Collection:
                                       dtype=np.float16, chunks=(
                             source.take(_ranges(firsts[n:n + chunk], firsts[n:n + chunk] + counts[n:n + chunk]))
                             for n in range(0, len(rows), chunk)))
-                        _write_member(archive, "vectors", shape=(len(ids), dimension), dtype=np.float32, chunks=(
-                            dense.vectors_of(ids[n:n + chunk]) for n in range(0, len(ids), chunk)))
                     handle.flush()
                     os.fsync(handle.fileno())
                 os.replace(tmp, path)
@@ -606,12 +608,13 @@ class Collection:
         fsync_dir(path.parent)
 
     @classmethod
-    def open(cls, store: Store, snapshot: Path | None, embedder, progress: Progress | None = None
-             ) -> tuple[Collection, ApplyReport, dict]:
+    def open(cls, store: Store, snapshot: Path | None, embedder, progress: Progress | None = None,
+             dense: VectorIndex | None = None) -> tuple[Collection, ApplyReport, dict]:
         """The collection of everything in ``store``: the snapshot's arrays (memory-mapped) for the paragraphs it
-        has, the rest computed a batch of articles at a time. Raises on a damaged snapshot (the caller sets it
-        aside and calls again with ``snapshot=None``)."""
-        collection = cls(embedder.name, embedder.dimension, store)
+        has and ``dense`` (loaded from its own files) holds, the rest computed a batch of articles at a time;
+        vectors of paragraphs no longer stored are deleted from ``dense``. Raises on a damaged snapshot (the
+        caller sets it aside and calls again with ``snapshot=None``)."""
+        collection = cls(embedder.name, embedder.dimension, store, dense)
         report = ApplyReport()
         arrays, info = read_snapshot(snapshot, embedder.name) if snapshot is not None else (None, {})
         seq = store.seq()
@@ -619,21 +622,20 @@ class Collection:
         stored_ids = store.paragraph_id_array()
         if arrays is not None:
             collection._load_arrays(arrays)
-            collection.dense = DenseIndex.build(np.asarray(arrays["ids"]), arrays["vectors"],
-                                                dimension=embedder.dimension)
             ids = collection.id_of_slot.view()
             alive = np.isin(ids, stored_ids, assume_unique=True)
+            held = collection.dense.contains(ids) if len(ids) else np.zeros(0, dtype=bool)
             # an article is kept only whole and while the store still has it with exactly these paragraphs
             slots = collection.article_of_slot.view()
-            whole = np.bincount(slots[alive], minlength=len(collection.article_keys)) == \
-                collection.article_count.view()
+            whole = np.bincount(slots[alive & held], minlength=len(collection.article_keys)) == \
+                collection.article_count.view()  # every paragraph stored, its vector in the dense index
             keep = whole & np.asarray([k in metas for k in collection.article_keys], dtype=bool)
             dead_articles = np.flatnonzero(~keep)
             dead_rows = np.flatnonzero(~keep[slots] | ~alive)
             report.orphans = int((~alive).sum())
             collection.bm25.remove_many(dead_rows)
             collection.article_bm25.remove_many(dead_articles)
-            collection.dense.remove(ids[dead_rows])
+            collection.dense.delete(ids[dead_rows])
             for a in dead_articles.tolist():
                 collection.article_slot.pop(collection.article_keys[a], None)
             collection.articles = {k: metas[k] for k in collection.article_slot}
@@ -651,6 +653,11 @@ class Collection:
             report.added += part.added
         collection.articles.update({k: metas[k] for k in collection.article_slot if k in metas})
         collection.seq = seq
+        held = collection.dense.ids()
+        unstored = held[~np.isin(held, collection.live_ids())]
+        if len(unstored):  # saved before their articles were removed
+            collection.dense.delete(unstored)
+            report.orphans += len(unstored)
         return collection, report, info
 
 
@@ -763,7 +770,7 @@ def fsync_dir(folder: Path) -> None:
 
 
 SNAPSHOT_MEMBERS = ("ids", "article", "number", "sentence_count", "sentence_first", "sentence_spans",
-                    "sentence_vectors", "vectors", "article_keys", "article_count", "vocab")
+                    "sentence_vectors", "article_keys", "article_count", "vocab")
 
 
 def read_snapshot(path: Path, model: str) -> tuple[dict[str, np.ndarray] | None, dict]:
@@ -771,7 +778,7 @@ def read_snapshot(path: Path, model: str) -> tuple[dict[str, np.ndarray] | None,
     model); raises on a damaged file."""
     if not path.exists():
         return None, {}
-    arrays = _map_members(path, by_reads=("sentence_vectors", "vectors"))
+    arrays = _map_members(path, by_reads=("sentence_vectors",))
     info = json.loads(str(np.asarray(arrays.pop("info")).reshape(-1)[0]))
     if info.get("format") != SNAPSHOT_FORMAT or info.get("model") != model:
         return None, info
@@ -780,7 +787,7 @@ def read_snapshot(path: Path, model: str) -> tuple[dict[str, np.ndarray] | None,
         raise ValueError(f"the snapshot lacks {', '.join(missing)}")
     rows, sentences = len(arrays["ids"]), len(arrays["sentence_spans"])
     counts = np.asarray(arrays["sentence_count"])
-    if not (len(arrays["vectors"]) == len(arrays["article"]) == len(arrays["number"]) == len(counts) == rows
+    if not (len(arrays["article"]) == len(arrays["number"]) == len(counts) == rows
             == len(arrays["bm25_lengths"]) and len(arrays["sentence_vectors"]) == sentences == int(counts.sum())
             and len(_unpack(arrays["article_keys"])) == len(arrays["article_count"]) == len(arrays["abm25_lengths"])
             and int(np.asarray(arrays["article_count"]).sum()) == rows
@@ -792,9 +799,10 @@ def read_snapshot(path: Path, model: str) -> tuple[dict[str, np.ndarray] | None,
 
 
 def build_collection(folder: Path, articles: list[tuple[ArticleMeta, str]], paragraphs: list[Paragraph], embedder,
-                     progress: Progress | None = None) -> Collection:
+                     progress: Progress | None = None, index: IndexSettings | None = None) -> Collection:
     """A collection of exactly these articles and paragraphs (evaluation sets come pre-split), with its own store
-    in the new ``folder`` (kept open: quotes are read from it)."""
+    in the new ``folder`` (kept open: quotes are read from it); its dense index of the kind ``index`` asks for
+    (default: exact)."""
     from retrieval.index.identity import text_hash
     from retrieval.sentences import sentence_spans
 
@@ -808,6 +816,9 @@ def build_collection(folder: Path, articles: list[tuple[ArticleMeta, str]], para
         parts = by_article.get(meta.article_id, [])
         store.put(meta, text, text_hash(text), parts, [sentence_spans(p.text) for p in parts], "eval", [])
     seq, stored = store.load()
-    collection = Collection(embedder.name, embedder.dimension, store)
+    settings = index or IndexSettings(kind="exact")
+    collection = Collection(embedder.name, embedder.dimension, store,
+                            new_index(settings, embedder.dimension, folder / VECTORS_DIR, len(paragraphs)))
     collection.apply(stored, seq, embedder, full=True, progress=progress)
+    collection.dense = fit_kind(collection.dense, settings, folder / VECTORS_DIR)
     return collection

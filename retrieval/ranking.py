@@ -146,10 +146,8 @@ def rank(collection: Collection, query: str, query_vector: np.ndarray, settings:
         return boost + prior[rows] if prior is not None else boost
 
     by_lexical = lexical_candidates(collection, lexical, article_cover, k, weight, mask, prior)
-    if allowed is None:
-        dense_ids, _ = collection.dense.search(query_vector, k)
-    else:
-        dense_ids, _ = collection.dense.search_among(query_vector, k, collection.id_of_slot.data[np.flatnonzero(mask)])
+    dense_ids, _ = collection.dense.search(query_vector, k, allowed=None if allowed is None
+                                           else collection.id_of_slot.data[np.flatnonzero(mask)])
     by_dense = collection.rows_of(dense_ids)
     by_dense = by_dense[by_dense >= 0]
     rows = np.unique(np.concatenate([by_lexical, by_dense]).astype(np.int64))
