@@ -73,11 +73,15 @@ def model_layout(model_path: str | Path) -> Layout:
 
 
 def export_path(onnx_dir: Path, name: str, model_path: str | Path) -> Path:
-    """Where the ONNX export of ``model_path`` lives: a folder per model name and weights fingerprint."""
+    """Where the ONNX export of ``model_path`` lives: a folder per model name and fingerprint (model folder,
+    its files' sizes, the onnxruntime version the export was optimised for)."""
+    import onnxruntime
+
     path = Path(model_path)
     weights = sorted(p for p in path.glob("*") if p.suffix in (".safetensors", ".bin", ".json") and p.is_file())
     fingerprint = hashlib.sha1(
-        "\n".join([str(path.resolve())] + [f"{p.name}:{p.stat().st_size}" for p in weights]).encode()
+        "\n".join([str(path.resolve()), f"onnxruntime {onnxruntime.__version__}"]
+                  + [f"{p.name}:{p.stat().st_size}" for p in weights]).encode()
     ).hexdigest()[:12]
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(name).name or "model").strip("-.") or "model"
     return Path(onnx_dir) / f"{slug}-{fingerprint}" / ONNX_FILE
@@ -129,7 +133,9 @@ def unit(vectors: np.ndarray) -> np.ndarray:
 class OnnxEncoder:
     """An exported model in an ONNX Runtime session: ``encode(texts)`` gives the same vectors as torch."""
 
-    def __init__(self, layout: Layout, onnx_file: Path, threads: int = 1) -> None:
+    def __init__(self, layout: Layout, onnx_file: Path, threads: int = 1, optimized_to: Path | None = None) -> None:
+        """A session on ``onnx_file`` (already optimised at export: only the cheap basic passes run at load);
+        with ``optimized_to``, the file is optimised fully once and the result written there."""
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -137,6 +143,11 @@ class OnnxEncoder:
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.log_severity_level = 3
+        levels = ort.GraphOptimizationLevel
+        options.graph_optimization_level = levels.ORT_ENABLE_BASIC
+        if optimized_to is not None:  # fusions for the CPU provider, nothing tied to this processor
+            options.graph_optimization_level = levels.ORT_ENABLE_EXTENDED
+            options.optimized_model_filepath = str(optimized_to)
         self.layout = layout
         self.path = Path(onnx_file)
         self.threads = options.intra_op_num_threads
@@ -193,6 +204,9 @@ def export(layout: Layout, target: Path, threads: int = 1) -> Path:
                 dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
             )
             expected = pool(wrapped(*args).numpy(), tokens.attention_mask, layout.normalize)
+        optimized = tmp.with_name(tmp.name + ".opt")
+        OnnxEncoder(layout, tmp, threads, optimized_to=optimized)
+        os.replace(optimized, tmp)
         got = OnnxEncoder(layout, tmp, threads).encode(list(PROBES))
         cosine = float(np.min(np.sum(unit(expected) * unit(got), axis=1)))
         if not cosine >= MIN_EXPORT_COSINE:
@@ -206,6 +220,7 @@ def export(layout: Layout, target: Path, threads: int = 1) -> Path:
         raise OnnxUnavailable(f"exporting to ONNX failed: {type(exc).__name__}: {exc}") from None
     finally:
         tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".opt").unlink(missing_ok=True)
     log.info("exported %s to %s in %.1f s", layout.path.name, target, time.perf_counter() - started)
     return target
 
