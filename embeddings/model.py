@@ -52,6 +52,14 @@ def load_model(path: str):
     return SentenceTransformer(path, device="cpu")
 
 
+@lru_cache(maxsize=4)
+def shared_onnx_encoder(name: str, path: str, onnx_dir: Path, threads: int):
+    """One ONNX Runtime session per model, export folder and thread count in a process (sessions are thread-safe)."""
+    from embeddings.onnx import open_encoder
+
+    return open_encoder(name, path, onnx_dir, threads)
+
+
 #: How questions are embedded: through ONNX Runtime (no torch at answer time) or torch.
 QUERY_RUNTIMES = ("onnx", "torch")
 
@@ -107,11 +115,11 @@ class Embedder:
         with self._onnx_lock:
             if self._onnx is None and not self._onnx_failed:
                 from embeddings import threads
-                from embeddings.onnx import OnnxUnavailable, open_encoder
+                from embeddings.onnx import OnnxUnavailable
 
                 try:
-                    self._onnx = open_encoder(self.name, resolve_model_path(self.name), self.onnx_dir,
-                                              threads.query_threads())
+                    self._onnx = shared_onnx_encoder(self.name, resolve_model_path(self.name), self.onnx_dir,
+                                                     threads.query_threads())
                 except OnnxUnavailable as exc:
                     self._onnx_failed = True
                     log.warning("questions are embedded with torch, not ONNX Runtime: %s", exc)
