@@ -311,6 +311,7 @@ def answer(args) -> None:
             gold = q["gold_text"]
             hits += any(quote.text in gold or gold in quote.text for quote in quotes)
     print(json.dumps({"first_answer_at": first, "timings_ms": timings, "tops": tops, "hits": hits,
+                      "load_avg": round(os.getloadavg()[0], 1),
                       "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}), flush=True)
 
 
@@ -372,7 +373,7 @@ def run(args) -> dict:
             "articles": built["articles"], "questions": len(timings),
             "hit_at_10": round(answered["hits"] / len(timings), 3), "index_kind": args.index_kind or "default",
             "derived_fallback": built["derived_fallback"], "pool_sentences": built["pool_sentences"],
-            "build_rss_mb": built["build_rss_mb"],
+            "build_rss_mb": built["build_rss_mb"], "load_avg_1min": answered.get("load_avg"),
         }
         kinds = index_kinds()
         if kinds and not args.no_recall:
