@@ -1,10 +1,15 @@
-"""Incremental BM25 (Lucene variant, as bm25s scores it) with stemming and stop words, and an absolute
-"coverage" score for thresholds.
+"""BM25 over token lists, kept incrementally, with the formula and tokenisation bm25s uses (Lucene idf), so scores
+equal what bm25s gives for the same live documents.
 
 Documents live in *slots* (positions that only grow); a removed document's slot is dead and scores 0. Document
 frequencies, the live document count and the average length are kept from live documents only, so adding or
 removing one document touches that document's postings and nothing else, and a collection built by adds and
 removes scores exactly like one built from scratch from the same live documents.
+
+Storage is numpy arrays, no per-document Python objects: a forward index (slot -> term ids, tfs; used to remove a
+document) and an inverted index in CSR form (term id -> slots, tfs) for the slots merged so far, plus a small delta
+(the slots added since, scanned from the forward arrays) merged into the CSR once it grows. Scoring a query touches
+only the postings of its terms (:meth:`BM25Index.scores`); both indexes can be memory-mapped from a snapshot.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ QUESTION_WORDS = ("what", "when", "where", "who", "whom", "whose", "which", "why
                   "many", "much")
 EMPTY_TOKEN = "__empty__"  # a document without tokens still has length 1 (as bm25s indexed it)
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
+TF_MAX = np.iinfo(np.uint16).max  # term frequencies are stored as uint16 (clipped)
+MERGE_MIN = 200_000  # delta postings merged into the CSR once they pass this and an eighth of the merged ones
 
 
 @lru_cache(maxsize=1)
@@ -48,94 +55,254 @@ def query_terms(text: str) -> list[str]:
     return list(dict.fromkeys(tokenize(text)))
 
 
-class _Postings:
-    """One term's (slot, tf) pairs: numpy arrays plus a pending Python list, merged on read."""
+class Grow:
+    """An append-only numpy array (amortised doubling); ``data[:n]`` is its content. ``base`` may be a read-only
+    memory map: it is copied only when something is appended."""
 
-    __slots__ = ("slots", "tfs", "pending")
+    def __init__(self, dtype, width: int = 0, base: np.ndarray | None = None) -> None:
+        self.dtype, self.width = np.dtype(dtype), width
+        shape = (0, width) if width else (0,)
+        self.data = base if base is not None else np.zeros(shape, dtype=self.dtype)
+        self.n = len(self.data)
 
-    def __init__(self, slots: np.ndarray | None = None, tfs: np.ndarray | None = None) -> None:
-        self.slots = slots if slots is not None else np.zeros(0, dtype=np.int64)
-        self.tfs = tfs if tfs is not None else np.zeros(0, dtype=np.float32)
-        self.pending: list[tuple[int, int]] = []
+    def __len__(self) -> int:
+        return self.n
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        if self.pending:
-            add = np.asarray(self.pending, dtype=np.int64).reshape(-1, 2)
-            self.slots = np.concatenate([self.slots, add[:, 0]])
-            self.tfs = np.concatenate([self.tfs, add[:, 1].astype(np.float32)])
-            self.pending = []
-        return self.slots, self.tfs
+    def view(self) -> np.ndarray:
+        return self.data[: self.n]
+
+    def reserve(self, extra: int) -> None:
+        need = self.n + extra
+        if need > len(self.data) or not self.data.flags.writeable:
+            size = max(need, 2 * len(self.data), 64) if need > len(self.data) else len(self.data)
+            shape = (size, self.width) if self.width else (size,)
+            grown = np.zeros(shape, dtype=self.dtype)
+            grown[: self.n] = self.data[: self.n]
+            self.data = grown
+
+    def extend(self, values) -> None:
+        values = np.asarray(values, dtype=self.dtype)
+        self.reserve(len(values))
+        self.data[self.n : self.n + len(values)] = values
+        self.n += len(values)
+
+    def set(self, index: int, value) -> None:
+        """``data[index] = value``, growing (zero-filled) as needed."""
+        if index >= self.n:
+            self.reserve(index + 1 - self.n)
+            self.n = index + 1
+        elif not self.data.flags.writeable:
+            self.reserve(0)
+        self.data[index] = value
+
+
+class Vocab:
+    """Term <-> term id (ids only grow); may be shared by several indexes."""
+
+    def __init__(self, words: list[str] | None = None) -> None:
+        self.words: list[str] = list(words or [])
+        self.ids: dict[str, int] = {w: i for i, w in enumerate(self.words)}
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def id(self, term: str) -> int:
+        i = self.ids.get(term)
+        if i is None:
+            i = self.ids[term] = len(self.words)
+            self.words.append(term)
+        return i
+
+
+class _LiveTerms:
+    """``term in index.vocab``: whether some live document holds the term."""
+
+    def __init__(self, index: BM25Index) -> None:
+        self.index = index
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self.index.document_frequency(term) > 0
 
 
 class BM25Index:
     """BM25 over slots; scores are divided by the query's total idf, so they compare across queries."""
 
-    def __init__(self, k1: float = K1, b: float = B) -> None:
+    def __init__(self, k1: float = K1, b: float = B, vocab: Vocab | None = None) -> None:
         self.k1, self.b = k1, b
-        self.postings: dict[str, _Postings] = {}
-        self.df: Counter[str] = Counter()
-        self.lengths = np.zeros(0, dtype=np.float32)  # per slot; dead slots keep theirs (masked by alive)
-        self.alive = np.zeros(0, dtype=bool)
-        self.slots = 0  # slots handed out
+        self.words = vocab if vocab is not None else Vocab()
+        self.df = Grow(np.int32)  # per term id, live documents holding it
+        self.lengths = Grow(np.float32)  # per slot; dead slots keep theirs (masked by alive)
+        self.alive_ = Grow(np.bool_)
+        self.fwd_start = Grow(np.int64)  # per slot + 1: where its terms start in fwd_terms/fwd_tfs
+        self.fwd_start.extend([0])
+        self.fwd_terms = Grow(np.int32)
+        self.fwd_tfs = Grow(np.uint16)
+        # inverted index of slots < merged, CSR over term ids
+        self.inv_start = np.zeros(1, dtype=np.int64)
+        self.inv_slots = np.zeros(0, dtype=np.int32)
+        self.inv_tfs = np.zeros(0, dtype=np.uint16)
+        self.merged = 0
         self.size = 0  # live documents
         self.total_length = 0.0
-        self.terms: dict[int, list[str]] = {}  # distinct terms of each live slot (for removal)
+
+    # -- state -----------------------------------------------------------------------------------------------
+    @property
+    def slots(self) -> int:
+        """Slots handed out."""
+        return len(self.lengths)
+
+    @property
+    def alive(self) -> np.ndarray:
+        return self.alive_.view()
+
+    @property
+    def vocab(self) -> _LiveTerms:
+        """The terms some live document holds (membership tests)."""
+        return _LiveTerms(self)
+
+    def document_frequency(self, term: str) -> int:
+        i = self.words.ids.get(term)
+        return int(self.df.data[i]) if i is not None and i < len(self.df) else 0
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Everything needed to reopen the index (see :meth:`from_arrays`), the delta merged first."""
+        self._merge()
+        return {"df": self.df.view(), "lengths": self.lengths.view(), "alive": self.alive,
+                "fwd_start": self.fwd_start.view(), "fwd_terms": self.fwd_terms.view(),
+                "fwd_tfs": self.fwd_tfs.view(), "inv_start": self.inv_start, "inv_slots": self.inv_slots,
+                "inv_tfs": self.inv_tfs}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], vocab: Vocab, k1: float = K1, b: float = B) -> BM25Index:
+        """An index over the given arrays (memory maps are fine: they are copied only when written)."""
+        index = cls(k1, b, vocab)
+        index.df = Grow(np.int32, base=np.array(arrays["df"], dtype=np.int32))  # small and written often
+        index.lengths = Grow(np.float32, base=arrays["lengths"])
+        index.alive_ = Grow(np.bool_, base=np.array(arrays["alive"], dtype=np.bool_))
+        index.fwd_start = Grow(np.int64, base=arrays["fwd_start"])
+        index.fwd_terms = Grow(np.int32, base=arrays["fwd_terms"])
+        index.fwd_tfs = Grow(np.uint16, base=arrays["fwd_tfs"])
+        index.inv_start, index.inv_slots, index.inv_tfs = arrays["inv_start"], arrays["inv_slots"], arrays["inv_tfs"]
+        index.merged = len(index.lengths)
+        alive = index.alive
+        index.size = int(alive.sum())
+        index.total_length = float(np.asarray(index.lengths.view(), dtype=np.float64)[alive].sum())
+        return index
 
     # -- building ------------------------------------------------------------------------------------------
-    def _grow(self, capacity: int) -> None:
-        if capacity > len(self.lengths):
-            new = max(capacity, 2 * len(self.lengths), 64)
-            self.lengths = np.concatenate([self.lengths, np.zeros(new - len(self.lengths), dtype=np.float32)])
-            self.alive = np.concatenate([self.alive, np.zeros(new - len(self.alive), dtype=bool)])
-
     def add(self, tokens: list[str]) -> int:
         """Index one document's tokens in a new slot; returns the slot."""
         return self.add_many([tokens])[0]
 
     def add_many(self, documents: list[list[str]]) -> list[int]:
         """Index documents in new slots (in order); returns their slots."""
-        self._grow(self.slots + len(documents))
-        slots = []
+        first = self.slots
+        terms: list[int] = []
+        tfs: list[int] = []
+        starts: list[int] = []
+        lengths: list[int] = []
+        word_id = self.words.id
+        end = len(self.fwd_terms)
         for tokens in documents:
             tokens = tokens or [EMPTY_TOKEN]
-            slot = self.slots
-            self.slots += 1
             counts = Counter(tokens)
-            for term, tf in counts.items():
-                postings = self.postings.get(term)
-                if postings is None:
-                    postings = self.postings[term] = _Postings()
-                postings.pending.append((slot, tf))
-            self.df.update(counts.keys())
-            self.terms[slot] = list(counts)
-            self.lengths[slot] = len(tokens)
-            self.alive[slot] = True
-            self.size += 1
-            self.total_length += len(tokens)
-            slots.append(slot)
-        return slots
+            terms.extend(word_id(t) for t in counts)
+            tfs.extend(counts.values())
+            end += len(counts)
+            starts.append(end)
+            lengths.append(len(tokens))
+        terms_a = np.asarray(terms, dtype=np.int32)
+        self.fwd_terms.extend(terms_a)
+        self.fwd_tfs.extend(np.minimum(np.asarray(tfs, dtype=np.int64), TF_MAX))
+        self.fwd_start.extend(starts)
+        self.lengths.extend(lengths)
+        self.alive_.extend(np.ones(len(documents), dtype=bool))
+        if len(self.df) < len(self.words):
+            self.df.extend(np.zeros(len(self.words) - len(self.df), dtype=np.int32))
+        np.add.at(self.df.data, terms_a, 1)
+        self.size += len(documents)
+        self.total_length += float(sum(lengths))
+        delta = len(self.fwd_terms) - int(self.fwd_start.data[self.merged])
+        if delta > max(MERGE_MIN, len(self.inv_slots) // 8):
+            self._merge()
+        return list(range(first, self.slots))
 
     def remove(self, slot: int) -> None:
         """Forget the document in ``slot`` (its postings stay, masked, until the index is rebuilt)."""
-        if slot >= self.slots or not self.alive[slot]:
-            return
-        self.alive[slot] = False
-        self.size -= 1
-        self.total_length -= float(self.lengths[slot])
-        for term in self.terms.pop(slot, []):
-            self.df[term] -= 1
-            if self.df[term] <= 0:
-                del self.df[term]
+        self.remove_many([slot])
 
-    @property
-    def vocab(self):
-        """The terms some live document holds (membership tests)."""
-        return self.df
+    def remove_many(self, slots) -> None:
+        """Forget the documents in ``slots`` (dead or unknown slots are ignored)."""
+        slots = np.asarray([s for s in slots if 0 <= s < self.slots], dtype=np.int64)
+        if not len(slots):
+            return
+        slots = np.unique(slots[self.alive[slots]])
+        if not len(slots):
+            return
+        self.alive_.reserve(0)
+        self.alive_.data[slots] = False
+        self.size -= len(slots)
+        self.total_length -= float(np.asarray(self.lengths.view()[slots], dtype=np.float64).sum())
+        starts, ends = self.fwd_start.data[slots], self.fwd_start.data[slots + 1]
+        terms = self.fwd_terms.data[_ranges(starts, ends)]
+        np.subtract.at(self.df.data, terms, 1)
+
+    def _merge(self) -> None:
+        """Fold the delta (slots from ``merged`` on) into the CSR: O(merged postings + delta log delta)."""
+        if self.merged == self.slots:
+            return
+        lo = int(self.fwd_start.data[self.merged])
+        d_terms = self.fwd_terms.view()[lo:]
+        d_tfs = self.fwd_tfs.view()[lo:]
+        counts_per_slot = np.diff(self.fwd_start.view()[self.merged:])
+        d_slots = np.repeat(np.arange(self.merged, self.slots, dtype=np.int32), counts_per_slot)
+        order = np.argsort(d_terms, kind="stable")
+        d_terms, d_slots, d_tfs = d_terms[order], d_slots[order], d_tfs[order]
+        terms = len(self.words)
+        old_counts = np.zeros(terms, dtype=np.int64)
+        old_counts[: len(self.inv_start) - 1] = np.diff(self.inv_start)
+        new_counts = np.bincount(d_terms, minlength=terms).astype(np.int64)
+        start = np.zeros(terms + 1, dtype=np.int64)
+        np.cumsum(old_counts + new_counts, out=start[1:])
+        total = int(start[-1])
+        slots = np.empty(total, dtype=np.int32)
+        tfs = np.empty(total, dtype=np.uint16)
+        # old postings of term t go first in t's new range, then the delta's (whose slots are all larger)
+        shift = np.zeros(terms, dtype=np.int64)
+        np.cumsum(new_counts[:-1], out=shift[1:])
+        old_pos = np.arange(len(self.inv_slots), dtype=np.int64)
+        old_pos += np.repeat(shift[: len(old_counts)], old_counts)
+        slots[old_pos] = self.inv_slots
+        tfs[old_pos] = self.inv_tfs
+        del old_pos
+        new_pos = np.repeat(start[:-1] + old_counts, new_counts) + (
+            np.arange(len(d_terms), dtype=np.int64) - np.repeat(np.cumsum(new_counts) - new_counts, new_counts))
+        slots[new_pos] = d_slots
+        tfs[new_pos] = d_tfs
+        self.inv_start, self.inv_slots, self.inv_tfs = start, slots, tfs
+        self.merged = self.slots
+
+    def _postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """(slots, tfs) of one term: its CSR range, then the delta's matches."""
+        if term_id + 1 < len(self.inv_start):
+            a, b = int(self.inv_start[term_id]), int(self.inv_start[term_id + 1])
+            slots, tfs = self.inv_slots[a:b], self.inv_tfs[a:b]
+        else:
+            slots, tfs = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint16)
+        if self.merged < self.slots:
+            lo = int(self.fwd_start.data[self.merged])
+            where = np.flatnonzero(self.fwd_terms.view()[lo:] == term_id)
+            if len(where):
+                positions = where + lo
+                owners = np.searchsorted(self.fwd_start.view(), positions, side="right") - 1
+                slots = np.concatenate([slots, owners.astype(np.int32)])
+                tfs = np.concatenate([tfs, self.fwd_tfs.data[positions]])
+        return slots, tfs
 
     # -- scoring -------------------------------------------------------------------------------------------
     def idf(self, term: str) -> float:
         """Lucene idf from live counts; a term absent from the collection gets the idf of df = 0."""
-        df = self.df.get(term, 0)
+        df = self.document_frequency(term)
         return math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
 
     def term_weights(self, terms: list[str]) -> dict[str, float]:
@@ -144,20 +311,67 @@ class BM25Index:
         total = sum(idfs.values())
         return {t: v / total for t, v in idfs.items()} if total > 0 else {}
 
+    def scores(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(live slots with a positive score, ascending; their BM25 divided by the query's total idf, unknown
+        terms included). Touches only the postings of ``terms``."""
+        none = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        known = [t for t in terms if self.document_frequency(t) > 0]
+        if not known or self.size == 0:
+            return none
+        total = sum(self.idf(t) for t in terms)
+        average = np.float32(self.total_length / self.size)
+        postings = [self._postings(self.words.ids[t]) for t in known]
+        every = np.unique(np.concatenate([p[0] for p in postings]).astype(np.int64))
+        every = every[self.alive[every]]
+        if not len(every):
+            return none
+        scores = np.zeros(len(every), dtype=np.float32)
+        lengths = self.lengths.data
+        for term, (slots, tfs) in zip(known, postings, strict=True):
+            slots = slots.astype(np.int64)
+            keep = self.alive[slots]
+            slots, tf = slots[keep], tfs[keep].astype(np.float32)
+            norm = self.k1 * ((1 - self.b) + self.b * lengths[slots] / average)
+            part = np.float32(self.idf(term)) * tf / (norm + tf)
+            scores[np.searchsorted(every, slots)] += part.astype(np.float32)  # a slot appears once per term
+        return every, (scores / np.float32(total)).astype(np.float32)
+
     def coverage(self, terms: list[str]) -> np.ndarray:
         """BM25 of every slot divided by the query's total idf (unknown terms included): 0 when nothing matches
-        and for dead slots."""
-        scores = np.zeros(self.slots, dtype=np.float32)
-        known = [t for t in terms if self.df.get(t, 0) > 0]
-        if not known or self.size == 0:
-            return scores
-        total = sum(self.idf(t) for t in terms)
-        average = self.total_length / self.size
-        norm = self.k1 * ((1 - self.b) + self.b * self.lengths[: self.slots] / np.float32(average))
-        for term in known:
-            slots, tfs = self.postings[term].arrays()
-            part = np.float32(self.idf(term)) * tfs / (norm[slots] + tfs)
-            scores[slots] += part.astype(np.float32)  # a slot appears once in a term's postings
-        scores = scores / np.float32(total)
-        scores[~self.alive[: self.slots]] = 0.0
-        return scores.astype(np.float32)
+        and for dead slots. O(slots): ranking uses :meth:`scores`."""
+        out = np.zeros(self.slots, dtype=np.float32)
+        slots, scores = self.scores(terms)
+        out[slots] = scores
+        return out
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The concatenation of ``arange(s, e)`` for each pair."""
+    counts = (ends - starts).astype(np.int64)
+    if not counts.sum():
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
+    return offsets + np.arange(int(counts.sum()), dtype=np.int64)
+
+
+class SparseScores:
+    """Scores over ``size`` slots held as (ascending slots, scores): what :meth:`BM25Index.scores` returns, with the
+    few array operations callers use (``len``, indexing by slot, ``argmax`` as numpy's: first maximal slot)."""
+
+    def __init__(self, slots: np.ndarray, scores: np.ndarray, size: int) -> None:
+        self.slots, self.scores, self.size = slots, scores, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, slot):
+        slot = np.asarray(slot, dtype=np.int64)
+        if not len(self.slots):
+            return np.zeros(slot.shape, dtype=np.float32)[()]
+        pos = np.minimum(np.searchsorted(self.slots, slot), len(self.slots) - 1)
+        return np.where(self.slots[pos] == slot, self.scores[pos], np.float32(0)).astype(np.float32)[()]
+
+    def argmax(self) -> int:
+        if not len(self.scores) or self.scores.max() <= 0:
+            return 0
+        return int(self.slots[int(np.argmax(self.scores))])

@@ -1,11 +1,17 @@
-"""The in-memory, queryable view of the store: paragraph vectors (FAISS, keyed by stable paragraph ids),
-sentence vectors, paragraph and article BM25, and the texts quotes are cut from.
+"""The queryable view of the store: paragraph vectors (the dense index, keyed by stable paragraph ids), sentence
+vectors, paragraph and article BM25 — as numpy arrays, not per-paragraph Python objects. Texts stay in the store
+and are read (by id, through a small cache) when a paragraph is scored sentence by sentence or quoted.
 
-The store decides what is in the collection; the snapshot file (``index.npz``) only saves work: it holds, per
-paragraph id, the paragraph vector, its BM25 tokens and its sentence vectors. Paragraph ids are never reused and
-a paragraph's text never changes under its id, so a snapshot can be incomplete (a crash before it was rewritten,
-articles added since) but never wrong: opening takes what the snapshot has for the store's paragraphs and
-computes the rest (embedding cache first), and drops what the store no longer has.
+Rows: each indexed paragraph has a row (= its BM25 slot); rows only grow, a removed paragraph's row is dead
+(``bm25.alive``). Per row: stable id, article slot, paragraph number, first sentence and sentence count. Per
+sentence: offsets inside the paragraph text and a float16 unit vector. An article's rows are contiguous.
+
+The store decides what is in the collection; the snapshot (``index.npz``, an uncompressed zip of ``.npy`` members
+that are memory-mapped on load, so opening costs neither reading nor parsing them) only saves work: it holds, per
+paragraph id, the paragraph vector, sentence offsets and vectors, and both BM25 indexes. Paragraph ids are never
+reused and a paragraph's text never changes under its id, so a snapshot can be incomplete (a crash before it was
+rewritten, articles added since) but never wrong: opening keeps what the snapshot has for the store's paragraphs,
+computes the rest (embedding cache first, a batch of articles at a time) and masks what the store no longer has.
 
 A running process keeps up with writers (its own or other processes) through the store's change log:
 ``refresh()`` reloads only the articles changed since the counter it last saw.
@@ -18,19 +24,24 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+import zipfile
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from retrieval.bm25 import BM25Index, tokenize
+from retrieval.bm25 import BM25Index, Grow, Vocab, _ranges, tokenize
 from retrieval.dense import DenseIndex
 from retrieval.index.store import Store, StoredArticle
 from retrieval.models import ArticleMeta, Paragraph
 
-SNAPSHOT_FORMAT = "1"
+SNAPSHOT_FORMAT = "2"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+OPEN_BATCH = 2000  # articles computed per batch when the snapshot lacks them (bounded memory)
+PARAGRAPH_CACHE = 4096  # paragraphs (with text) kept after a look-up
+SENTENCE_TERMS_CACHE = 100_000
 
 
 def bm25_text(paragraph: Paragraph) -> str:
@@ -67,109 +78,252 @@ class ApplyReport:
     removed: int = 0
     computed: int = 0  # paragraphs whose vectors/tokens were not in the snapshot
     repairs: list[str] = field(default_factory=list)
+    orphans: int = 0  # snapshot paragraphs the store no longer has
 
 
-class _Grow:
-    """A growable int64 array."""
+class _View(Mapping):
+    """A read-only mapping computed on demand (keeps old call sites working without per-item objects)."""
 
-    def __init__(self) -> None:
-        self.data = np.zeros(64, dtype=np.int64)
+    def __init__(self, get, keys, count) -> None:
+        self._get, self._keys, self._count = get, keys, count
 
-    def set(self, index: int, value: int) -> None:
-        if index >= len(self.data):
-            self.data = np.concatenate([self.data, np.zeros(max(index + 1, len(self.data)), dtype=np.int64)])
-        self.data[index] = value
+    def __getitem__(self, key):
+        value = self._get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __iter__(self) -> Iterator:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return self._count()
+
+
+class _Rows:
+    """Paragraphs by row, read from the store on demand (``len`` is the row count, dead rows included)."""
+
+    def __init__(self, collection: Collection) -> None:
+        self.collection = collection
+
+    def __len__(self) -> int:
+        return self.collection.bm25.slots
+
+    def __getitem__(self, row: int) -> Paragraph:
+        return self.collection.paragraph_at(int(row))
+
+    def __iter__(self) -> Iterator[Paragraph]:
+        return (self[r] for r in range(len(self)))
 
 
 class Collection:
     """The loaded articles and indexes; queried from several threads under ``lock``."""
 
-    def __init__(self, model: str, dimension: int) -> None:
+    def __init__(self, model: str, dimension: int, store: Store | None = None) -> None:
         self.model = model
         self.dimension = dimension
+        self.store = store
         self.articles: dict[str, ArticleMeta] = {}
-        self.texts: dict[str, str] = {}
-        self.by_id: dict[int, Paragraph] = {}  # live paragraphs by stable id
-        self._row_paragraphs: list[Paragraph] = []  # per BM25 slot ("row"), removed ones included (masked)
-        self.ids_by_article: dict[str, list[int]] = {}
-        self.sentences: dict[int, Sentences] = {}
-        self.tokens: dict[int, list[str]] = {}
+        self.vocab = Vocab()
+        self.bm25 = BM25Index(vocab=self.vocab)
+        self.article_bm25 = BM25Index(vocab=self.vocab)
         self.dense = DenseIndex(dimension)
-        self.bm25 = BM25Index()
-        self.article_bm25 = BM25Index()
-        self.slot_of: dict[int, int] = {}  # paragraph id -> BM25 slot
-        self.id_of_slot = _Grow()
-        self.article_of_slot = _Grow()  # paragraph slot -> article BM25 slot
+        # per row
+        self.id_of_slot = Grow(np.int64)
+        self.article_of_slot = Grow(np.int32)
+        self.row_number = Grow(np.int32)
+        self.sentence_first = Grow(np.int64)
+        self.sentence_count = Grow(np.int32)
+        # per sentence
+        self.sentence_spans = Grow(np.int32, width=2)
+        self.sentence_vectors = Grow(np.float16, width=dimension)
+        # per article slot (the article BM25 slot)
+        self.article_keys: list[str] = []
+        self.article_first = Grow(np.int64)
+        self.article_count = Grow(np.int32)
         self.article_slot: dict[str, int] = {}
         self.seq = 0
         self.loaded_at = time.time()
         self.lock = threading.RLock()
+        self._sorted = True  # row ids ascend (then a row is found by binary search)
+        self._order: tuple | None = None
+        self._paragraphs: OrderedDict[int, Paragraph] = OrderedDict()
         self._sentence_terms: dict[tuple[int, int], frozenset[str]] = {}
+        self._changes = 0
 
-    # -- queries (callers hold ``lock``) -----------------------------------------------------------------------
-    def sentence_text(self, paragraph_id: int, index: int) -> str:
-        start, end = self.sentences[paragraph_id].spans[index]
-        return self.by_id[paragraph_id].text[start:end]
-
-    def sentence_terms(self, paragraph_id: int, index: int) -> frozenset[str]:
-        """The BM25 tokens of one sentence (computed once)."""
-        key = (paragraph_id, index)
-        terms = self._sentence_terms.get(key)
-        if terms is None:
-            terms = self._sentence_terms[key] = frozenset(tokenize(self.sentence_text(paragraph_id, index)))
-        return terms
-
-    # -- row view: code that ranks over BM25 slots ("rows") sees paragraphs as a sequence --------------------------
+    # -- rows and ids ------------------------------------------------------------------------------------------
     @property
-    def paragraphs(self) -> list[Paragraph]:
-        """Paragraphs by row (BM25 slot), as long as the score arrays; a removed paragraph's row keeps it, and the
-        ranking masks it out (``bm25.alive``)."""
-        return self._row_paragraphs[: self.bm25.slots]
+    def version(self) -> tuple[int, int, int, int]:
+        """Changes whenever the rows change (caches keyed by collection use it)."""
+        return (id(self), self.seq, self.bm25.slots, self._changes)
+
+    def rows_of(self, ids) -> np.ndarray:
+        """The live row of each paragraph id, -1 where the id is not (or no longer) indexed."""
+        ids = np.atleast_1d(np.asarray(ids, dtype=np.int64))
+        known = self.id_of_slot.view()
+        if not len(known) or not len(ids):
+            return np.full(len(ids), -1, dtype=np.int64)
+        if self._sorted:
+            pos = np.minimum(np.searchsorted(known, ids), len(known) - 1)
+            rows = pos
+        else:
+            if self._order is None or self._order[0] != len(known):
+                order = np.argsort(known, kind="stable")
+                self._order = (len(known), known[order], order)
+            _, ordered, order = self._order
+            pos = np.minimum(np.searchsorted(ordered, ids), len(known) - 1)
+            rows = order[pos]
+        ok = (known[rows] == ids) & self.bm25.alive[rows]
+        return np.where(ok, rows, -1).astype(np.int64)
+
+    def row_of(self, paragraph_id: int) -> int | None:
+        row = int(self.rows_of([paragraph_id])[0])
+        return row if row >= 0 else None
+
+    def live_ids(self) -> np.ndarray:
+        return self.id_of_slot.view()[self.bm25.alive]
+
+    @property
+    def slot_of(self) -> Mapping[int, int]:
+        """Paragraph id -> row."""
+        return _View(self.row_of, lambda: map(int, self.live_ids()), lambda: self.bm25.size)
 
     @property
     def article_of_row(self) -> np.ndarray:
-        return self.article_of_slot.data[: self.bm25.slots]
+        return self.article_of_slot.view()
+
+    def article_rows(self, key: str) -> range:
+        """An article's rows, in paragraph order (empty when it is not indexed)."""
+        slot = self.article_slot.get(key)
+        if slot is None:
+            return range(0)
+        first = int(self.article_first.data[slot])
+        return range(first, first + int(self.article_count.data[slot]))
 
     @property
-    def rows_by_article(self) -> dict[str, list[int]]:
-        """Each article's rows, in paragraph order (computed once per version)."""
-        cached = getattr(self, "_rows_by_article", None)
-        if cached is None or cached[0] != self.version:
-            rows = {key: [self.slot_of[i] for i in ids] for key, ids in self.ids_by_article.items()}
-            cached = self._rows_by_article = (self.version, rows)
-        return cached[1]
+    def rows_by_article(self) -> Mapping[str, list[int]]:
+        """Each article's rows, in paragraph order."""
+        return _View(lambda k: list(self.article_rows(k)) if k in self.article_slot else None,
+                     lambda: iter(self.article_slot), lambda: len(self.article_slot))
 
     @property
-    def version(self) -> tuple[int, int, int]:
-        """Changes whenever the rows change (caches keyed by collection use it)."""
-        return (id(self), self.seq, self.bm25.slots)
-
-    def paragraph_at(self, slot: int) -> Paragraph:
-        """The paragraph in a BM25 slot (rankings over ``bm25.coverage`` are by slot)."""
-        return self.by_id[int(self.id_of_slot.data[slot])]
-
-    def paragraphs_of(self, key: str) -> list[Paragraph]:
-        """An article's paragraphs in order."""
-        return [self.by_id[i] for i in self.ids_by_article.get(key, [])]
+    def ids_by_article(self) -> Mapping[str, list[int]]:
+        """Each article's paragraph ids, in paragraph order."""
+        def get(key):
+            rows = self.article_rows(key)
+            return self.id_of_slot.data[rows.start:rows.stop].tolist() if key in self.article_slot else None
+        return _View(get, lambda: iter(self.article_slot), lambda: len(self.article_slot))
 
     @property
     def paragraph_count(self) -> int:
-        return len(self.by_id)
+        return self.bm25.size
+
+    # -- texts (from the store) --------------------------------------------------------------------------------
+    def fetch(self, ids) -> dict[int, Paragraph]:
+        """The paragraphs with these ids that the store still has (one query for those not cached)."""
+        found: dict[int, Paragraph] = {}
+        missing = []
+        for i in map(int, ids):
+            p = self._paragraphs.get(i)
+            if p is None:
+                missing.append(i)
+            else:
+                self._paragraphs.move_to_end(i)
+                found[i] = p
+        if missing and self.store is not None:
+            for i, p in self.store.paragraphs_by_id(missing).items():
+                found[i] = self._paragraphs[i] = p
+            while len(self._paragraphs) > PARAGRAPH_CACHE:
+                self._paragraphs.popitem(last=False)
+        return found
+
+    def paragraph(self, paragraph_id: int) -> Paragraph | None:
+        """An indexed paragraph with its text, or None (not indexed, or gone from the store)."""
+        if self.row_of(paragraph_id) is None:
+            return None
+        return self.fetch([paragraph_id]).get(int(paragraph_id))
+
+    @property
+    def by_id(self) -> Mapping[int, Paragraph]:
+        """Live paragraphs by stable id (texts read from the store on demand)."""
+        return _View(self.paragraph, lambda: map(int, self.live_ids()), lambda: self.bm25.size)
+
+    def paragraph_at(self, slot: int) -> Paragraph:
+        """The paragraph in a row (rankings are by row); a dead row's paragraph may have no text any more."""
+        pid = int(self.id_of_slot.data[slot])
+        p = self.fetch([pid]).get(pid)
+        if p is None:
+            key = self.article_keys[int(self.article_of_slot.data[slot])]
+            p = Paragraph(pid="", article_id=key, number=int(self.row_number.data[slot]), text="", start=0, end=0,
+                          id=pid)
+        return p
+
+    @property
+    def paragraphs(self) -> _Rows:
+        """Paragraphs by row, as long as the score arrays; a removed paragraph's row stays (masked by
+        ``bm25.alive``)."""
+        return _Rows(self)
+
+    def paragraphs_of(self, key: str) -> list[Paragraph]:
+        """An article's paragraphs in order."""
+        rows = self.article_rows(key)
+        ids = self.id_of_slot.data[rows.start:rows.stop].tolist()
+        found = self.fetch(ids)
+        return [found[i] for i in ids if i in found]
+
+    @property
+    def texts(self) -> Mapping[str, str]:
+        """Article texts by key, read from the store."""
+        return _View(lambda k: self.store.article_text(k) if self.store is not None and k in self.articles
+                     else None, lambda: iter(self.articles), lambda: len(self.articles))
+
+    def row_of_pid(self, pid: str) -> int | None:
+        """The live row of a paragraph named by its text id (``article:digest``)."""
+        key = pid.rsplit(":", 1)[0]
+        if self.store is None or key not in self.article_slot:
+            return None
+        found = self.store.paragraph_id_of_pid(key, pid)
+        return None if found is None else self.row_of(found)
+
+    # -- sentences ---------------------------------------------------------------------------------------------
+    def sentence_rows(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """(spans (n, 2), float32 vectors (n, dim)) of the paragraph in ``row``."""
+        first, count = int(self.sentence_first.data[row]), int(self.sentence_count.data[row])
+        return (self.sentence_spans.data[first:first + count].astype(np.int64),
+                np.asarray(self.sentence_vectors.data[first:first + count], dtype=np.float32))
+
+    @property
+    def sentences(self) -> Mapping[int, Sentences]:
+        """Sentences by paragraph id (built on demand from the arrays)."""
+        def get(pid):
+            row = self.row_of(pid)
+            return None if row is None else Sentences(*self.sentence_rows(row))
+        return _View(get, lambda: map(int, self.live_ids()), lambda: self.bm25.size)
+
+    def sentence_text(self, paragraph_id: int, index: int) -> str:
+        row = self.row_of(paragraph_id)
+        first = int(self.sentence_first.data[row])
+        start, end = self.sentence_spans.data[first + index]
+        return self.fetch([paragraph_id])[int(paragraph_id)].text[int(start):int(end)]
+
+    def sentence_terms(self, paragraph_id: int, index: int, text: str | None = None) -> frozenset[str]:
+        """The BM25 tokens of one sentence (computed once; ``text`` saves a look-up)."""
+        key = (int(paragraph_id), index)
+        terms = self._sentence_terms.get(key)
+        if terms is None:
+            if len(self._sentence_terms) >= SENTENCE_TERMS_CACHE:
+                self._sentence_terms.clear()
+            terms = self._sentence_terms[key] = frozenset(
+                tokenize(text if text is not None else self.sentence_text(paragraph_id, index)))
+        return terms
 
     # -- building ----------------------------------------------------------------------------------------------
-    def _prepare(self, articles: list[StoredArticle], snapshot: dict[int, Prepared], embedder,
-                 progress: Progress | None) -> tuple[dict[int, Prepared], int]:
-        """Vectors, tokens and sentence vectors of every paragraph of ``articles``: from ``snapshot`` when it has
-        them, else computed (embedding cache first). Runs without the lock."""
+    def _prepare(self, articles: list[StoredArticle], embedder, progress: Progress | None
+                 ) -> tuple[dict[int, Prepared], int]:
+        """Vectors, tokens and sentence vectors of every paragraph of ``articles`` (embedding cache first). Runs
+        without the lock."""
         prepared: dict[int, Prepared] = {}
-        todo: list[tuple[Paragraph, list[tuple[int, int]]]] = []
-        for article in articles:
-            for p in article.paragraphs:
-                known = snapshot.get(p.id)
-                if known is not None and len(known.sentence_vectors) == len(article.sentences[p.id]):
-                    prepared[p.id] = known
-                else:
-                    todo.append((p, article.sentences[p.id]))
+        todo = [(p, article.sentences[p.id]) for article in articles for p in article.paragraphs]
         if todo:
             def report(stage):
                 return (lambda done, total: progress(stage, done, total)) if progress else None
@@ -183,63 +337,78 @@ class Collection:
         return prepared, len(todo)
 
     def _remove_article(self, key: str) -> int:
-        ids = self.ids_by_article.pop(key, [])
-        for pid in ids:
-            self.bm25.remove(self.slot_of.pop(pid))
-            self.by_id.pop(pid, None)
-            self.sentences.pop(pid, None)
-            self.tokens.pop(pid, None)  # cached sentence terms stay: ids are never reused
-        self.dense.remove(ids)
         slot = self.article_slot.pop(key, None)
-        if slot is not None:
-            self.article_bm25.remove(slot)
         self.articles.pop(key, None)
-        self.texts.pop(key, None)
-        return len(ids)
+        if slot is None:
+            return 0
+        rows = self.article_rows_of_slot(slot)
+        rows = rows[self.bm25.alive[rows]]
+        ids = self.id_of_slot.data[rows]
+        self.bm25.remove_many(rows)
+        self.dense.remove(ids)
+        self.article_bm25.remove(slot)
+        for i in ids.tolist():
+            self._paragraphs.pop(i, None)
+        self._changes += 1
+        return len(rows)
+
+    def article_rows_of_slot(self, slot: int) -> np.ndarray:
+        first = int(self.article_first.data[slot])
+        return np.arange(first, first + int(self.article_count.data[slot]), dtype=np.int64)
 
     def _add_articles(self, articles: list[StoredArticle], prepared: dict[int, Prepared]) -> int:
-        """Index articles whose paragraphs are all in ``prepared``; paragraphs go in in id order."""
-        paragraphs = sorted((p for a in articles for p in a.paragraphs), key=lambda p: p.id)
-        spans = {p.id: a.sentences[p.id] for a in articles for p in a.paragraphs}
-        slots = self.bm25.add_many([prepared[p.id].tokens for p in paragraphs])
-        for p, slot in zip(paragraphs, slots, strict=True):
-            self.by_id[p.id] = p
-            if slot == len(self._row_paragraphs):
-                self._row_paragraphs.append(p)
-            else:
-                self._row_paragraphs[slot] = p
-            self.slot_of[p.id] = slot
-            self.id_of_slot.set(slot, p.id)
-            self.tokens[p.id] = prepared[p.id].tokens
-            self.sentences[p.id] = Sentences(np.asarray(spans[p.id], dtype=np.int64).reshape(-1, 2),
-                                             np.asarray(prepared[p.id].sentence_vectors, dtype=np.float32))
-        if paragraphs:
-            self.dense.add(np.asarray([p.id for p in paragraphs], dtype=np.int64),
-                           np.stack([prepared[p.id].vector for p in paragraphs]))
-        for article in articles:
+        """Index articles whose paragraphs are all in ``prepared``: articles by first paragraph id, each one's
+        paragraphs contiguous and in order (with ids given in that order, rows are in id order)."""
+        articles = sorted((a for a in articles if a.paragraphs), key=lambda a: min(p.id for p in a.paragraphs))
+        paragraphs = [p for a in articles for p in a.paragraphs]
+        if not paragraphs:
+            return 0
+        ids = np.asarray([p.id for p in paragraphs], dtype=np.int64)
+        known = self.id_of_slot.view()
+        self._sorted = self._sorted and bool(np.all(np.diff(ids) > 0)) and (not len(known) or ids[0] > known[-1])
+        self._order = None
+        first_row = self.bm25.slots
+        self.bm25.add_many([prepared[p.id].tokens for p in paragraphs])
+        self.id_of_slot.extend(ids)
+        self.row_number.extend([p.number for p in paragraphs])
+        counts = [len(a.sentences[p.id]) for a in articles for p in a.paragraphs]
+        first_sentence = len(self.sentence_spans)
+        self.sentence_first.extend(first_sentence + np.cumsum([0] + counts[:-1]))
+        self.sentence_count.extend(counts)
+        spans = [s for a in articles for p in a.paragraphs for s in a.sentences[p.id]]
+        self.sentence_spans.extend(np.asarray(spans, dtype=np.int32).reshape(-1, 2))
+        if sum(counts):
+            self.sentence_vectors.extend(np.concatenate(
+                [np.asarray(prepared[p.id].sentence_vectors, dtype=np.float32).reshape(-1, self.dimension)
+                 for p in paragraphs]).astype(np.float16))
+        self.dense.add(ids, np.stack([prepared[p.id].vector for p in paragraphs]))
+        slots = self.article_bm25.add_many([[t for p in a.paragraphs for t in prepared[p.id].tokens]
+                                            for a in articles])
+        row = first_row
+        for article, slot in zip(articles, slots, strict=True):
             key = article.meta.article_id
             self.articles[key] = article.meta
-            self.texts[key] = article.text
-            ids = [p.id for p in article.paragraphs]
-            self.ids_by_article[key] = ids
-            words = [t for i in ids for t in self.tokens[i]]
-            aslot = self.article_slot[key] = self.article_bm25.add(words)
-            for i in ids:
-                self.article_of_slot.set(self.slot_of[i], aslot)
+            self.article_slot[key] = slot
+            self.article_keys.append(key)
+            self.article_first.extend([row])
+            self.article_count.extend([len(article.paragraphs)])
+            self.article_of_slot.extend(np.full(len(article.paragraphs), slot, dtype=np.int32))
+            row += len(article.paragraphs)
+        self._changes += 1
         return len(paragraphs)
 
     def apply(self, stored: dict[str, StoredArticle], seq: int, embedder, *, full: bool = False,
-              requested: set[str] | None = None, snapshot: dict[int, Prepared] | None = None,
-              progress: Progress | None = None) -> ApplyReport:
+              requested: set[str] | None = None, progress: Progress | None = None) -> ApplyReport:
         """Make memory match ``stored``: articles whose paragraph ids changed are re-indexed, others only get
         their attribution refreshed; with ``full`` every article not in ``stored`` is dropped, else only the
         ``requested`` keys missing from it."""
         report = ApplyReport()
         with self.lock:
-            current = {key: list(ids) for key, ids in self.ids_by_article.items()}
+            current = {key: self.ids_by_article[key] for key in stored if key in self.article_slot}
+            present = set(self.article_slot) if full else set()
         changed = [a for key, a in stored.items() if current.get(key) != [p.id for p in a.paragraphs]]
-        prepared, report.computed = self._prepare(changed, snapshot or {}, embedder, progress)
-        gone = (set(current) - set(stored)) if full else ((requested or set()) - set(stored))
+        prepared, report.computed = self._prepare(changed, embedder, progress)
+        gone = (present - set(stored)) if full else ((requested or set()) - set(stored))
         with self.lock:
             for key in gone:
                 report.removed += self._remove_article(key)
@@ -248,7 +417,6 @@ class Collection:
             report.added = self._add_articles(changed, prepared)
             for key, article in stored.items():
                 self.articles[key] = article.meta
-                self.texts[key] = article.text
             self.seq = max(self.seq, seq) if not full else seq
             self._maybe_compact()
         return report
@@ -268,51 +436,216 @@ class Collection:
         return report
 
     def _maybe_compact(self) -> None:
-        """Rebuild the BM25 slot arrays when dead slots (removed paragraphs) outnumber a third of them."""
+        """Drop dead rows (removed paragraphs) from the row arrays and both BM25 indexes when they outnumber a
+        third of the rows. Sentence arrays are left as they are (rows point into them)."""
         dead = self.bm25.slots - self.bm25.size
         if dead < 1000 or dead * 3 < self.bm25.slots:
             return
-        ids = sorted(self.by_id)
-        self.bm25, self.article_bm25 = BM25Index(), BM25Index()
-        self.slot_of, self.id_of_slot, self.article_of_slot, self.article_slot = {}, _Grow(), _Grow(), {}
-        self._row_paragraphs = [self.by_id[i] for i in ids]
-        for slot, pid in zip(self.bm25.add_many([self.tokens[i] for i in ids]), ids, strict=True):
-            self.slot_of[pid] = slot
-            self.id_of_slot.set(slot, pid)
-        for key, pids in self.ids_by_article.items():
-            aslot = self.article_slot[key] = self.article_bm25.add([t for i in pids for t in self.tokens[i]])
-            for i in pids:
-                self.article_of_slot.set(self.slot_of[i], aslot)
+        self._load_arrays(self._live_arrays(sentences=False), sentences=False)
+
+    # -- live arrays (compaction and snapshot) -------------------------------------------------------------------
+    def _live_arrays(self, sentences: bool = True) -> dict[str, np.ndarray]:
+        """The live rows and articles as fresh arrays (what a snapshot holds, sentence vectors aside)."""
+        rows = np.flatnonzero(self.bm25.alive)
+        arts = np.flatnonzero(self.article_bm25.alive)
+        new_slot = np.full(max(1, self.article_bm25.slots), -1, dtype=np.int64)
+        new_slot[arts] = np.arange(len(arts))
+        counts = self.sentence_count.view()[rows]
+        out = {
+            "ids": self.id_of_slot.view()[rows].astype(np.int64),
+            "article": new_slot[self.article_of_slot.view()[rows]].astype(np.int32),
+            "number": self.row_number.view()[rows].astype(np.int32),
+            "sentence_count": counts.astype(np.int32),
+            "article_keys": np.asarray([self.article_keys[a] for a in arts], dtype=str),
+            "article_count": self.article_count.view()[arts].astype(np.int32),
+        }
+        firsts = self.sentence_first.view()[rows]
+        if sentences:
+            out["sentence_first"] = (np.cumsum(counts) - counts).astype(np.int64)
+            out["sentence_spans"] = self.sentence_spans.data[_ranges(firsts, firsts + counts)]
+        else:
+            out["sentence_first"] = firsts.astype(np.int64)
+        for prefix, index, keep in (("bm25_", self.bm25, rows), ("abm25_", self.article_bm25, arts)):
+            for name, array in _subset(index, keep).items():
+                out[prefix + name] = array
+        out["vocab"] = np.asarray(self.vocab.words, dtype=str) if len(self.vocab) else np.zeros(0, dtype="<U1")
+        return out
+
+    def _load_arrays(self, arrays: dict[str, np.ndarray], sentences: bool = True) -> None:
+        """Replace the row arrays and BM25 indexes with ``arrays`` (from :meth:`_live_arrays` or a snapshot);
+        with ``sentences`` the sentence arrays too."""
+        if "vocab" in arrays and sentences:
+            self.vocab = Vocab(np.asarray(arrays["vocab"]).tolist())
+        self.bm25 = BM25Index.from_arrays(_prefixed(arrays, "bm25_"), self.vocab)
+        self.article_bm25 = BM25Index.from_arrays(_prefixed(arrays, "abm25_"), self.vocab)
+        self.id_of_slot = Grow(np.int64, base=arrays["ids"])
+        self.article_of_slot = Grow(np.int32, base=arrays["article"])
+        self.row_number = Grow(np.int32, base=arrays["number"])
+        self.sentence_first = Grow(np.int64, base=arrays["sentence_first"])
+        self.sentence_count = Grow(np.int32, base=arrays["sentence_count"])
+        if sentences:
+            self.sentence_spans = Grow(np.int32, width=2, base=arrays["sentence_spans"])
+            self.sentence_vectors = Grow(np.float16, width=self.dimension, base=arrays["sentence_vectors"])
+        self.article_keys = np.asarray(arrays["article_keys"]).tolist()
+        counts = np.asarray(arrays["article_count"], dtype=np.int32)
+        self.article_count = Grow(np.int32, base=counts.copy())
+        self.article_first = Grow(np.int64, base=(np.cumsum(counts) - counts).astype(np.int64))
+        self.article_slot = {key: n for n, key in enumerate(self.article_keys)}
+        ids = self.id_of_slot.view()
+        self._sorted = bool(np.all(np.diff(ids) > 0))
+        self._order = None
+        self._changes += 1
 
     # -- snapshot ------------------------------------------------------------------------------------------------
     def save_snapshot(self, path: Path) -> None:
-        """Write the snapshot aside, fsync, and ``os.replace`` it over ``path`` (atomic)."""
+        """Write the snapshot aside, fsync, and ``os.replace`` it over ``path`` (atomic). Sentence and paragraph
+        vectors are streamed in chunks, never copied whole."""
         with self.lock:
-            ids = np.asarray(sorted(self.by_id), dtype=np.int64)
-            order = {int(i): n for n, i in enumerate(self.dense.ids())}
-            all_vectors = self.dense.vectors()
-            vectors = (all_vectors[[order[int(i)] for i in ids]] if len(ids)
-                       else np.zeros((0, self.dimension), np.float32))
-            vocab: dict[str, int] = {}
-            token_ids = [vocab.setdefault(t, len(vocab)) for i in ids for t in self.tokens[int(i)]]
-            token_first = np.cumsum([0] + [len(self.tokens[int(i)]) for i in ids])
-            sentence_first = np.cumsum([0] + [len(self.sentences[int(i)].vectors) for i in ids])
-            sentence_vectors = (np.concatenate([self.sentences[int(i)].vectors for i in ids])
-                                if len(ids) else np.zeros((0, self.dimension), np.float32))
+            arrays = self._live_arrays()
+            rows = np.flatnonzero(self.bm25.alive)
+            firsts, counts = self.sentence_first.view()[rows], self.sentence_count.view()[rows]
+            source = self.sentence_vectors.data
+            dense = self.dense
+            dimension = self.dimension
+            ids = arrays["ids"]
             info = {"format": SNAPSHOT_FORMAT, "model": self.model, "seq": self.seq, "written_at": time.time()}
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            with open(tmp, "wb") as handle:
-                np.savez(handle, info=np.asarray(json.dumps(info)), ids=ids, vectors=vectors,
-                         vocab=np.asarray(list(vocab), dtype=str), token_ids=np.asarray(token_ids, dtype=np.int32),
-                         token_first=token_first.astype(np.int64), sentence_first=sentence_first.astype(np.int64),
-                         sentence_vectors=sentence_vectors.astype(np.float32))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+            tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+            try:
+                with open(tmp, "wb") as handle:
+                    with zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+                        _write_member(archive, "info", np.asarray(json.dumps(info)))
+                        for name, array in arrays.items():
+                            _write_member(archive, name, array)
+                        chunk = 20_000
+                        _write_member(archive, "sentence_vectors", shape=(int(counts.sum()), dimension),
+                                      dtype=np.float16, chunks=(
+                            source[_ranges(firsts[n:n + chunk], firsts[n:n + chunk] + counts[n:n + chunk])]
+                            for n in range(0, len(rows), chunk)))
+                        _write_member(archive, "vectors", shape=(len(ids), dimension), dtype=np.float32, chunks=(
+                            dense.vectors_of(ids[n:n + chunk]) for n in range(0, len(ids), chunk)))
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
         fsync_dir(path.parent)
+
+    @classmethod
+    def open(cls, store: Store, snapshot: Path | None, embedder, progress: Progress | None = None
+             ) -> tuple[Collection, ApplyReport, dict]:
+        """The collection of everything in ``store``: the snapshot's arrays (memory-mapped) for the paragraphs it
+        has, the rest computed a batch of articles at a time. Raises on a damaged snapshot (the caller sets it
+        aside and calls again with ``snapshot=None``)."""
+        collection = cls(embedder.name, embedder.dimension, store)
+        report = ApplyReport()
+        arrays, info = read_snapshot(snapshot, embedder.name) if snapshot is not None else (None, {})
+        seq = store.seq()
+        metas = store.article_metas()
+        stored_ids = store.paragraph_id_array()
+        if arrays is not None:
+            collection._load_arrays(arrays)
+            collection.dense = DenseIndex.build(np.asarray(arrays["ids"]), arrays["vectors"],
+                                                dimension=embedder.dimension)
+            ids = collection.id_of_slot.view()
+            alive = np.isin(ids, stored_ids, assume_unique=True)
+            # an article is kept only whole and while the store still has it with exactly these paragraphs
+            slots = collection.article_of_slot.view()
+            whole = np.bincount(slots[alive], minlength=len(collection.article_keys)) == \
+                collection.article_count.view()
+            keep = whole & np.asarray([k in metas for k in collection.article_keys], dtype=bool)
+            dead_articles = np.flatnonzero(~keep)
+            dead_rows = np.flatnonzero(~keep[slots] | ~alive)
+            report.orphans = int((~alive).sum())
+            collection.bm25.remove_many(dead_rows)
+            collection.article_bm25.remove_many(dead_articles)
+            collection.dense.remove(ids[dead_rows])
+            for a in dead_articles.tolist():
+                collection.article_slot.pop(collection.article_keys[a], None)
+            collection.articles = {k: metas[k] for k in collection.article_slot}
+            have = ids[collection.bm25.alive]
+        else:
+            have = np.zeros(0, dtype=np.int64)
+        missing = np.setdiff1d(stored_ids, have, assume_unique=True)
+        keys = sorted(store.keys_of_paragraphs(missing.tolist())) if len(missing) else []
+        listed = set(keys)
+        keys += [k for k in metas if k not in collection.article_slot and k not in listed]
+        for n in range(0, len(keys), OPEN_BATCH):
+            _, stored = store.load(keys[n:n + OPEN_BATCH])
+            part = collection.apply(stored, seq, embedder, requested=set(keys[n:n + OPEN_BATCH]), progress=progress)
+            report.computed += part.computed
+            report.added += part.added
+        collection.articles.update({k: metas[k] for k in collection.article_slot if k in metas})
+        collection.seq = seq
+        return collection, report, info
+
+
+def _subset(index: BM25Index, slots: np.ndarray) -> dict[str, np.ndarray]:
+    """The arrays of a BM25 index holding only ``slots`` (renumbered from 0), inverted index rebuilt."""
+    fwd = index.fwd_start.data
+    starts, ends = fwd[slots], fwd[slots + 1]
+    positions = _ranges(starts, ends)
+    fresh = BM25Index(index.k1, index.b, index.words)
+    counts = (ends - starts).astype(np.int64)
+    fresh.fwd_start = Grow(np.int64, base=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+    fresh.fwd_terms = Grow(np.int32, base=index.fwd_terms.data[positions].astype(np.int32))
+    fresh.fwd_tfs = Grow(np.uint16, base=index.fwd_tfs.data[positions].astype(np.uint16))
+    fresh.lengths = Grow(np.float32, base=index.lengths.data[slots].astype(np.float32))
+    fresh.alive_ = Grow(np.bool_, base=np.ones(len(slots), dtype=bool))
+    fresh.df = Grow(np.int32, base=np.bincount(fresh.fwd_terms.view(), minlength=len(index.words)).astype(np.int32))
+    fresh.merged = 0
+    fresh._merge()
+    return fresh.arrays()
+
+
+def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {name[len(prefix):]: array for name, array in arrays.items() if name.startswith(prefix)}
+
+
+def _write_member(archive: zipfile.ZipFile, name: str, array: np.ndarray | None = None, *, shape=None, dtype=None,
+                  chunks=None) -> None:
+    """One ``.npy`` member, stored (not compressed) so it can be memory-mapped; ``chunks`` streams its rows."""
+    if array is not None:
+        array = np.ascontiguousarray(array)
+        shape, dtype, chunks = array.shape, array.dtype, [array]
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False,
+              "shape": tuple(int(s) for s in shape)}
+    with archive.open(f"{name}.npy", "w", force_zip64=True) as out:
+        np.lib.format.write_array_header_2_0(out, header)
+        for chunk in chunks:
+            out.write(np.ascontiguousarray(chunk, dtype=dtype).tobytes())
+
+
+def _map_members(path: Path) -> dict[str, np.ndarray]:
+    """Every ``.npy`` member of an uncompressed ``.npz`` as a read-only memory map (0-d and text ones read)."""
+    out: dict[str, np.ndarray] = {}
+    with open(path, "rb") as handle, zipfile.ZipFile(handle) as archive:
+        for member in archive.infolist():
+            if member.compress_type != zipfile.ZIP_STORED or not member.filename.endswith(".npy"):
+                raise ValueError(f"snapshot member {member.filename} is not a stored .npy")
+            handle.seek(member.header_offset)
+            local = handle.read(30)
+            if local[:4] != b"PK\x03\x04":
+                raise ValueError("snapshot member header is damaged")
+            start = member.header_offset + 30 + int.from_bytes(local[26:28], "little") + \
+                int.from_bytes(local[28:30], "little")
+            handle.seek(start)
+            version = np.lib.format.read_magic(handle)
+            read = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read(handle)
+            offset = handle.tell()
+            name = member.filename[:-4]
+            count = int(np.prod(shape)) if shape else 1
+            if offset + count * dtype.itemsize > start + member.file_size:
+                raise ValueError(f"snapshot member {name} is truncated")
+            if not shape or dtype.kind in "UO" or count == 0:
+                handle.seek(offset)
+                data = np.frombuffer(handle.read(count * dtype.itemsize), dtype=dtype, count=count)
+                out[name] = data.reshape(shape).copy()
+            else:
+                out[name] = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
+                                      order="F" if fortran else "C")
+    return out
 
 
 def fsync_dir(folder: Path) -> None:
@@ -329,35 +662,39 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def read_snapshot(path: Path, model: str) -> tuple[dict[int, Prepared], dict]:
-    """Per-paragraph prepared data from a snapshot file ({} when it is missing or for another model); raises on
-    a damaged file."""
+SNAPSHOT_MEMBERS = ("ids", "article", "number", "sentence_count", "sentence_first", "sentence_spans",
+                    "sentence_vectors", "vectors", "article_keys", "article_count", "vocab")
+
+
+def read_snapshot(path: Path, model: str) -> tuple[dict[str, np.ndarray] | None, dict]:
+    """The snapshot's arrays, memory-mapped (None when the file is missing, of another format or for another
+    model); raises on a damaged file."""
     if not path.exists():
-        return {}, {}
-    with np.load(path, allow_pickle=False) as data:
-        info = json.loads(str(data["info"]))
-        if info.get("format") != SNAPSHOT_FORMAT or info.get("model") != model:
-            return {}, info
-        ids, vectors = data["ids"], data["vectors"]
-        vocab = data["vocab"].tolist()
-        token_ids, token_first = data["token_ids"], data["token_first"]
-        sentence_first, sentence_vectors = data["sentence_first"], data["sentence_vectors"]
-    if not (len(vectors) == len(ids) and len(token_first) == len(sentence_first) == len(ids) + 1
-            and token_first[-1] == len(token_ids) and sentence_first[-1] == len(sentence_vectors)):
+        return None, {}
+    arrays = _map_members(path)
+    info = json.loads(str(np.asarray(arrays.pop("info")).reshape(-1)[0]))
+    if info.get("format") != SNAPSHOT_FORMAT or info.get("model") != model:
+        return None, info
+    missing = [m for m in SNAPSHOT_MEMBERS if m not in arrays]
+    if missing:
+        raise ValueError(f"the snapshot lacks {', '.join(missing)}")
+    rows, sentences = len(arrays["ids"]), len(arrays["sentence_spans"])
+    counts = np.asarray(arrays["sentence_count"])
+    if not (len(arrays["vectors"]) == len(arrays["article"]) == len(arrays["number"]) == len(counts) == rows
+            == len(arrays["bm25_lengths"]) and len(arrays["sentence_vectors"]) == sentences == int(counts.sum())
+            and len(arrays["article_keys"]) == len(arrays["article_count"]) == len(arrays["abm25_lengths"])
+            and int(np.asarray(arrays["article_count"]).sum()) == rows
+            and arrays["bm25_fwd_start"][-1] == len(arrays["bm25_fwd_terms"])
+            and arrays["bm25_inv_start"][-1] == len(arrays["bm25_inv_slots"])
+            and len(arrays["bm25_df"]) <= len(arrays["vocab"])):
         raise ValueError("the snapshot's arrays disagree in length")
-    words = np.asarray(vocab, dtype=object)[token_ids] if len(token_ids) else np.zeros(0, dtype=object)
-    prepared = {
-        int(pid): Prepared(vectors[n], words[token_first[n]:token_first[n + 1]].tolist(),
-                           sentence_vectors[sentence_first[n]:sentence_first[n + 1]])
-        for n, pid in enumerate(ids)
-    }
-    return prepared, info
+    return arrays, info
 
 
 def build_collection(folder: Path, articles: list[tuple[ArticleMeta, str]], paragraphs: list[Paragraph], embedder,
                      progress: Progress | None = None) -> Collection:
     """A collection of exactly these articles and paragraphs (evaluation sets come pre-split), with its own store
-    in the new ``folder``."""
+    in the new ``folder`` (kept open: quotes are read from it)."""
     from retrieval.index.identity import text_hash
     from retrieval.sentences import sentence_spans
 
@@ -371,7 +708,6 @@ def build_collection(folder: Path, articles: list[tuple[ArticleMeta, str]], para
         parts = by_article.get(meta.article_id, [])
         store.put(meta, text, text_hash(text), parts, [sentence_spans(p.text) for p in parts], "eval", [])
     seq, stored = store.load()
-    collection = Collection(embedder.name, embedder.dimension)
+    collection = Collection(embedder.name, embedder.dimension, store)
     collection.apply(stored, seq, embedder, full=True, progress=progress)
-    store.close()
     return collection

@@ -159,12 +159,12 @@ def passage_prior(collection: Collection, turn: Turn, strength: float, neighbour
     """Per row: ``strength`` for the paragraph ``turn`` quoted first, ``neighbour`` for the ones beside it
     (same article)."""
     prior = np.zeros(len(collection.paragraphs), dtype=np.float32)
-    row = row_of_pid(collection).get(turn.pids[0]) if turn.pids else None
+    row = collection.row_of_pid(turn.pids[0]) if turn.pids else None
     if row is None:
         return prior
-    article = collection.paragraphs[row].article_id
+    article = collection.article_of_row[row]
     for other in (row - 1, row + 1):
-        if 0 <= other < len(prior) and collection.paragraphs[other].article_id == article:
+        if 0 <= other < len(prior) and collection.article_of_row[other] == article:
             prior[other] = neighbour
     prior[row] = strength
     return prior

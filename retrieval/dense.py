@@ -19,11 +19,18 @@ class DenseIndex:
         self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(int(dimension)))
 
     @classmethod
-    def build(cls, ids: np.ndarray, vectors: np.ndarray) -> DenseIndex:
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        index = cls(int(vectors.shape[1]) if vectors.ndim == 2 and vectors.shape[1] else 384)
-        index.add(ids, vectors)
+    def build(cls, ids: np.ndarray, vectors: np.ndarray, dimension: int | None = None) -> DenseIndex:
+        """An index of ``vectors`` under ``ids`` (added in chunks: a memory map is never copied whole)."""
+        index = cls(dimension or (int(vectors.shape[1]) if vectors.ndim == 2 and vectors.shape[1] else 384))
+        for n in range(0, len(ids), 65536):
+            index.add(np.asarray(ids[n:n + 65536]), np.asarray(vectors[n:n + 65536], dtype=np.float32))
         return index
+
+    def vectors_of(self, ids) -> np.ndarray:
+        """The vectors of the given ids (in that order)."""
+        if len(ids) == 0:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([self.index.reconstruct(int(i)) for i in ids])
 
     @property
     def size(self) -> int:

@@ -39,7 +39,7 @@ def question_signals(collection, terms: list[str], lexical: np.ndarray, by_lexic
                      by_dense: np.ndarray, cosines: np.ndarray, rows: np.ndarray, top: int = 10) -> list[float]:
     """Question-level signals (``SIGNALS`` order) from the candidates: how well the best lexical match covers
     the question, and how far apart the lexical and dense rankings are."""
-    best = int(np.argmax(lexical)) if len(lexical) else -1
+    best = int(lexical.argmax()) if len(lexical) else -1  # an array, or bm25.SparseScores (candidates only)
     weights = collection.bm25.term_weights(terms)
     share = 0.0
     if best >= 0 and weights:

@@ -277,20 +277,22 @@ class Library:
         for stale in self.data_dir.glob(f".{SNAPSHOT_FILE}.*.tmp"):  # a write cut short
             stale.unlink(missing_ok=True)
         try:
-            snapshot, info = read_snapshot(path, self.embedder.name)
+            _, info = read_snapshot(path, self.embedder.name)
         except Exception as exc:  # noqa: BLE001 - any damage: set aside, recompute from store and cache
             self.repairs.append(set_aside(path, f"{type(exc).__name__}: {exc}"))
-            snapshot, info = {}, {}
+            info = {}
         if info and info.get("model") != self.embedder.name and not (self.allow_model_change or self._writers):
             raise ModelChangedError(info.get("model"), self.embedder.name)
         if info and info.get("model") != self.embedder.name:
             self.repairs.append(f"the index files were built with the model {info.get('model')!r}; "
                                 f"re-embedding with {self.embedder.name!r}")
-        seq, stored = store.load()
-        collection = Collection(self.embedder.name, self.embedder.dimension)
-        report = collection.apply(stored, seq, self.embedder, full=True, snapshot=snapshot)
-        orphans = len(set(snapshot) - set(collection.by_id))
-        if snapshot and (report.computed or orphans):
+        try:
+            collection, report, info = Collection.open(store, path if path.exists() else None, self.embedder)
+        except (ValueError, OSError, KeyError, IndexError) as exc:  # damage the first read did not see
+            self.repairs.append(set_aside(path, f"{type(exc).__name__}: {exc}"))
+            collection, report, info = Collection.open(store, None, self.embedder)
+        orphans = report.orphans
+        if info and (report.computed or orphans):
             log.info("the index snapshot was behind the store: %d paragraph(s) added from the embedding cache, "
                      "%d no longer stored dropped", report.computed, orphans)
         log.info("loaded %d article(s), %d paragraph(s) in %.1f s", len(collection.articles),

@@ -9,8 +9,11 @@ fixed when config sets ``bm25_weight`` / ``sentence_weight``, else following the
 ``article_weight * coverage(q, whole article)``, which helps news, where the answer's article shares the words.
 The best sentence is the highlight.
 
-Ranking talks to the index through a few calls on ``Collection`` (BM25 per slot, slot <-> stable paragraph id,
-FAISS search and cosines by id, sentences by paragraph id); hits carry stable paragraph ids.
+The query path does not grow with the collection: lexical candidates come from the postings of the question's
+terms (paragraph and article BM25), dense candidates from the dense index, top-k by partial selection; only the
+union of candidates is scored, and only the best ``rerank_depth`` of them sentence by sentence (their texts read
+from the store). A ``prior`` (an array over all rows, from the caller) or an ``allowed`` mask makes that step
+linear in the rows, as building them already was. Ties are broken by row, as a stable sort over all rows would.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.bm25 import query_terms
+from retrieval.bm25 import SparseScores, query_terms
 from retrieval.collection import Collection
 from retrieval.fusion import shares
 from retrieval.settings import RetrievalSettings
@@ -36,6 +39,58 @@ class Hit:
     row: int = -1  # the paragraph's row (BM25 slot) when ranked: masks and priors over rows use it
 
 
+def top_k(values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` largest ``values``, largest first, ties by position (a stable descending sort's
+    first ``k``), by partial selection."""
+    n = len(values)
+    if k <= 0 or n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if n > k:
+        kth = np.partition(values, n - k)[n - k]
+        above = np.flatnonzero(values > kth)
+        ties = np.flatnonzero(values == kth)[: k - len(above)]
+        chosen = np.concatenate([above, ties])
+    else:
+        chosen = np.arange(n)
+    return chosen[np.lexsort((chosen, -values[chosen]))]
+
+
+def _fill(mask: np.ndarray, taken: np.ndarray, need: int) -> np.ndarray:
+    """The first ``need`` rows of ``mask`` (ascending) not in ``taken``: the zero scores a stable sort puts last."""
+    out: list[np.ndarray] = []
+    got, start, step = 0, 0, max(256, 4 * need)
+    while got < need and start < len(mask):
+        rows = start + np.flatnonzero(mask[start:start + step])
+        rows = rows[~np.isin(rows, taken)]
+        out.append(rows[: need - got])
+        got += len(out[-1])
+        start += step
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def _article_rows(collection: Collection, art_slots: np.ndarray, art_scores: np.ndarray, mask: np.ndarray,
+                  exclude: np.ndarray, k: int) -> np.ndarray:
+    """The best ``k`` rows (article score, then row) among the rows of the matched articles outside ``exclude``:
+    the candidates whose order comes from their article alone."""
+    if not len(art_slots) or k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    firsts = collection.article_first.data[art_slots]
+    order = np.lexsort((firsts, -art_scores))
+    out: list[np.ndarray] = []
+    got, start, step = 0, 0, max(16, k)
+    while got < k and start < len(order):
+        chosen = art_slots[order[start:start + step]]
+        counts = collection.article_count.data[chosen].astype(np.int64)
+        firsts = collection.article_first.data[chosen]
+        offsets = np.repeat(firsts - np.cumsum(counts) + counts, counts)
+        rows = offsets + np.arange(int(counts.sum()), dtype=np.int64)
+        rows = rows[mask[rows] & ~np.isin(rows, exclude)]
+        out.append(rows[: k - got])
+        got += len(out[-1])
+        start += step
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
 def rank(collection: Collection, query: str, query_vector: np.ndarray, settings: RetrievalSettings,
          depth: int | None = None, allowed: np.ndarray | None = None, prior: np.ndarray | None = None) -> list[Hit]:
     """The best ``depth`` paragraphs (default ``settings.rerank_depth``), in order. Call under
@@ -46,41 +101,73 @@ def rank(collection: Collection, query: str, query_vector: np.ndarray, settings:
     "not found" threshold applies to: recency and conversation priors come in through it.
     """
     terms = query_terms(query)
-    lexical = collection.bm25.coverage(terms)
-    slots = len(lexical)
-    alive = collection.bm25.alive[:slots]
-    boost = settings.article_weight * collection.article_bm25.coverage(terms)[collection.article_of_row]
-    boost[~alive] = 0.0
-    if prior is not None:
-        boost = boost + prior
-    pool = np.flatnonzero(alive if allowed is None else alive & np.asarray(allowed[:slots], dtype=bool))
-    by_lexical = pool[np.argsort(-(lexical + boost)[pool], kind="stable")[: settings.candidates]]
-    if allowed is None:
-        dense_ids, _ = collection.dense.search(query_vector, settings.candidates)
+    k = settings.candidates
+    alive = collection.bm25.alive
+    slots = len(alive)
+    mask = alive if allowed is None else alive & np.asarray(allowed[:slots], dtype=bool)
+    lex_slots, lex_scores = collection.bm25.scores(terms)
+    art_slots, art_scores = collection.article_bm25.scores(terms)
+    lexical = SparseScores(lex_slots, lex_scores, slots)
+    article_cover = SparseScores(art_slots, art_scores, collection.article_bm25.slots)
+    weight = settings.article_weight
+
+    def boost_of(rows: np.ndarray) -> np.ndarray:
+        boost = weight * article_cover[collection.article_of_row[rows]]
+        boost = np.where(alive[rows], boost, np.float32(0)).astype(np.float32)
+        return boost + prior[rows] if prior is not None else boost
+
+    if prior is not None:  # an order term over every row: score them all (linear, by partial selection)
+        full = np.zeros(slots, dtype=np.float32)
+        full[lex_slots] = lex_scores
+        articles = np.zeros(collection.article_bm25.slots, dtype=np.float32)
+        articles[art_slots] = art_scores
+        boost = weight * articles[collection.article_of_row]
+        boost[~alive] = 0.0
+        pool = np.flatnonzero(mask)
+        by_lexical = pool[top_k((full + (boost + prior))[pool], k)]
     else:
-        dense_ids, _ = collection.dense.search_among(query_vector, settings.candidates,
-                                                     collection.id_of_slot.data[pool])
-    by_dense = np.asarray([collection.slot_of[int(i)] for i in dense_ids], dtype=np.int64)
+        lex_rows = lex_slots[mask[lex_slots]]
+        rows = lex_rows
+        if weight > 0:
+            rows = np.concatenate([rows, _article_rows(collection, art_slots, art_scores, mask, lex_rows, k)])
+        rows = np.sort(rows)
+        values = lexical[rows] + boost_of(rows)
+        by_lexical = rows[top_k(values, k)]
+        if len(by_lexical) < k:
+            by_lexical = np.concatenate([by_lexical, _fill(mask, by_lexical, k - len(by_lexical))])
+    if allowed is None:
+        dense_ids, _ = collection.dense.search(query_vector, k)
+    else:
+        dense_ids, _ = collection.dense.search_among(query_vector, k, collection.id_of_slot.data[np.flatnonzero(mask)])
+    by_dense = collection.rows_of(dense_ids)
+    by_dense = by_dense[by_dense >= 0]
     rows = np.unique(np.concatenate([by_lexical, by_dense]).astype(np.int64))
     ids = collection.id_of_slot.data[rows]
     cosines = collection.dense.cosines(query_vector, ids)
     w, sentence_weight = shares(collection, settings, terms, lexical, by_lexical, by_dense, cosines, rows)
     paragraph = (1 - w) * cosines + w * lexical[rows]
-    keep = np.argsort(-(paragraph + boost[rows]), kind="stable")[: max(depth or 0, settings.rerank_depth)]
+    keep = np.argsort(-(paragraph + boost_of(rows)), kind="stable")[: max(depth or 0, settings.rerank_depth)]
+    boosts = boost_of(rows[keep])
 
     weights = collection.bm25.term_weights(terms)
+    texts = collection.fetch(ids[keep])
     hits = []
-    for i in keep:
+    for i, boost in zip(keep, boosts, strict=True):
         pid = int(ids[i])
-        sentences = collection.sentences[pid]
+        p = texts.get(pid)
+        if p is None:  # removed from the store by a writer since the collection was refreshed
+            continue
+        spans, vectors = collection.sentence_rows(int(rows[i]))
         best, best_score = -1, 0.0
-        for s in range(len(sentences.vectors)):
-            overlap = sum(weights.get(t, 0.0) for t in collection.sentence_terms(pid, s))
-            score = (1 - w) * float(sentences.vectors[s] @ query_vector) + w * overlap
-            if best < 0 or score > best_score:
-                best, best_score = s, score
+        if len(spans):
+            overlap = np.asarray([sum(weights.get(t, 0.0) for t in collection.sentence_terms(pid, s, p.text[a:b]))
+                                  for s, (a, b) in enumerate(spans.tolist())], dtype=np.float64)
+            sims = (vectors @ np.asarray(query_vector, dtype=np.float32)).astype(np.float64)
+            scores = (1 - w) * sims + w * overlap
+            best = int(np.argmax(scores))
+            best_score = float(scores[best])
         sentence_part = best_score if best >= 0 else float(paragraph[i])
         final = (1 - sentence_weight) * float(paragraph[i]) + sentence_weight * sentence_part
-        hits.append(Hit(pid, final, final + float(boost[rows[i]]), best, int(rows[i])))
+        hits.append(Hit(pid, final, final + float(boost), best, int(rows[i])))
     hits.sort(key=lambda h: -h.order)
     return hits

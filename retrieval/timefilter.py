@@ -92,11 +92,12 @@ def row_days(collection: Collection) -> np.ndarray:
     cached = _days_cache.get(collection)
     days = cached[1] if cached is not None and cached[0] == version else None
     if days is None:
-        by_article = {}
-        for article_id, meta in collection.articles.items():
-            day = published_day(meta.published)
-            by_article[article_id] = day.toordinal() if day else UNDATED
-        days = np.asarray([by_article.get(p.article_id, UNDATED) for p in collection.paragraphs], dtype=np.int64)
+        by_slot = np.full(len(collection.article_keys) + 1, UNDATED, dtype=np.int64)  # per article slot
+        for slot, article_id in enumerate(collection.article_keys):
+            meta = collection.articles.get(article_id)
+            day = published_day(meta.published) if meta is not None else None
+            by_slot[slot] = day.toordinal() if day else UNDATED
+        days = by_slot[collection.article_of_row]
         _days_cache[collection] = (version, days)
     return days
 

@@ -219,6 +219,59 @@ class Store:
             article.sentences = {p.id: by_paragraph.get(p.id, []) for p in article.paragraphs}
         return seq, articles
 
+    # -- look-ups by id (the collection reads texts here instead of holding them) ----------------------------
+    def paragraph_id_array(self):
+        """Every stored paragraph id, ascending, as an int64 numpy array."""
+        import numpy as np
+
+        with self._lock:
+            cursor = self._conn.execute("SELECT id FROM paragraphs ORDER BY id")
+            return np.fromiter((r[0] for r in cursor), dtype=np.int64)
+
+    def keys_of_paragraphs(self, ids: Iterable[int]) -> set[str]:
+        """The article keys of the given paragraph ids (ids not stored are skipped)."""
+        ids = [int(i) for i in ids]
+        keys: set[str] = set()
+        with self._lock:
+            for n in range(0, len(ids), 500):
+                chunk = ids[n:n + 500]
+                marks = ",".join("?" * len(chunk))
+                keys.update(r[0] for r in self._conn.execute(
+                    f"SELECT DISTINCT key FROM paragraphs WHERE id IN ({marks})", chunk))
+        return keys
+
+    def paragraphs_by_id(self, ids: Iterable[int]) -> dict[int, Paragraph]:
+        """The stored paragraphs among ``ids`` (one indexed look-up per 500 ids)."""
+        ids = [int(i) for i in ids]
+        found: dict[int, Paragraph] = {}
+        with self._lock:
+            for n in range(0, len(ids), 500):
+                chunk = ids[n:n + 500]
+                marks = ",".join("?" * len(chunk))
+                for pid_, key, pid, number, start, end, context, text in self._conn.execute(
+                        'SELECT id, key, pid, number, start, "end", context, text FROM paragraphs '
+                        f"WHERE id IN ({marks})", chunk):
+                    found[pid_] = Paragraph(pid=pid, article_id=key, number=number, text=text, start=start,
+                                            end=end, context=context, id=pid_)
+        return found
+
+    def paragraph_id_of_pid(self, key: str, pid: str) -> int | None:
+        """The stable id of the paragraph ``pid`` of article ``key`` (None when not stored)."""
+        with self._lock:
+            row = self._conn.execute("SELECT id FROM paragraphs WHERE key = ? AND pid = ?", (key, pid)).fetchone()
+        return int(row[0]) if row else None
+
+    def article_text(self, key: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT text FROM articles WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def article_metas(self) -> dict[str, ArticleMeta]:
+        """Attribution of every stored article (no texts)."""
+        cols = ", ".join(ARTICLE_COLUMNS)
+        with self._lock:
+            return {r[0]: ArticleMeta(*r) for r in self._conn.execute(f"SELECT {cols} FROM articles")}
+
     def paragraph_ids(self) -> set[int]:
         with self._lock:
             return {r[0] for r in self._conn.execute("SELECT id FROM paragraphs")}

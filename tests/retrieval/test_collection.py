@@ -5,6 +5,7 @@ import shutil
 
 import numpy as np
 
+from retrieval.articles import read_articles
 from retrieval.collection import read_snapshot
 from retrieval.library import SNAPSHOT_FILE, FolderSource, Library
 from retrieval.ranking import rank
@@ -43,11 +44,60 @@ def test_increments_rank_like_a_fresh_build(tmp_path, embedder, sample_library):
 def test_snapshot_holds_every_paragraph_by_id(sample_library):
     collection = sample_library.collection()
     collection.save_snapshot(sample_library.data_dir / "copy.npz")
-    prepared, info = read_snapshot(sample_library.data_dir / "copy.npz", collection.model)
-    assert set(prepared) == set(collection.by_id) and info["seq"] == collection.seq
-    some = next(iter(collection.by_id))
+    arrays, info = read_snapshot(sample_library.data_dir / "copy.npz", collection.model)
+    assert set(arrays["ids"].tolist()) == set(collection.by_id) and info["seq"] == collection.seq
+    assert isinstance(arrays["sentence_vectors"], np.memmap) and arrays["sentence_vectors"].dtype == np.float16
+    row = 3
+    some = int(arrays["ids"][row])
     order = {int(i): n for n, i in enumerate(collection.dense.ids())}
-    assert np.allclose(prepared[some].vector, collection.dense.vectors()[order[some]])
-    assert len(prepared[some].sentence_vectors) == len(collection.sentences[some].spans)
+    assert np.allclose(arrays["vectors"][row], collection.dense.vectors()[order[some]])
+    assert arrays["sentence_count"][row] == len(collection.sentences[some].spans)
     (sample_library.data_dir / "copy.npz").unlink()
     assert (sample_library.data_dir / SNAPSHOT_FILE).exists()
+
+
+def test_reopened_collection_answers_identically_from_mapped_files(tmp_path, embedder, sample_data_dir):
+    """A collection opened from its snapshot (memory-mapped, nothing recomputed) ranks and highlights exactly as
+    the one that wrote it; texts come from the store, no paragraph objects are built at load."""
+    data = tmp_path / "data"
+    shutil.copytree(sample_data_dir, data)
+    first = Library(data, embedder)
+    before = {q: ranked(first, q) for q in QUESTIONS}
+    first.collection().save_snapshot(data / SNAPSHOT_FILE)
+    again = Library(data, embedder)
+    collection = again.collection()
+    assert isinstance(collection.sentence_vectors.data, np.memmap)
+    assert isinstance(collection.bm25.inv_slots, np.memmap)
+    assert not collection._paragraphs  # nothing read from the store yet
+    assert {q: ranked(again, q) for q in QUESTIONS} == before
+    answer = again.ask(QUESTIONS[0])
+    assert answer.found and answer.quotes[0].highlight in answer.quotes[0].text
+    assert answer.quotes[0].text in collection.texts[answer.quotes[0].article.article_id]
+
+
+def test_float16_sentence_vectors_pick_the_same_highlight(sample_library):
+    """Sentence vectors are stored as float16: every sentence's best-match order equals float32's."""
+    collection = sample_library.collection()
+    vector = sample_library.embedder.encode_query(QUESTIONS[0])
+    with collection.lock:
+        for pid in list(collection.by_id)[:40]:
+            p = collection.by_id[pid]
+            spans, stored = collection.sentence_rows(collection.row_of(pid))
+            exact = sample_library.embedder.encode([p.text[a:b] for a, b in spans.tolist()])
+            assert np.abs(stored - exact).max() < 2e-3
+            assert int(np.argmax(stored @ vector)) == int(np.argmax(exact @ vector))
+
+
+def test_snapshot_behind_the_store_is_completed_and_stale_rows_masked(tmp_path, embedder, sample_data_dir):
+    data = tmp_path / "data"
+    shutil.copytree(sample_data_dir, data)
+    library = Library(data, embedder)
+    library.collection().save_snapshot(data / SNAPSHOT_FILE)
+    library.remove("geology")
+    library.upsert(read_articles([SAMPLES / "geology.txt"])[0])
+    fresh = Library(data, embedder)  # the snapshot still has the old geology paragraph ids
+    collection = fresh.collection()
+    assert all(collection.by_id[i].article_id == "geology" for i in collection.ids_by_article["geology"])
+    assert len(collection.ids_by_article["geology"]) == len(library.collection().ids_by_article["geology"])
+    for question in QUESTIONS:
+        assert ranked(fresh, question) == ranked(library, question)
