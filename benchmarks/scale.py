@@ -30,7 +30,9 @@ first question: ``load_s`` is from spawning that process to the first answer. It
 (top 10, the ``Library.ask`` path): ``p50_ms``/``p95_ms`` per question, query embedding included. ``rss_mb``: that
 process's peak RSS. ``hit_at_10``: share of questions whose gold paragraph (squad-dev) or story (cnn-news) is among
 the 10 quotes (a sanity check, not a tuning target). ``--threads`` (default 1) sets OMP_NUM_THREADS for that
-process (one query thread, as in the issue's table).
+process (one query thread, as in the issue's table). Before it, an untimed process does once what a deployment
+has done before its restart (the ONNX export of the query model into the data directory, where the checkout
+has it; ``warm_s``); ``disk_mb`` is measured before that.
 
 **Recall.** ``recall_at_10_vs_exact``: mean overlap of the final top 10 (paragraph ids) with an approximate index
 kind forced against the exact one (two more answering processes, ``[index] kind`` in their config); null when this
@@ -315,6 +317,17 @@ def answer(args) -> None:
                       "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}), flush=True)
 
 
+def warm(args) -> None:
+    """(Child process.) What a deployment did once before: the query model's one-off preparation (the ONNX export
+    into the data directory where this checkout has one). Untimed; prints its seconds."""
+    from bot.config import load_config
+    from bot.services import open_library
+
+    started = time.perf_counter()
+    open_library(load_config(args.config)).embedder.encode_query("warm up the query model")
+    print(json.dumps({"warm_s": round(time.perf_counter() - started, 1)}), flush=True)
+
+
 def child(mode: str, extra: list[str], threads: int) -> tuple[dict, float]:
     """Run this script in ``mode`` in a fresh process; (its JSON line, the wall time it was started at)."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
@@ -350,7 +363,8 @@ def overlap(a: list[list[int]], b: list[list[int]]) -> float:
 def run(args) -> dict:
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="citebot-scale-"))
     data = work / "data"
-    if data.exists():
+    saved = work / "build.json"
+    if data.exists() and not (args.reuse and saved.exists()):
         shutil.rmtree(data)
     qfile = work / "questions.jsonl"
     common = ["--paragraphs", str(args.paragraphs), "--data", str(data), "--questions-file", str(qfile),
@@ -358,10 +372,17 @@ def run(args) -> dict:
     for cache in args.cache:
         common += ["--cache", cache]
     try:
-        built, _ = child("build", common, args.threads)
-        log(f"built: {built}")
+        if args.reuse and saved.exists() and data.exists():
+            built = json.loads(saved.read_text(encoding="utf-8"))
+            log(f"reusing the collection built earlier: {built}")
+        else:
+            built, _ = child("build", common, args.threads)
+            saved.write_text(json.dumps(built), encoding="utf-8")
+            log(f"built: {built}")
+        shutil.rmtree(data / "onnx", ignore_errors=True)  # each run exports again (untimed): the code may differ
         size = disk_mb(data)
         config = write_config(work, data, args.index_kind)
+        warmed, _ = child("warm", [*common, "--config", str(config)], args.threads)
         answered, spawned = child("answer", [*common, "--config", str(config)], args.threads)
         timings = np.array(answered["timings_ms"])
         result = {
@@ -374,6 +395,7 @@ def run(args) -> dict:
             "hit_at_10": round(answered["hits"] / len(timings), 3), "index_kind": args.index_kind or "default",
             "derived_fallback": built["derived_fallback"], "pool_sentences": built["pool_sentences"],
             "build_rss_mb": built["build_rss_mb"], "load_avg_1min": answered.get("load_avg"),
+            "warm_s": warmed["warm_s"],
         }
         kinds = index_kinds()
         if kinds and not args.no_recall:
@@ -406,9 +428,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="OMP_NUM_THREADS of the answering process")
     parser.add_argument("--work", default=None, help="work folder (default: a temporary one, removed)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--reuse", action="store_true",
+                        help="answer from the collection an earlier --keep run built in --work (build_s is its)")
     parser.add_argument("--no-recall", action="store_true", help="skip the approximate-vs-exact runs")
     parser.add_argument("--build", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--answer", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--questions-file", help=argparse.SUPPRESS)
     parser.add_argument("--config", help=argparse.SUPPRESS)
@@ -418,6 +443,8 @@ def main() -> None:
         return build(args)
     if args.answer:
         return answer(args)
+    if args.warm:
+        return warm(args)
     result = run(args)
     if args.json:
         print(json.dumps(result))
