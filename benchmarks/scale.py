@@ -253,7 +253,7 @@ def build(args) -> None:
         "\n".join(json.dumps({**q, "gold_text": corpus.gold_text.get(q["qid"])}) for q in corpus.questions),
         encoding="utf-8")
     derived = DerivedEmbedder(vectors, corpus)
-    library = Library(Path(args.data), CachedEmbedder(derived, None))
+    library = Library(Path(args.data), CachedEmbedder(derived, None), **index_settings(args.index_kind))
     total_articles = (args.paragraphs - corpus.gold_paragraphs) // PER_ARTICLE + len(corpus.gold_articles)
     chunk = min(10000, max(500, total_articles // 5))
     started = time.perf_counter()
@@ -345,14 +345,21 @@ def disk_mb(folder: Path) -> float:
 
 
 def index_kinds() -> tuple[str, str] | None:
-    """(approximate, exact) index kind names when this checkout has index kinds, else None."""
+    """(approximate, exact) ``[index] kind`` names when this checkout has index kinds, else None."""
     try:
-        from retrieval.index import kinds  # type: ignore[attr-defined]
+        from retrieval.index.vectors.settings import KINDS
     except ImportError:
         return None
-    approximate = getattr(kinds, "APPROXIMATE", None)
-    exact = getattr(kinds, "EXACT", None)
-    return (approximate, exact) if approximate and exact else None
+    return ("hnsw", "exact") if {"hnsw", "exact"} <= set(KINDS) else None
+
+
+def index_settings(kind: str | None) -> dict:
+    """``Library(index=...)`` for a forced kind where this checkout has index kinds (the build then makes it)."""
+    if not kind or index_kinds() is None:
+        return {}
+    from retrieval.index.vectors.settings import IndexSettings
+
+    return {"index": IndexSettings(kind=kind)}
 
 
 def overlap(a: list[list[int]], b: list[list[int]]) -> float:
@@ -369,6 +376,8 @@ def run(args) -> dict:
     qfile = work / "questions.jsonl"
     common = ["--paragraphs", str(args.paragraphs), "--data", str(data), "--questions-file", str(qfile),
               "--questions", str(args.questions), "--seed", str(args.seed)]
+    if args.index_kind:
+        common += ["--index-kind", args.index_kind]
     for cache in args.cache:
         common += ["--cache", cache]
     try:
