@@ -239,6 +239,7 @@ def cmd_chat(args, config: Config) -> int:
     library = open_library(config)
     ensure_index(library, config)
     library.collection()
+    library.embedder.encode_query("warm-up")  # the question model (its ONNX export, made once) before the prompt
     banner = (
         f"citebot console — {len(library.collection().articles)} articles indexed. "
         "Ask a question (the next one may follow up on it), /new for a fresh conversation, "

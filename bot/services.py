@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.config import Config, ConfigError
 from retrieval.library import FolderSource, Library, open_embedder
-from retrieval.sources import make_client
 
 
 def open_library(config: Config, write_timeout: float = 0.0) -> Library:
@@ -26,5 +25,7 @@ def configured_sources(config: Config) -> list:
 
 
 def http_client(config: Config):
-    """The one HTTP client for fetching feeds and pages."""
+    """The one HTTP client for fetching feeds and pages (imported here: answering needs no HTTP client)."""
+    from retrieval.sources import make_client
+
     return make_client(config)

@@ -32,9 +32,9 @@ MERGE_MIN = 200_000  # delta postings merged into the CSR once they pass this an
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
+    from retrieval.stopwords import english as stopwords_en
 
-    return frozenset(STOPWORDS_EN) | frozenset(QUESTION_WORDS)
+    return frozenset(stopwords_en()) | frozenset(QUESTION_WORDS)
 
 
 @lru_cache(maxsize=1)
