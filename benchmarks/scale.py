@@ -375,6 +375,7 @@ def overlap(a: list[list[int]], b: list[list[int]]) -> float:
 
 
 def run(args) -> dict:
+    begun = time.perf_counter()
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="citebot-scale-"))
     data = work / "data"
     saved = work / "build.json"
@@ -428,6 +429,7 @@ def run(args) -> dict:
                     tops[kind] = out["tops"]
             result["recall_at_10_vs_exact"] = overlap(tops[approximate], tops[exact])
             result["recall_kinds"] = f"{approximate} vs {exact}"
+        result["total_s"] = round(time.perf_counter() - begun)
         return result
     finally:
         if not args.keep:
