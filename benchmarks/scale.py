@@ -427,6 +427,11 @@ def run(args) -> dict:
                     out, _ = child("answer", [*common, "--config", str(write_config(work, data, kind))],
                                    args.threads)
                     tops[kind] = out["tops"]
+                    if kind == approximate:  # its timings too (its load converted the saved index: not shown)
+                        result.update({f"{kind}_p50_ms": round(float(np.percentile(out["timings_ms"], 50)), 1),
+                                       f"{kind}_p95_ms": round(float(np.percentile(out["timings_ms"], 95)), 1),
+                                       f"{kind}_p50_cpu_ms": out["p50_cpu_ms"],
+                                       f"{kind}_p95_cpu_ms": out["p95_cpu_ms"], f"{kind}_rss_mb": out["rss_mb"]})
             result["recall_at_10_vs_exact"] = overlap(tops[approximate], tops[exact])
             result["recall_kinds"] = f"{approximate} vs {exact}"
         result["total_s"] = round(time.perf_counter() - begun)
