@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from bot.cli_sources import register as register_source_commands
@@ -16,6 +17,7 @@ from bot.services import configured_sources, http_client, open_library
 from bot.terminal import json_safe, printable
 from retrieval.conversation import Turn, extend
 from retrieval.errors import CitebotError, ModelChangedError
+from retrieval.index.vectors.settings import KINDS as INDEX_KINDS
 from retrieval.library import IndexReport, Library
 from retrieval.threads import configure as configure_threads
 from retrieval.timefilter import TimeWindow
@@ -293,6 +295,7 @@ def cmd_eval_retrieval(args, config: Config) -> int:
         Path(args.paragraphs), Path(args.questions), embedder, config.retrieval,
         ProgressBar(sys.stderr.isatty() or args.progress), limit=args.limit, history_mode=mode,
         details=Path(args.details) if args.details else None,
+        index=replace(config.index, kind=args.index_kind) if args.index_kind else config.index,
     )
     return emit_metrics(args.json, result)
 
@@ -359,6 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="give each question the history of another conversation (topic changes)")
     e.add_argument("--no-history", action="store_true", help="ask every question on its own (drop histories)")
     e.add_argument("--details", metavar="PATH", help="write one JSON line per question (qid, rank, ...) to PATH")
+    e.add_argument("--index-kind", choices=INDEX_KINDS, default=None,
+                   help="the dense index kind to evaluate (default: [index] kind)")
     e.add_argument("--json", action="store_true")
     e.add_argument("--progress", action="store_true")
     e.set_defaults(func=cmd_eval_retrieval)

@@ -14,6 +14,8 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from retrieval.errors import CitebotError
+from retrieval.index.vectors.settings import KINDS as INDEX_KINDS
+from retrieval.index.vectors.settings import IndexSettings
 from retrieval.settings import RetrievalSettings, SplitterSettings, SummarySettings
 from retrieval.sources.spec import SOURCE_KINDS, FetchSettings, SourceSpec
 
@@ -95,6 +97,7 @@ class Config:
     articles: ArticleSettings = field(default_factory=ArticleSettings)
     model: ModelSettings = field(default_factory=ModelSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    index: IndexSettings = field(default_factory=IndexSettings)
     splitter: SplitterSettings = field(default_factory=SplitterSettings)
     summary: SummarySettings = field(default_factory=SummarySettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
@@ -252,6 +255,20 @@ def _validate(config: Config) -> None:
         ("fetch.retries", 0 <= config.fetch.retries <= 5, "between 0 and 5"),
         ("fetch.backoff", config.fetch.backoff >= 0, "at least 0"),
         ("fetch.max_retry_after", config.fetch.max_retry_after >= 0, "at least 0"),
+    ]
+    ix = config.index
+    checks += [
+        ("index.kind", ix.kind in INDEX_KINDS, "one of " + ", ".join(f'"{k}"' for k in INDEX_KINDS)),
+        ("index.approximate_above", ix.approximate_above >= 0, "at least 0"),
+        ("index.hnsw_m", 4 <= ix.hnsw_m <= 128, "between 4 and 128"),
+        ("index.hnsw_ef_construction", ix.hnsw_m <= ix.hnsw_ef_construction <= 4096,
+         "between index.hnsw_m and 4096"),
+        ("index.hnsw_ef_search", 1 <= ix.hnsw_ef_search <= 4096, "between 1 and 4096"),
+        ("index.exact_below", ix.exact_below >= 0, "at least 0"),
+        ("index.milvus_uri", not ix.milvus_uri or bool(re.match(r"^(https?|tcp|grpc|unix)://\S+$", ix.milvus_uri)),
+         'empty (a milvus-lite file in the data folder) or a server address such as "http://localhost:19530"'),
+        ("index.milvus_collection", bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,254}", ix.milvus_collection)),
+         "a Milvus collection name (letters, digits and underscores, not starting with a digit)"),
     ]
     lim = config.limits
     for key in ("user_questions", "channel_questions", "queue_size"):

@@ -12,7 +12,8 @@ def open_library(config: Config, write_timeout: float = 0.0) -> Library:
         raise ConfigError(f"config key 'data.dir': {config.data_dir} is a file, not a folder: "
                           "point it at a folder (created when missing) or move the file away")
     embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size, config.model.query_runtime)
-    return Library(config.data_dir, embedder, config.retrieval, config.splitter, write_timeout=write_timeout)
+    return Library(config.data_dir, embedder, config.retrieval, config.splitter, write_timeout=write_timeout,
+                   index=config.index)
 
 
 def configured_sources(config: Config) -> list:

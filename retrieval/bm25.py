@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
 from functools import lru_cache
 
@@ -144,6 +145,8 @@ class BM25Index:
         self.merged = 0
         self.size = 0  # live documents
         self.total_length = 0.0
+        self._scratch = np.zeros(0, dtype=np.float32)
+        self._scratch_lock = threading.Lock()
 
     # -- state -----------------------------------------------------------------------------------------------
     @property
@@ -313,28 +316,29 @@ class BM25Index:
 
     def scores(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(live slots with a positive score, ascending; their BM25 divided by the query's total idf, unknown
-        terms included). Touches only the postings of ``terms``."""
+        terms included). Work is proportional to the postings of ``terms``, plus one vectorised scan of the
+        accumulator (a float per slot) to collect the matches."""
         none = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         known = [t for t in terms if self.document_frequency(t) > 0]
         if not known or self.size == 0:
             return none
         total = sum(self.idf(t) for t in terms)
         average = np.float32(self.total_length / self.size)
-        postings = [self._postings(self.words.ids[t]) for t in known]
-        every = np.unique(np.concatenate([p[0] for p in postings]).astype(np.int64))
-        every = every[self.alive[every]]
-        if not len(every):
-            return none
-        scores = np.zeros(len(every), dtype=np.float32)
         lengths = self.lengths.data
-        for term, (slots, tfs) in zip(known, postings, strict=True):
-            slots = slots.astype(np.int64)
-            keep = self.alive[slots]
-            slots, tf = slots[keep], tfs[keep].astype(np.float32)
-            norm = self.k1 * ((1 - self.b) + self.b * lengths[slots] / average)
-            part = np.float32(self.idf(term)) * tf / (norm + tf)
-            scores[np.searchsorted(every, slots)] += part.astype(np.float32)  # a slot appears once per term
-        return every, (scores / np.float32(total)).astype(np.float32)
+        with self._scratch_lock:  # one accumulator per index, zero between calls
+            if len(self._scratch) < self.slots:
+                self._scratch = np.zeros(max(self.slots, 2 * len(self._scratch)), dtype=np.float32)
+            acc = self._scratch
+            for term in known:
+                slots, tfs = self._postings(self.words.ids[term])
+                keep = self.alive[slots]
+                slots, tf = slots[keep], tfs[keep].astype(np.float32)
+                norm = self.k1 * ((1 - self.b) + self.b * lengths[slots] / average)
+                acc[slots] += (np.float32(self.idf(term)) * tf / (norm + tf)).astype(np.float32)  # once per term
+            every = np.flatnonzero(acc[: self.slots])  # every part is > 0 (idf > 0, tf > 0)
+            scores = acc[every]
+            acc[every] = 0.0
+        return every.astype(np.int64), (scores / np.float32(total)).astype(np.float32)
 
     def coverage(self, terms: list[str]) -> np.ndarray:
         """BM25 of every slot divided by the query's total idf (unknown terms included): 0 when nothing matches

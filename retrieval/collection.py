@@ -20,6 +20,7 @@ A running process keeps up with writers (its own or other processes) through the
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import threading
 import time
@@ -33,11 +34,14 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.bm25 import BM25Index, Grow, Vocab, _ranges, tokenize
-from retrieval.dense import DenseIndex
 from retrieval.index.store import Store, StoredArticle
+from retrieval.index.vectors.base import VectorIndex
+from retrieval.index.vectors.factory import IndexSettings, fit_kind, new_index
+from retrieval.index.vectors.flat import FlatIndex
 from retrieval.models import ArticleMeta, Paragraph
 
 SNAPSHOT_FORMAT = "2"
+VECTORS_DIR = "vectors"  # the dense index's own save folder beside the snapshot (``VectorIndex.save``)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 OPEN_BATCH = 2000  # articles computed per batch when the snapshot lacks them (bounded memory)
 PARAGRAPH_CACHE = 4096  # paragraphs (with text) kept after a look-up
@@ -116,10 +120,84 @@ class _Rows:
         return (self[r] for r in range(len(self)))
 
 
+class FileRows:
+    """Rows of a 2-d ``.npy`` member read with ``pread`` when asked for: nothing mapped, nothing cached by the
+    process (the kernel's page cache serves repeated reads), so RSS does not grow with the rows read."""
+
+    def __init__(self, path: Path, offset: int, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        self.offset, self.shape, self.dtype = offset, tuple(shape), np.dtype(dtype)
+        self.row_bytes = int(np.prod(self.shape[1:])) * self.dtype.itemsize
+        self.fd = os.open(path, os.O_RDONLY)  # stays valid when the snapshot is replaced (same inode)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __del__(self) -> None:
+        try:
+            os.close(self.fd)
+        except (OSError, AttributeError):
+            pass
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            return self.read(start, stop)[::step]
+        index = int(index) + (len(self) if int(index) < 0 else 0)
+        return self.read(index, index + 1)[0]
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Rows ``start:stop``."""
+        count = max(0, stop - start)
+        data = os.pread(self.fd, count * self.row_bytes, self.offset + start * self.row_bytes)
+        if len(data) != count * self.row_bytes:
+            raise OSError("the snapshot file is shorter than its header says")
+        return np.frombuffer(data, dtype=self.dtype).reshape((count, *self.shape[1:]))
+
+
+class SentenceVectors:
+    """float16 sentence vectors: those of the snapshot read from its file on demand, those added since in RAM."""
+
+    def __init__(self, dimension: int, base: FileRows | np.ndarray | None = None) -> None:
+        self.dimension = dimension
+        self.base = base
+        self.base_rows = len(base) if base is not None else 0
+        self.tail = Grow(np.float16, width=dimension)
+
+    def __len__(self) -> int:
+        return self.base_rows + len(self.tail)
+
+    def extend(self, values: np.ndarray) -> None:
+        self.tail.extend(values)
+
+    def rows(self, first: int, count: int) -> np.ndarray:
+        """Rows ``first:first + count`` (one paragraph's sentences never straddle the file and RAM)."""
+        if first >= self.base_rows:
+            first -= self.base_rows
+            return self.tail.data[first:first + count]
+        if isinstance(self.base, FileRows):
+            return self.base.read(first, first + count)
+        return np.asarray(self.base[first:first + count])
+
+    def take(self, indices: np.ndarray) -> np.ndarray:
+        """Rows at ascending ``indices`` (file rows read as one span)."""
+        indices = np.asarray(indices, dtype=np.int64)
+        out = np.zeros((len(indices), self.dimension), dtype=np.float16)
+        in_base = indices < self.base_rows
+        if in_base.any():
+            picked = indices[in_base]
+            lo, hi = int(picked.min()), int(picked.max()) + 1
+            span = self.base.read(lo, hi) if isinstance(self.base, FileRows) else np.asarray(self.base[lo:hi])
+            out[in_base] = span[picked - lo]
+        if (~in_base).any():
+            out[~in_base] = self.tail.data[indices[~in_base] - self.base_rows]
+        return out
+
+
 class Collection:
     """The loaded articles and indexes; queried from several threads under ``lock``."""
 
-    def __init__(self, model: str, dimension: int, store: Store | None = None) -> None:
+    def __init__(self, model: str, dimension: int, store: Store | None = None,
+                 dense: VectorIndex | None = None) -> None:
         self.model = model
         self.dimension = dimension
         self.store = store
@@ -127,7 +205,8 @@ class Collection:
         self.vocab = Vocab()
         self.bm25 = BM25Index(vocab=self.vocab)
         self.article_bm25 = BM25Index(vocab=self.vocab)
-        self.dense = DenseIndex(dimension)
+        self.dense = dense if dense is not None else FlatIndex(dimension)  # any kind (retrieval.index.vectors)
+        self.dense.info["model"] = model
         # per row
         self.id_of_slot = Grow(np.int64)
         self.article_of_slot = Grow(np.int32)
@@ -136,7 +215,7 @@ class Collection:
         self.sentence_count = Grow(np.int32)
         # per sentence
         self.sentence_spans = Grow(np.int32, width=2)
-        self.sentence_vectors = Grow(np.float16, width=dimension)
+        self.sentence_vectors = SentenceVectors(dimension)
         # per article slot (the article BM25 slot)
         self.article_keys: list[str] = []
         self.article_first = Grow(np.int64)
@@ -290,7 +369,7 @@ class Collection:
         """(spans (n, 2), float32 vectors (n, dim)) of the paragraph in ``row``."""
         first, count = int(self.sentence_first.data[row]), int(self.sentence_count.data[row])
         return (self.sentence_spans.data[first:first + count].astype(np.int64),
-                np.asarray(self.sentence_vectors.data[first:first + count], dtype=np.float32))
+                self.sentence_vectors.rows(first, count).astype(np.float32))
 
     @property
     def sentences(self) -> Mapping[int, Sentences]:
@@ -345,7 +424,7 @@ class Collection:
         rows = rows[self.bm25.alive[rows]]
         ids = self.id_of_slot.data[rows]
         self.bm25.remove_many(rows)
-        self.dense.remove(ids)
+        self.dense.delete(ids)
         self.article_bm25.remove(slot)
         for i in ids.tolist():
             self._paragraphs.pop(i, None)
@@ -381,7 +460,7 @@ class Collection:
             self.sentence_vectors.extend(np.concatenate(
                 [np.asarray(prepared[p.id].sentence_vectors, dtype=np.float32).reshape(-1, self.dimension)
                  for p in paragraphs]).astype(np.float16))
-        self.dense.add(ids, np.stack([prepared[p.id].vector for p in paragraphs]))
+        self.dense.upsert(ids, np.stack([prepared[p.id].vector for p in paragraphs]))
         slots = self.article_bm25.add_many([[t for p in a.paragraphs for t in prepared[p.id].tokens]
                                             for a in articles])
         row = first_row
@@ -456,7 +535,7 @@ class Collection:
             "article": new_slot[self.article_of_slot.view()[rows]].astype(np.int32),
             "number": self.row_number.view()[rows].astype(np.int32),
             "sentence_count": counts.astype(np.int32),
-            "article_keys": np.asarray([self.article_keys[a] for a in arts], dtype=str),
+            "article_keys": _pack([self.article_keys[a] for a in arts]),
             "article_count": self.article_count.view()[arts].astype(np.int32),
         }
         firsts = self.sentence_first.view()[rows]
@@ -468,14 +547,14 @@ class Collection:
         for prefix, index, keep in (("bm25_", self.bm25, rows), ("abm25_", self.article_bm25, arts)):
             for name, array in _subset(index, keep).items():
                 out[prefix + name] = array
-        out["vocab"] = np.asarray(self.vocab.words, dtype=str) if len(self.vocab) else np.zeros(0, dtype="<U1")
+        out["vocab"] = _pack(self.vocab.words)
         return out
 
     def _load_arrays(self, arrays: dict[str, np.ndarray], sentences: bool = True) -> None:
         """Replace the row arrays and BM25 indexes with ``arrays`` (from :meth:`_live_arrays` or a snapshot);
         with ``sentences`` the sentence arrays too."""
         if "vocab" in arrays and sentences:
-            self.vocab = Vocab(np.asarray(arrays["vocab"]).tolist())
+            self.vocab = Vocab(_unpack(arrays["vocab"]))
         self.bm25 = BM25Index.from_arrays(_prefixed(arrays, "bm25_"), self.vocab)
         self.article_bm25 = BM25Index.from_arrays(_prefixed(arrays, "abm25_"), self.vocab)
         self.id_of_slot = Grow(np.int64, base=arrays["ids"])
@@ -485,8 +564,9 @@ class Collection:
         self.sentence_count = Grow(np.int32, base=arrays["sentence_count"])
         if sentences:
             self.sentence_spans = Grow(np.int32, width=2, base=arrays["sentence_spans"])
-            self.sentence_vectors = Grow(np.float16, width=self.dimension, base=arrays["sentence_vectors"])
-        self.article_keys = np.asarray(arrays["article_keys"]).tolist()
+            self.sentence_vectors = SentenceVectors(self.dimension, arrays["sentence_vectors"])
+        keys = arrays["article_keys"]
+        self.article_keys = _unpack(keys) if isinstance(keys, np.ndarray) and keys.dtype == np.uint8 else list(keys)
         counts = np.asarray(arrays["article_count"], dtype=np.int32)
         self.article_count = Grow(np.int32, base=counts.copy())
         self.article_first = Grow(np.int64, base=(np.cumsum(counts) - counts).astype(np.int64))
@@ -504,10 +584,9 @@ class Collection:
             arrays = self._live_arrays()
             rows = np.flatnonzero(self.bm25.alive)
             firsts, counts = self.sentence_first.view()[rows], self.sentence_count.view()[rows]
-            source = self.sentence_vectors.data
-            dense = self.dense
+            source = self.sentence_vectors
+            self.dense.save(path.parent / VECTORS_DIR)  # paragraph vectors: the index's own files
             dimension = self.dimension
-            ids = arrays["ids"]
             info = {"format": SNAPSHOT_FORMAT, "model": self.model, "seq": self.seq, "written_at": time.time()}
             tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
             try:
@@ -519,10 +598,8 @@ class Collection:
                         chunk = 20_000
                         _write_member(archive, "sentence_vectors", shape=(int(counts.sum()), dimension),
                                       dtype=np.float16, chunks=(
-                            source[_ranges(firsts[n:n + chunk], firsts[n:n + chunk] + counts[n:n + chunk])]
+                            source.take(_ranges(firsts[n:n + chunk], firsts[n:n + chunk] + counts[n:n + chunk]))
                             for n in range(0, len(rows), chunk)))
-                        _write_member(archive, "vectors", shape=(len(ids), dimension), dtype=np.float32, chunks=(
-                            dense.vectors_of(ids[n:n + chunk]) for n in range(0, len(ids), chunk)))
                     handle.flush()
                     os.fsync(handle.fileno())
                 os.replace(tmp, path)
@@ -531,12 +608,13 @@ class Collection:
         fsync_dir(path.parent)
 
     @classmethod
-    def open(cls, store: Store, snapshot: Path | None, embedder, progress: Progress | None = None
-             ) -> tuple[Collection, ApplyReport, dict]:
+    def open(cls, store: Store, snapshot: Path | None, embedder, progress: Progress | None = None,
+             dense: VectorIndex | None = None) -> tuple[Collection, ApplyReport, dict]:
         """The collection of everything in ``store``: the snapshot's arrays (memory-mapped) for the paragraphs it
-        has, the rest computed a batch of articles at a time. Raises on a damaged snapshot (the caller sets it
-        aside and calls again with ``snapshot=None``)."""
-        collection = cls(embedder.name, embedder.dimension, store)
+        has and ``dense`` (loaded from its own files) holds, the rest computed a batch of articles at a time;
+        vectors of paragraphs no longer stored are deleted from ``dense``. Raises on a damaged snapshot (the
+        caller sets it aside and calls again with ``snapshot=None``)."""
+        collection = cls(embedder.name, embedder.dimension, store, dense)
         report = ApplyReport()
         arrays, info = read_snapshot(snapshot, embedder.name) if snapshot is not None else (None, {})
         seq = store.seq()
@@ -544,21 +622,20 @@ class Collection:
         stored_ids = store.paragraph_id_array()
         if arrays is not None:
             collection._load_arrays(arrays)
-            collection.dense = DenseIndex.build(np.asarray(arrays["ids"]), arrays["vectors"],
-                                                dimension=embedder.dimension)
             ids = collection.id_of_slot.view()
             alive = np.isin(ids, stored_ids, assume_unique=True)
+            held = collection.dense.contains(ids) if len(ids) else np.zeros(0, dtype=bool)
             # an article is kept only whole and while the store still has it with exactly these paragraphs
             slots = collection.article_of_slot.view()
-            whole = np.bincount(slots[alive], minlength=len(collection.article_keys)) == \
-                collection.article_count.view()
+            whole = np.bincount(slots[alive & held], minlength=len(collection.article_keys)) == \
+                collection.article_count.view()  # every paragraph stored, its vector in the dense index
             keep = whole & np.asarray([k in metas for k in collection.article_keys], dtype=bool)
             dead_articles = np.flatnonzero(~keep)
             dead_rows = np.flatnonzero(~keep[slots] | ~alive)
             report.orphans = int((~alive).sum())
             collection.bm25.remove_many(dead_rows)
             collection.article_bm25.remove_many(dead_articles)
-            collection.dense.remove(ids[dead_rows])
+            collection.dense.delete(ids[dead_rows])
             for a in dead_articles.tolist():
                 collection.article_slot.pop(collection.article_keys[a], None)
             collection.articles = {k: metas[k] for k in collection.article_slot}
@@ -576,6 +653,11 @@ class Collection:
             report.added += part.added
         collection.articles.update({k: metas[k] for k in collection.article_slot if k in metas})
         collection.seq = seq
+        held = collection.dense.ids()
+        unstored = held[~np.isin(held, collection.live_ids())]
+        if len(unstored):  # saved before their articles were removed
+            collection.dense.delete(unstored)
+            report.orphans += len(unstored)
         return collection, report, info
 
 
@@ -597,6 +679,15 @@ def _subset(index: BM25Index, slots: np.ndarray) -> dict[str, np.ndarray]:
     return fresh.arrays()
 
 
+def _pack(words: list[str]) -> np.ndarray:
+    """Strings as one NUL-separated UTF-8 byte array (a snapshot member)."""
+    return np.frombuffer("\x00".join(words).encode("utf-8"), dtype=np.uint8) if words else np.zeros(0, np.uint8)
+
+
+def _unpack(blob: np.ndarray) -> list[str]:
+    return np.asarray(blob).tobytes().decode("utf-8").split("\x00") if len(blob) else []
+
+
 def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
     return {name[len(prefix):]: array for name, array in arrays.items() if name.startswith(prefix)}
 
@@ -615,8 +706,9 @@ def _write_member(archive: zipfile.ZipFile, name: str, array: np.ndarray | None 
             out.write(np.ascontiguousarray(chunk, dtype=dtype).tobytes())
 
 
-def _map_members(path: Path) -> dict[str, np.ndarray]:
-    """Every ``.npy`` member of an uncompressed ``.npz`` as a read-only memory map (0-d and text ones read)."""
+def _map_members(path: Path, by_reads: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """Every ``.npy`` member of an uncompressed ``.npz`` as a read-only memory map (0-d and empty ones read; those
+    named in ``by_reads`` as a :class:`FileRows`, read with ``pread``)."""
     out: dict[str, np.ndarray] = {}
     with open(path, "rb") as handle, zipfile.ZipFile(handle) as archive:
         for member in archive.infolist():
@@ -638,14 +730,29 @@ def _map_members(path: Path) -> dict[str, np.ndarray]:
             count = int(np.prod(shape)) if shape else 1
             if offset + count * dtype.itemsize > start + member.file_size:
                 raise ValueError(f"snapshot member {name} is truncated")
-            if not shape or dtype.kind in "UO" or count == 0:
+            if name in by_reads and len(shape) == 2 and count:
+                out[name] = FileRows(path, offset, shape, dtype)
+            elif not shape or dtype.kind in "UO" or count == 0:
                 handle.seek(offset)
                 data = np.frombuffer(handle.read(count * dtype.itemsize), dtype=dtype, count=count)
                 out[name] = data.reshape(shape).copy()
             else:
-                out[name] = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
-                                      order="F" if fortran else "C")
+                mapped = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
+                                   order="F" if fortran else "C")
+                _random_access(mapped)
+                out[name] = np.asarray(mapped)  # a plain ndarray over the map (no memmap indexing overhead)
     return out
+
+
+def _random_access(mapped: np.memmap) -> None:
+    """Tell the kernel reads are random: no read-ahead, so RSS grows by the pages a query reads, not megabytes
+    around each of them."""
+    handle = getattr(mapped, "_mmap", None)
+    if handle is not None and hasattr(handle, "madvise") and hasattr(mmap, "MADV_RANDOM"):
+        try:
+            handle.madvise(mmap.MADV_RANDOM)
+        except OSError:
+            pass
 
 
 def fsync_dir(folder: Path) -> None:
@@ -663,7 +770,7 @@ def fsync_dir(folder: Path) -> None:
 
 
 SNAPSHOT_MEMBERS = ("ids", "article", "number", "sentence_count", "sentence_first", "sentence_spans",
-                    "sentence_vectors", "vectors", "article_keys", "article_count", "vocab")
+                    "sentence_vectors", "article_keys", "article_count", "vocab")
 
 
 def read_snapshot(path: Path, model: str) -> tuple[dict[str, np.ndarray] | None, dict]:
@@ -671,7 +778,7 @@ def read_snapshot(path: Path, model: str) -> tuple[dict[str, np.ndarray] | None,
     model); raises on a damaged file."""
     if not path.exists():
         return None, {}
-    arrays = _map_members(path)
+    arrays = _map_members(path, by_reads=("sentence_vectors",))
     info = json.loads(str(np.asarray(arrays.pop("info")).reshape(-1)[0]))
     if info.get("format") != SNAPSHOT_FORMAT or info.get("model") != model:
         return None, info
@@ -680,21 +787,22 @@ def read_snapshot(path: Path, model: str) -> tuple[dict[str, np.ndarray] | None,
         raise ValueError(f"the snapshot lacks {', '.join(missing)}")
     rows, sentences = len(arrays["ids"]), len(arrays["sentence_spans"])
     counts = np.asarray(arrays["sentence_count"])
-    if not (len(arrays["vectors"]) == len(arrays["article"]) == len(arrays["number"]) == len(counts) == rows
+    if not (len(arrays["article"]) == len(arrays["number"]) == len(counts) == rows
             == len(arrays["bm25_lengths"]) and len(arrays["sentence_vectors"]) == sentences == int(counts.sum())
-            and len(arrays["article_keys"]) == len(arrays["article_count"]) == len(arrays["abm25_lengths"])
+            and len(_unpack(arrays["article_keys"])) == len(arrays["article_count"]) == len(arrays["abm25_lengths"])
             and int(np.asarray(arrays["article_count"]).sum()) == rows
             and arrays["bm25_fwd_start"][-1] == len(arrays["bm25_fwd_terms"])
             and arrays["bm25_inv_start"][-1] == len(arrays["bm25_inv_slots"])
-            and len(arrays["bm25_df"]) <= len(arrays["vocab"])):
+            and len(arrays["bm25_df"]) <= len(_unpack(arrays["vocab"]))):
         raise ValueError("the snapshot's arrays disagree in length")
     return arrays, info
 
 
 def build_collection(folder: Path, articles: list[tuple[ArticleMeta, str]], paragraphs: list[Paragraph], embedder,
-                     progress: Progress | None = None) -> Collection:
+                     progress: Progress | None = None, index: IndexSettings | None = None) -> Collection:
     """A collection of exactly these articles and paragraphs (evaluation sets come pre-split), with its own store
-    in the new ``folder`` (kept open: quotes are read from it)."""
+    in the new ``folder`` (kept open: quotes are read from it); its dense index of the kind ``index`` asks for
+    (default: exact)."""
     from retrieval.index.identity import text_hash
     from retrieval.sentences import sentence_spans
 
@@ -708,6 +816,9 @@ def build_collection(folder: Path, articles: list[tuple[ArticleMeta, str]], para
         parts = by_article.get(meta.article_id, [])
         store.put(meta, text, text_hash(text), parts, [sentence_spans(p.text) for p in parts], "eval", [])
     seq, stored = store.load()
-    collection = Collection(embedder.name, embedder.dimension, store)
+    settings = index or IndexSettings(kind="exact")
+    collection = Collection(embedder.name, embedder.dimension, store,
+                            new_index(settings, embedder.dimension, folder / VECTORS_DIR, len(paragraphs)))
     collection.apply(stored, seq, embedder, full=True, progress=progress)
+    collection.dense = fit_kind(collection.dense, settings, folder / VECTORS_DIR)
     return collection

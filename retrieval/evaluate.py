@@ -14,6 +14,8 @@ from retrieval.answerer import Answerer
 from retrieval.collection import build_collection
 from retrieval.conversation import Turn, extend
 from retrieval.errors import CitebotError
+from retrieval.index.vectors.recall import exact_copy, recall_at_k
+from retrieval.index.vectors.settings import IndexSettings
 from retrieval.models import ArticleMeta, Paragraph
 from retrieval.paragraphs import make_paragraph
 from retrieval.settings import RetrievalSettings
@@ -185,12 +187,15 @@ def evaluate_retrieval(
     limit: int | None = None,
     history_mode: str = "given",
     details: Path | None = None,
+    index: IndexSettings | None = None,
 ) -> dict:
     """Recall@1/5, MRR@10, answered/abstain rates, highlight hits and latency of ``Answerer.ask``.
 
     A question's ``history`` is replayed first (``history_mode``: ``"given"``, ``"none"`` or ``"other"``, see
     :func:`histories`), and its ``asked_at`` day hides later articles. Gold fields of earlier turns are never read.
     ``details`` receives one JSON line per question (qid, rank of the gold, article hit, follow-up or not).
+    ``index`` picks the dense index kind (default: exact); an approximate kind also reports its recall@10 against
+    exact search over the same vectors, per question.
     """
     started = time.time()
     paragraph_rows = read_jsonl(paragraphs_path, ("pid", "doc_id", "text"))
@@ -207,7 +212,8 @@ def evaluate_retrieval(
     doc_of = {str(r["pid"]): str(r["doc_id"]) for r in paragraph_rows}
     rows_out: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="citebot-eval-") as tmp:
-        collection = build_collection(Path(tmp) / "collection", articles, paragraphs, embedder, progress)
+        collection = build_collection(Path(tmp) / "collection", articles, paragraphs, embedder, progress,
+                                      index=index)
         answerer = Answerer(collection, embedder, settings)
         replay = Conversations(answerer, settings.top_k)
         answerable = absent = hits1 = hits5 = answered = abstained = highlight_hits = highlight_total = 0
@@ -259,6 +265,13 @@ def evaluate_retrieval(
                 highlight_total += 1
                 highlight_hits += int(any(a in answer.quotes[0].highlight for a in gold_answers))
 
+        kind = collection.dense.kind
+        dense_recall = None
+        if kind != "exact":
+            queries = [embedder.encode_query(q["question"]) for q in questions]
+            dense_recall = recall_at_k(collection.dense, exact_copy(collection.dense), queries, 10)
+        collection.dense.close()
+
     if details is not None:
         Path(details).write_text("".join(json.dumps(r) + "\n" for r in rows_out), encoding="utf-8")
 
@@ -276,6 +289,8 @@ def evaluate_retrieval(
         "answered_rate": ratio(answered, answerable),
         "abstain_rate": ratio(abstained, absent),
         "highlight_hit": ratio(highlight_hits, highlight_total),
+        "index": kind,
+        "dense_recall@10_vs_exact": dense_recall,
         "p50_ms": _percentile(latencies, 50),
         "p95_ms": _percentile(latencies, 95),
         "seconds": round(time.time() - started, 2),

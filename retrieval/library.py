@@ -3,7 +3,8 @@
 Layout of ``data_dir``::
 
     citebot.sqlite     the store (articles, aliases, origins, paragraphs, sentences, change log, source status)
-    index.npz          snapshot of vectors and BM25 tokens per paragraph id (a cache of work; never wrong)
+    index.npz          snapshot of BM25 tokens and sentence vectors per paragraph id (a cache of work; never wrong)
+    vectors/           the dense index's own files (``[index] kind``; ``VectorIndex.save``), never wrong either
     embeddings.sqlite  the embedding cache
     write.lock         one writer at a time across processes (names its holder)
     last_index.json    the last index/sync report
@@ -30,11 +31,12 @@ from pathlib import Path
 from embeddings import CachedEmbedder, EmbeddingCache, make_embedder
 from retrieval.answerer import Answerer
 from retrieval.articles import Article, read_articles
-from retrieval.collection import Collection, Progress, read_snapshot
+from retrieval.collection import VECTORS_DIR, Collection, Progress, read_snapshot
 from retrieval.errors import CitebotError, IndexMissingError, ModelChangedError
 from retrieval.index.identity import normalise_url, text_hash
 from retrieval.index.lock import WriteLock
 from retrieval.index.store import ADDED, Store, StoreError
+from retrieval.index.vectors.factory import IndexSettings, fit_kind, open_index
 from retrieval.models import ArticleMeta, Summary, newest_first
 from retrieval.paragraphs import ParagraphSplitter
 from retrieval.sentences import sentence_spans
@@ -49,6 +51,7 @@ SNAPSHOT_FILE = "index.npz"
 REPORT_FILE = "last_index.json"
 CACHE_FILE = "embeddings.sqlite"
 OLD_FORMAT = ("CURRENT", "index")  # the generation folders of citebot before the incremental store
+UPSERT_BATCH = 500  # articles split, embedded and committed together by a write
 CHECKPOINT_MIN_ARTICLES = 20  # rewrite the snapshot once this many articles (and 5 %) changed since the last one
 
 
@@ -173,8 +176,10 @@ class Library:
         retrieval: RetrievalSettings | None = None,
         splitter: SplitterSettings | None = None,
         write_timeout: float = 0.0,
+        index: IndexSettings | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
+        self.index_settings = index or IndexSettings()  # the dense index's kind ([index])
         self.embedder = embedder
         self.retrieval = for_model(retrieval or RetrievalSettings(), embedder.name)
         self.splitter = ParagraphSplitter(splitter)
@@ -289,18 +294,28 @@ class Library:
         if info and info.get("model") != self.embedder.name:
             self.repairs.append(f"the index files were built with the model {info.get('model')!r}; "
                                 f"re-embedding with {self.embedder.name!r}")
+        folder = self.data_dir / VECTORS_DIR
+
+        def opened(snapshot: Path | None):
+            dense = open_index(self.index_settings, self.embedder.dimension, folder, self.embedder.name)
+            return Collection.open(store, snapshot, self.embedder, dense=dense)
+
         try:
-            collection, report, info = Collection.open(store, path if path.exists() else None, self.embedder)
+            collection, report, info = opened(path if path.exists() else None)
         except (ValueError, OSError, KeyError, IndexError) as exc:  # damage the first read did not see
             self.repairs.append(set_aside(path, f"{type(exc).__name__}: {exc}"))
-            collection, report, info = Collection.open(store, None, self.embedder)
+            collection, report, info = opened(None)
+        dense = collection.dense
+        collection.dense = fit_kind(dense, self.index_settings, folder)
+        moved = collection.dense is not dense  # another kind now: save it so the next start loads it as is
         orphans = report.orphans
         if info and (report.computed or orphans):
             log.info("the index snapshot was behind the store: %d paragraph(s) added from the embedding cache, "
                      "%d no longer stored dropped", report.computed, orphans)
         log.info("loaded %d article(s), %d paragraph(s) in %.1f s", len(collection.articles),
                  collection.paragraph_count, time.monotonic() - started)
-        if report.computed >= max(CHECKPOINT_MIN_ARTICLES, 0.05 * max(1, collection.paragraph_count)) or orphans:
+        if (report.computed >= max(CHECKPOINT_MIN_ARTICLES, 0.05 * max(1, collection.paragraph_count)) or orphans
+                or moved):
             self._checkpoint(collection)
         return collection
 
@@ -371,9 +386,15 @@ class Library:
         return self._finish(report, started)
 
     def _upsert(self, articles: list[Article], origin: str, progress: Progress | None, report: IndexReport) -> None:
-        store = self.store
+        """Split, embed and commit ``articles`` a batch at a time (memory bounded by the batch, not the corpus)."""
         if progress:
             progress("read", len(articles), len(articles))
+        for n in range(0, len(articles), UPSERT_BATCH):
+            self._upsert_batch(articles[n:n + UPSERT_BATCH], origin, progress, report)
+
+    def _upsert_batch(self, articles: list[Article], origin: str, progress: Progress | None,
+                      report: IndexReport) -> None:
+        store = self.store
         plans = []
         seen: set[str] = set()
         for article in articles:

@@ -91,6 +91,35 @@ def _article_rows(collection: Collection, art_slots: np.ndarray, art_scores: np.
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
+def lexical_candidates(collection: Collection, lexical: SparseScores, article_cover: SparseScores, k: int,
+                       weight: float, mask: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
+    """The ``k`` best rows of ``mask`` by paragraph BM25 + ``weight`` * article BM25 (+ ``prior``), best first,
+    ties by row: what a stable sort of every row would give, from the postings of the question's terms only (or,
+    with a ``prior`` over all rows, by one partial selection over them)."""
+    alive = collection.bm25.alive
+    slots = len(alive)
+    lex_slots, lex_scores = lexical.slots, lexical.scores
+    art_slots, art_scores = article_cover.slots, article_cover.scores
+    if prior is not None:  # an order term over every row: score them all (linear, by partial selection)
+        full = np.zeros(slots, dtype=np.float32)
+        full[lex_slots] = lex_scores
+        articles = np.zeros(collection.article_bm25.slots, dtype=np.float32)
+        articles[art_slots] = art_scores
+        boost = weight * articles[collection.article_of_row]
+        boost[~alive] = 0.0
+        pool = np.flatnonzero(mask)
+        return pool[top_k((full + (boost + prior))[pool], k)]
+    rows = lex_slots[mask[lex_slots]]
+    if weight > 0:
+        rows = np.concatenate([rows, _article_rows(collection, art_slots, art_scores, mask, rows, k)])
+    rows = np.sort(rows)
+    values = lexical[rows] + weight * article_cover[collection.article_of_row[rows]]
+    by_lexical = rows[top_k(np.asarray(values, dtype=np.float32), k)]
+    if len(by_lexical) < k:
+        by_lexical = np.concatenate([by_lexical, _fill(mask, by_lexical, k - len(by_lexical))])
+    return by_lexical
+
+
 def rank(collection: Collection, query: str, query_vector: np.ndarray, settings: RetrievalSettings,
          depth: int | None = None, allowed: np.ndarray | None = None, prior: np.ndarray | None = None) -> list[Hit]:
     """The best ``depth`` paragraphs (default ``settings.rerank_depth``), in order. Call under
@@ -116,29 +145,9 @@ def rank(collection: Collection, query: str, query_vector: np.ndarray, settings:
         boost = np.where(alive[rows], boost, np.float32(0)).astype(np.float32)
         return boost + prior[rows] if prior is not None else boost
 
-    if prior is not None:  # an order term over every row: score them all (linear, by partial selection)
-        full = np.zeros(slots, dtype=np.float32)
-        full[lex_slots] = lex_scores
-        articles = np.zeros(collection.article_bm25.slots, dtype=np.float32)
-        articles[art_slots] = art_scores
-        boost = weight * articles[collection.article_of_row]
-        boost[~alive] = 0.0
-        pool = np.flatnonzero(mask)
-        by_lexical = pool[top_k((full + (boost + prior))[pool], k)]
-    else:
-        lex_rows = lex_slots[mask[lex_slots]]
-        rows = lex_rows
-        if weight > 0:
-            rows = np.concatenate([rows, _article_rows(collection, art_slots, art_scores, mask, lex_rows, k)])
-        rows = np.sort(rows)
-        values = lexical[rows] + boost_of(rows)
-        by_lexical = rows[top_k(values, k)]
-        if len(by_lexical) < k:
-            by_lexical = np.concatenate([by_lexical, _fill(mask, by_lexical, k - len(by_lexical))])
-    if allowed is None:
-        dense_ids, _ = collection.dense.search(query_vector, k)
-    else:
-        dense_ids, _ = collection.dense.search_among(query_vector, k, collection.id_of_slot.data[np.flatnonzero(mask)])
+    by_lexical = lexical_candidates(collection, lexical, article_cover, k, weight, mask, prior)
+    dense_ids, _ = collection.dense.search(query_vector, k, allowed=None if allowed is None
+                                           else collection.id_of_slot.data[np.flatnonzero(mask)])
     by_dense = collection.rows_of(dense_ids)
     by_dense = by_dense[by_dense >= 0]
     rows = np.unique(np.concatenate([by_lexical, by_dense]).astype(np.int64))

@@ -120,7 +120,7 @@ def digest(answerer: Answerer, window: TimeWindow, stories: int) -> Summary:
     vectors = []
     for meta in in_period:
         rows = collection.rows_by_article[meta.article_id]
-        mean = np.mean([collection.dense.index.reconstruct(int(collection.id_of_slot.data[r])) for r in rows], axis=0)
+        mean = np.mean(collection.dense.vectors_of(collection.id_of_slot.data[rows]), axis=0)
         vectors.append(mean / (np.linalg.norm(mean) or 1.0))
     matrix = np.asarray(vectors, dtype=np.float32)
     similarity = matrix @ matrix.T

@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 
 from retrieval.articles import read_articles
-from retrieval.collection import read_snapshot
+from retrieval.collection import FileRows, read_snapshot
 from retrieval.library import SNAPSHOT_FILE, FolderSource, Library
 from retrieval.ranking import rank
 from tests.conftest import SAMPLES
@@ -46,11 +46,10 @@ def test_snapshot_holds_every_paragraph_by_id(sample_library):
     collection.save_snapshot(sample_library.data_dir / "copy.npz")
     arrays, info = read_snapshot(sample_library.data_dir / "copy.npz", collection.model)
     assert set(arrays["ids"].tolist()) == set(collection.by_id) and info["seq"] == collection.seq
-    assert isinstance(arrays["sentence_vectors"], np.memmap) and arrays["sentence_vectors"].dtype == np.float16
+    assert isinstance(arrays["sentence_vectors"], FileRows) and arrays["sentence_vectors"].dtype == np.float16
     row = 3
     some = int(arrays["ids"][row])
-    order = {int(i): n for n, i in enumerate(collection.dense.ids())}
-    assert np.allclose(arrays["vectors"][row], collection.dense.vectors()[order[some]])
+    assert collection.dense.contains(arrays["ids"]).all()  # paragraph vectors: the dense index's own files
     assert arrays["sentence_count"][row] == len(collection.sentences[some].spans)
     (sample_library.data_dir / "copy.npz").unlink()
     assert (sample_library.data_dir / SNAPSHOT_FILE).exists()
@@ -66,8 +65,8 @@ def test_reopened_collection_answers_identically_from_mapped_files(tmp_path, emb
     first.collection().save_snapshot(data / SNAPSHOT_FILE)
     again = Library(data, embedder)
     collection = again.collection()
-    assert isinstance(collection.sentence_vectors.data, np.memmap)
-    assert isinstance(collection.bm25.inv_slots, np.memmap)
+    assert isinstance(collection.sentence_vectors.base, FileRows) and not len(collection.sentence_vectors.tail)
+    assert isinstance(collection.bm25.inv_slots.base, np.memmap)  # postings mapped, not read
     assert not collection._paragraphs  # nothing read from the store yet
     assert {q: ranked(again, q) for q in QUESTIONS} == before
     answer = again.ask(QUESTIONS[0])
@@ -101,3 +100,18 @@ def test_snapshot_behind_the_store_is_completed_and_stale_rows_masked(tmp_path, 
     assert len(collection.ids_by_article["geology"]) == len(library.collection().ids_by_article["geology"])
     for question in QUESTIONS:
         assert ranked(fresh, question) == ranked(library, question)
+
+
+def test_compaction_drops_dead_rows_and_ranks_the_same(tmp_path, embedder, sample_data_dir):
+    data = tmp_path / "data"
+    shutil.copytree(sample_data_dir, data)
+    library = Library(data, embedder)
+    library.remove("geology")
+    collection = library.collection()
+    before = {q: ranked(library, q) for q in QUESTIONS}
+    dead = collection.bm25.slots - collection.bm25.size
+    assert dead > 0
+    with collection.lock:
+        collection._load_arrays(collection._live_arrays(sentences=False), sentences=False)
+    assert collection.bm25.slots == collection.bm25.size == collection.paragraph_count
+    assert {q: ranked(library, q) for q in QUESTIONS} == before
