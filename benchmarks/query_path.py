@@ -77,6 +77,17 @@ def bench_embed(n_each: int) -> dict:
         cosine = np.sum(vectors["onnx"] * vectors["torch"], axis=1)
         result["cosine_min"] = round(float(cosine.min()), 6)
         result["cosine_mean"] = round(float(cosine.mean()), 6)
+        # Passages (what indexing embeds): 32 cnn-news paragraphs as one padded batch, each runtime, one thread.
+        lines = (SHARED / "eval" / "cnn-news" / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines()
+        passages = [json.loads(line)["text"] for line in lines[:: len(lines) // 32][:32]]
+        passage_vectors = {}
+        for name, encode in (("torch", torch_model.encode), ("onnx", onnx.query_encoder().encode)):
+            encode(passages[:4])
+            t = time.perf_counter()
+            passage_vectors[name] = encode(passages)
+            result[f"{name}_passages_per_s"] = round(len(passages) / (time.perf_counter() - t), 1)
+        result["passages_cosine_min"] = round(float(np.min(np.sum(
+            passage_vectors["onnx"] * passage_vectors["torch"], axis=1))), 6)
     return result
 
 

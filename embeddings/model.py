@@ -52,6 +52,17 @@ def load_model(path: str):
     return SentenceTransformer(path, device="cpu")
 
 
+@lru_cache(maxsize=4)
+def shared_onnx_encoder(name: str, path: str, onnx_dir: Path, threads: int):
+    """One ONNX Runtime session per model, export folder and thread count in a process (sessions are thread-safe)."""
+    from embeddings.onnx import open_encoder
+
+    return open_encoder(name, path, onnx_dir, threads)
+
+
+#: Up to this many texts in one ``encode`` call are embedded like questions (ONNX Runtime) while torch is not loaded.
+ANSWER_TEXTS = 16
+
 #: How questions are embedded: through ONNX Runtime (no torch at answer time) or torch.
 QUERY_RUNTIMES = ("onnx", "torch")
 
@@ -107,11 +118,11 @@ class Embedder:
         with self._onnx_lock:
             if self._onnx is None and not self._onnx_failed:
                 from embeddings import threads
-                from embeddings.onnx import OnnxUnavailable, open_encoder
+                from embeddings.onnx import OnnxUnavailable
 
                 try:
-                    self._onnx = open_encoder(self.name, resolve_model_path(self.name), self.onnx_dir,
-                                              threads.query_threads())
+                    self._onnx = shared_onnx_encoder(self.name, resolve_model_path(self.name), self.onnx_dir,
+                                                     threads.query_threads())
                 except OnnxUnavailable as exc:
                     self._onnx_failed = True
                     log.warning("questions are embedded with torch, not ONNX Runtime: %s", exc)
@@ -125,9 +136,15 @@ class Embedder:
         return self.encode([text])[0]
 
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        """Embed ``texts`` into an (n, dim) float32 array of unit vectors."""
+        """Embed ``texts`` into an (n, dim) float32 array of unit vectors. A few texts at a time (what answering
+        embeds: a conversation's earlier questions) go the question's way, through ONNX Runtime when chosen, so a
+        follow-up never waits for torch to load; indexing batches go through torch (``index_threads``)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) <= ANSWER_TEXTS and self._model is None:
+            encoder = self.query_encoder()
+            if encoder is not None:
+                return encoder.encode(list(texts))
         vectors = self.model.encode(
             list(texts),
             batch_size=self.batch_size,

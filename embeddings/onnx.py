@@ -125,6 +125,12 @@ def pool(hidden: np.ndarray, mask: np.ndarray, normalize: bool) -> np.ndarray:
     return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+def one_line(text: str, limit: int = 200) -> str:
+    """An error message on one line, cut at ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def unit(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to length 1."""
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
@@ -187,10 +193,13 @@ def export(layout: Layout, target: Path, threads: int = 1) -> Path:
             return self.model(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
-    target.parent.mkdir(parents=True, exist_ok=True)
+    from embeddings.threads import apply_torch
+
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     started = time.perf_counter()
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)  # a read-only data folder: stay on torch, say why
+        apply_torch()
         model = AutoModel.from_pretrained(str(layout.path)).eval()
         tokens = Tokens(load_tokenizer(layout), list(PROBES))  # a padded row: no "all ones" shortcut is traced
         names = ["input_ids", "attention_mask", "token_type_ids"]
@@ -217,10 +226,13 @@ def export(layout: Layout, target: Path, threads: int = 1) -> Path:
     except OnnxUnavailable:
         raise
     except Exception as exc:  # noqa: BLE001 - any exporter failure means: stay on torch
-        raise OnnxUnavailable(f"exporting to ONNX failed: {type(exc).__name__}: {exc}") from None
+        raise OnnxUnavailable(f"exporting to ONNX failed: {type(exc).__name__}: {one_line(str(exc))}") from None
     finally:
-        tmp.unlink(missing_ok=True)
-        tmp.with_name(tmp.name + ".opt").unlink(missing_ok=True)
+        for leftover in (tmp, tmp.with_name(tmp.name + ".opt")):
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError:
+                pass
     log.info("exported %s to %s in %.1f s", layout.path.name, target, time.perf_counter() - started)
     return target
 
@@ -247,6 +259,6 @@ def open_encoder(name: str, model_path: str | Path, onnx_dir: Path, threads: int
         try:
             return OnnxEncoder(layout, target, threads)
         except Exception as exc:  # noqa: BLE001 - a damaged or truncated file: set it aside, export again
-            set_aside(target, f"{type(exc).__name__}: {str(exc)[:200]}")
+            set_aside(target, f"{type(exc).__name__}: {one_line(str(exc))}")
     export(layout, target, threads)
     return OnnxEncoder(layout, target, threads)

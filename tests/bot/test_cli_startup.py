@@ -61,14 +61,15 @@ def config_with(config_file):
 
 def test_ask_answers_without_torch_and_as_torch_does(tmp_path, config_with):
     threads = "[performance]\nquery_threads = 1\nindex_threads = 2\n"
-    answer, seen = run_ask(tmp_path, config_with(threads))
+    history = ("--history", "How many troops has Russia gathered on Ukraine's border?")  # a follow-up embeds it
+    answer, seen = run_ask(tmp_path, config_with(threads), *history)
     assert seen["code"] == 0 and seen["onnxruntime"]
     assert not seen["torch"] and not seen["sentence_transformers"]
     assert seen["faiss_threads"] == 1 and seen["omp_env"] == "1"
     assert (seen["query_threads"], seen["index_threads"]) == (1, 2)
     assert answer["found"] and "Melinda Simmons" in answer["quotes"][0]["text"]
 
-    reference, seen = run_ask(tmp_path, config_with(threads + '[model]\nquery_runtime = "torch"\n'))
+    reference, seen = run_ask(tmp_path, config_with(threads + '[model]\nquery_runtime = "torch"\n'), *history)
     assert seen["torch"]
     assert [(q["article_id"], q["paragraph"], q["highlight"]) for q in answer["quotes"]] == \
         [(q["article_id"], q["paragraph"], q["highlight"]) for q in reference["quotes"]]

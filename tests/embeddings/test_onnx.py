@@ -93,3 +93,13 @@ def test_torch_runtime_is_honoured(onnx_dir):
     assert embedder.query_encoder() is None
     with pytest.raises(ValueError, match="query_runtime"):
         Embedder(DEFAULT_MODEL, query_runtime="tensorflow")
+
+
+def test_an_export_that_cannot_be_written_falls_back_to_torch(tmp_path, caplog):
+    (tmp_path / "data").write_text("a file where the data folder should be")
+    embedder = Embedder(DEFAULT_MODEL, query_runtime="onnx", onnx_dir=tmp_path / "data" / "onnx")
+    with caplog.at_level(logging.WARNING):
+        vector = embedder.encode_query("Who is the British ambassador to Ukraine?")
+    (warning,) = [r.getMessage() for r in caplog.records if "embedded with torch" in r.getMessage()]
+    assert "Not a directory" in warning and "\n" not in warning
+    assert vector.shape == (384,) and not list(tmp_path.glob("**/*.tmp"))
