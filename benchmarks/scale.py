@@ -377,6 +377,7 @@ def overlap(a: list[list[int]], b: list[list[int]]) -> float:
 def run(args) -> dict:
     begun = time.perf_counter()
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="citebot-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
     data = work / "data"
     saved = work / "build.json"
     if data.exists() and not (args.reuse and saved.exists()):
@@ -416,6 +417,7 @@ def run(args) -> dict:
             "build_rss_mb": built["build_rss_mb"], "load_avg_1min": answered.get("load_avg"),
             "warm_s": warmed["warm_s"],
         }
+        log(f"timed run: {json.dumps(result)}")
         kinds = index_kinds()
         if kinds and not args.no_recall:
             approximate, exact = kinds
