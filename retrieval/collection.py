@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import mmap
 import os
+import tempfile
 import threading
 import time
 import uuid
@@ -46,6 +47,7 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 OPEN_BATCH = 2000  # articles computed per batch when the snapshot lacks them (bounded memory)
 PARAGRAPH_CACHE = 4096  # paragraphs (with text) kept after a look-up
 SENTENCE_TERMS_CACHE = 100_000
+SPILL_ROWS = 262_144  # sentence vectors added in RAM before they go to a spill file (~200 MB at 384 dims)
 
 
 def bm25_text(paragraph: Paragraph) -> str:
@@ -155,41 +157,74 @@ class FileRows:
 
 
 class SentenceVectors:
-    """float16 sentence vectors: those of the snapshot read from its file on demand, those added since in RAM."""
+    """float16 sentence vectors: the snapshot's read from its file on demand, those added since in RAM — or, past
+    ``SPILL_ROWS`` of them (a large build), appended to an unnamed temporary file in ``spill_dir`` and read back
+    like the snapshot's, so a build never holds the corpus's sentence vectors in memory."""
 
-    def __init__(self, dimension: int, base: FileRows | np.ndarray | None = None) -> None:
+    def __init__(self, dimension: int, base: FileRows | np.ndarray | None = None,
+                 spill_dir: Path | None = None) -> None:
         self.dimension = dimension
-        self.base = base
-        self.base_rows = len(base) if base is not None else 0
+        self.segments: list[tuple[int, FileRows | np.ndarray]] = []  # (first row, rows) read from files
+        if base is not None and len(base):
+            self.segments.append((0, base))
+        self.base_rows = len(base) if base is not None else 0  # rows in segments
         self.tail = Grow(np.float16, width=dimension)
+        self.spill_dir = spill_dir
+        self._spill = None
 
     def __len__(self) -> int:
         return self.base_rows + len(self.tail)
 
+    @property
+    def base(self):
+        return self.segments[0][1] if self.segments else None
+
     def extend(self, values: np.ndarray) -> None:
         self.tail.extend(values)
+        if self.spill_dir is not None and len(self.tail) >= SPILL_ROWS:
+            self._spill_tail()
+
+    def _spill_tail(self) -> None:
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile(dir=self.spill_dir, prefix=".sentences-")  # gone when closed
+        rows = self.tail.view()
+        offset = os.fstat(self._spill.fileno()).st_size
+        os.pwrite(self._spill.fileno(), np.ascontiguousarray(rows).tobytes(), offset)
+        segment = FileRows.__new__(FileRows)
+        segment.offset, segment.shape, segment.dtype = offset, (len(rows), self.dimension), np.dtype(np.float16)
+        segment.row_bytes, segment.fd = self.dimension * 2, os.dup(self._spill.fileno())
+        self.segments.append((self.base_rows, segment))
+        self.base_rows += len(rows)
+        self.tail = Grow(np.float16, width=self.dimension)
+
+    def _segment(self, row: int) -> tuple[int, FileRows | np.ndarray]:
+        for first, rows in reversed(self.segments):
+            if row >= first:
+                return first, rows
+        raise IndexError(row)
 
     def rows(self, first: int, count: int) -> np.ndarray:
-        """Rows ``first:first + count`` (one paragraph's sentences never straddle the file and RAM)."""
+        """Rows ``first:first + count`` (one paragraph's sentences never straddle two segments)."""
         if first >= self.base_rows:
             first -= self.base_rows
             return self.tail.data[first:first + count]
-        if isinstance(self.base, FileRows):
-            return self.base.read(first, first + count)
-        return np.asarray(self.base[first:first + count])
+        start, rows = self._segment(first)
+        return np.asarray(rows[first - start:first - start + count])
 
     def take(self, indices: np.ndarray) -> np.ndarray:
-        """Rows at ascending ``indices`` (file rows read as one span)."""
+        """Rows at ascending ``indices`` (each file segment read as one span)."""
         indices = np.asarray(indices, dtype=np.int64)
         out = np.zeros((len(indices), self.dimension), dtype=np.float16)
-        in_base = indices < self.base_rows
-        if in_base.any():
-            picked = indices[in_base]
-            lo, hi = int(picked.min()), int(picked.max()) + 1
-            span = self.base.read(lo, hi) if isinstance(self.base, FileRows) else np.asarray(self.base[lo:hi])
-            out[in_base] = span[picked - lo]
-        if (~in_base).any():
-            out[~in_base] = self.tail.data[indices[~in_base] - self.base_rows]
+        bounds = [first for first, _ in self.segments] + [self.base_rows]
+        for (first, rows), stop in zip(self.segments, bounds[1:], strict=True):
+            inside = (indices >= first) & (indices < stop)
+            if inside.any():
+                picked = indices[inside] - first
+                lo, hi = int(picked.min()), int(picked.max()) + 1
+                out[inside] = np.asarray(rows[lo:hi])[picked - lo]
+        in_tail = indices >= self.base_rows
+        if in_tail.any():
+            out[in_tail] = self.tail.data[indices[in_tail] - self.base_rows]
         return out
 
 
@@ -197,7 +232,7 @@ class Collection:
     """The loaded articles and indexes; queried from several threads under ``lock``."""
 
     def __init__(self, model: str, dimension: int, store: Store | None = None,
-                 dense: VectorIndex | None = None) -> None:
+                 dense: VectorIndex | None = None, spill_dir: Path | None = None) -> None:
         self.model = model
         self.dimension = dimension
         self.store = store
@@ -215,7 +250,8 @@ class Collection:
         self.sentence_count = Grow(np.int32)
         # per sentence
         self.sentence_spans = Grow(np.int32, width=2)
-        self.sentence_vectors = SentenceVectors(dimension)
+        self.spill_dir = spill_dir
+        self.sentence_vectors = SentenceVectors(dimension, spill_dir=spill_dir)
         # per article slot (the article BM25 slot)
         self.article_keys: list[str] = []
         self.article_first = Grow(np.int64)
@@ -564,7 +600,7 @@ class Collection:
         self.sentence_count = Grow(np.int32, base=arrays["sentence_count"])
         if sentences:
             self.sentence_spans = Grow(np.int32, width=2, base=arrays["sentence_spans"])
-            self.sentence_vectors = SentenceVectors(self.dimension, arrays["sentence_vectors"])
+            self.sentence_vectors = SentenceVectors(self.dimension, arrays["sentence_vectors"], self.spill_dir)
         keys = arrays["article_keys"]
         self.article_keys = _unpack(keys) if isinstance(keys, np.ndarray) and keys.dtype == np.uint8 else list(keys)
         counts = np.asarray(arrays["article_count"], dtype=np.int32)
@@ -614,7 +650,7 @@ class Collection:
         has and ``dense`` (loaded from its own files) holds, the rest computed a batch of articles at a time;
         vectors of paragraphs no longer stored are deleted from ``dense``. Raises on a damaged snapshot (the
         caller sets it aside and calls again with ``snapshot=None``)."""
-        collection = cls(embedder.name, embedder.dimension, store, dense)
+        collection = cls(embedder.name, embedder.dimension, store, dense, spill_dir=store.path.parent)
         report = ApplyReport()
         arrays, info = read_snapshot(snapshot, embedder.name) if snapshot is not None else (None, {})
         seq = store.seq()

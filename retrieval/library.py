@@ -3,7 +3,8 @@
 Layout of ``data_dir``::
 
     citebot.sqlite     the store (articles, aliases, origins, paragraphs, sentences, change log, source status)
-    index.npz          snapshot of BM25 tokens and sentence vectors per paragraph id (a cache of work; never wrong)
+    index.npz          snapshot: row arrays, float16 sentence vectors, both BM25 indexes (uncompressed .npy members,
+                       memory-mapped or read by offset on load; a cache of work keyed by paragraph id, never wrong)
     vectors/           the dense index's own files (``[index] kind``; ``VectorIndex.save``), never wrong either
     embeddings.sqlite  the embedding cache
     write.lock         one writer at a time across processes (names its holder)

@@ -5,6 +5,7 @@ import shutil
 
 import numpy as np
 
+import retrieval.collection as collection_module
 from retrieval.articles import read_articles
 from retrieval.collection import FileRows, read_snapshot
 from retrieval.library import SNAPSHOT_FILE, FolderSource, Library
@@ -115,3 +116,20 @@ def test_compaction_drops_dead_rows_and_ranks_the_same(tmp_path, embedder, sampl
         collection._load_arrays(collection._live_arrays(sentences=False), sentences=False)
     assert collection.bm25.slots == collection.bm25.size == collection.paragraph_count
     assert {q: ranked(library, q) for q in QUESTIONS} == before
+
+
+def test_a_build_spills_sentence_vectors_to_disk_and_answers_the_same(tmp_path, embedder, sample_data_dir,
+                                                                      sample_library, monkeypatch):
+    """Opening without a snapshot (a fresh build) keeps at most SPILL_ROWS sentence vectors in RAM; the rest go to
+    an unnamed temporary file and are read back; the snapshot written from them reopens identically."""
+    monkeypatch.setattr(collection_module, "SPILL_ROWS", 7)
+    data = tmp_path / "data"
+    shutil.copytree(sample_data_dir, data)
+    (data / SNAPSHOT_FILE).unlink()
+    library = Library(data, embedder)
+    collection = library.collection()
+    assert collection.sentence_vectors.segments and len(collection.sentence_vectors.tail) < 7
+    expected = {q: ranked(sample_library, q) for q in QUESTIONS}
+    assert {q: ranked(library, q) for q in QUESTIONS} == expected
+    collection.save_snapshot(data / SNAPSHOT_FILE)
+    assert {q: ranked(Library(data, embedder), q) for q in QUESTIONS} == expected
