@@ -32,7 +32,7 @@ from bot.observability import Stats
 from bot.services import configured_sources, http_client, open_library
 from retrieval.errors import CitebotError, ModelChangedError
 from retrieval.library import Library
-from retrieval.models import Answer, ArticleMeta, newest_first
+from retrieval.models import Answer, ArticleMeta
 
 log = logging.getLogger("citebot.discord")
 
@@ -133,7 +133,6 @@ class CitebotBot(commands.Bot):
         self.started_at = time.time()
         self.answered = 0
         self._warm: asyncio.Future[int] | None = None
-        self._sorted: tuple[object, list[ArticleMeta]] | None = None  # (collection version, newest first)
         self._slots = asyncio.Semaphore(ANSWER_SLOTS)
         self.stats = Stats()
         self.flood = FloodGate(config.limits, ANSWER_SLOTS)
@@ -225,21 +224,15 @@ class CitebotBot(commands.Bot):
 
     # -- shared services for cogs ---------------------------------------------------------------------------
 
-    def loaded_articles(self) -> list[ArticleMeta]:
-        """The indexed articles, newest first, from the collection already in memory (sorted once per collection
-        version); [] while start-up is still loading it. Never loads or waits: autocomplete runs on the event loop
-        and must answer within 3 s."""
-        if not self.is_warm:  # once warm, the collection is in memory
+    async def find_articles(self, typed: str, limit: int = 25) -> list[ArticleMeta]:
+        """Articles for autocomplete: what the user typed matched against titles in the store (an indexed look-up
+        in a worker thread, newest first; see ``Store.match_titles``); [] while start-up is still loading."""
+        if not self.is_warm:
             return []
-        collection = self.library.loaded_collection()  # never loads nor refreshes: this runs on the loop
-        if collection is None:
+        store = self.library.loaded_store()  # never opens nor waits for the library's lock
+        if store is None:
             return []
-        version = (id(collection), collection.seq)
-        if self._sorted is None or self._sorted[0] != version:  # writers changed the articles since
-            with collection.lock:
-                metas = list(collection.articles.values())
-            self._sorted = (version, newest_first(metas))
-        return self._sorted[1]
+        return await in_thread(store.match_titles, typed, limit)
 
     @property
     def is_warm(self) -> bool:

@@ -396,9 +396,11 @@ def error_embed(message: str) -> discord.Embed:
 # ---------------------------------------------------------------------------------------------- admin views
 
 
-def sources_embed(rows: list[dict]) -> discord.Embed:
-    """The indexed articles, newest first, as many as fit; the rest are counted."""
-    embed = discord.Embed(title=f"Indexed articles ({len(rows)})", colour=COLOUR)
+def sources_embed(rows: list[dict], total: int | None = None) -> discord.Embed:
+    """The indexed articles, newest first, as many as fit; the rest are counted (``total``: how many are indexed
+    when ``rows`` is only the first page)."""
+    total = len(rows) if total is None else max(total, len(rows))
+    embed = discord.Embed(title=f"Indexed articles ({total})", colour=COLOUR)
     lines: list[str] = []
     used = 0
     room = DESCRIPTION_LIMIT - 40  # keep space for the '…and N more' line
@@ -409,10 +411,13 @@ def sources_embed(rows: list[dict]) -> discord.Embed:
         details = [escape(p) for p in attribution_parts(meta, None)] + [f"{row.get('paragraphs', 0)} ¶"]
         line = f"• {article_link(meta, 150)} — {' · '.join(details)}"
         if used + len(line) + 1 > room:
-            lines.append(f"…and {len(rows) - n} more")
+            lines.append(f"…and {total - n} more")
             break
         lines.append(line)
         used += len(line) + 1
+    else:
+        if total > len(rows):
+            lines.append(f"…and {total - len(rows)} more")
     embed.description = "\n".join(lines) if lines else "No articles are indexed yet."
     return embed
 

@@ -276,6 +276,10 @@ class Library:
         """The collection if it is loaded (never loads, refreshes or waits: safe on an event loop)."""
         return self._collection
 
+    def loaded_store(self) -> Store | None:
+        """The store if it is open (never opens it nor waits: safe on an event loop)."""
+        return self._store
+
     def _load(self, store: Store) -> Collection:
         started = time.monotonic()
         path = self.data_dir / SNAPSHOT_FILE

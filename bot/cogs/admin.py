@@ -28,6 +28,7 @@ from bot.embeds import (
 from bot.services import configured_sources, http_client
 from retrieval.errors import CitebotError, ReindexBusyError
 
+SOURCES_PAGE = 60  # newest articles read for /sources: more than its embed shows; the rest are counted
 log = logging.getLogger("citebot.admin")
 
 NONE = discord.AllowedMentions.none()
@@ -155,9 +156,10 @@ class Admin(commands.Cog):
             return  # could not reach Discord within 3 s: logged and counted
         library = await self.bot.library_ready()
         try:
-            rows, status = await in_thread(
-                lambda: (library.sources(), library.source_status(configured_sources(self.bot.config))))
-            embed = sources_embed(rows)
+            rows, total, status = await in_thread(
+                lambda: (library.store.article_page(SOURCES_PAGE), library.store.article_count(),
+                         library.source_status(configured_sources(self.bot.config))))
+            embed = sources_embed(rows, total)
             for row in status[:25]:  # Discord allows 25 fields
                 embed.add_field(name=shorten(row["name"], FIELD_NAME_LIMIT), value=source_line(row), inline=False)
         except CitebotError as exc:

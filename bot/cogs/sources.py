@@ -128,7 +128,7 @@ class Sources(commands.Cog):
 
     @remove.autocomplete("article")
     async def remove_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
-        return article_choices(self.bot.loaded_articles(), current)
+        return article_choices(await self.bot.find_articles(current), current)
 
     # -- polling ---------------------------------------------------------------------------------------------
     async def poll_forever(self) -> None:

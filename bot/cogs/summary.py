@@ -95,7 +95,7 @@ class Summaries(commands.Cog):
 
     @summary.autocomplete("article")
     async def article_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
-        return article_choices(self.bot.loaded_articles(), current)
+        return article_choices(await self.bot.find_articles(current), current)
 
     async def embed_for(self, sentences: int, article: str | None, topic: str | None,
                         window: TimeWindow | None = None) -> discord.Embed:

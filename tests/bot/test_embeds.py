@@ -205,6 +205,15 @@ def test_sources_fit_and_count_the_rest() -> None:
     accepted_by_discord(embed)
 
 
+def test_sources_first_page_counts_the_whole_collection() -> None:
+    rows = [{"article_id": f"a{i}", "title": f"Article {i}", "source": "Pub", "published": "2022-02-11",
+             "url": None, "paragraphs": 3} for i in range(5)]
+    embed = sources_embed(rows, total=100_000)
+    assert embed.title == "Indexed articles (100000)"
+    assert embed.description.endswith("…and 99995 more") and "Article 4" in embed.description
+    accepted_by_discord(embed)
+
+
 def test_status_and_report() -> None:
     report = {
         "articles": 5,
