@@ -27,7 +27,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from embeddings import CachedEmbedder, EmbeddingCache, make_embedder
+from embeddings import CachedEmbedder, EmbeddingCache
+from embeddings.choice import make_cached_embedder
 from retrieval.answerer import Answerer
 from retrieval.articles import Article, read_articles
 from retrieval.collection import Collection, Progress, read_snapshot
@@ -120,7 +121,7 @@ def set_aside(path: Path, why: str) -> str:
 def open_embedder(model: str, data_dir: Path, batch_size: int = 32) -> CachedEmbedder:
     """The model (loaded lazily, once) behind the persistent embedding cache in ``data_dir``."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    return CachedEmbedder(make_embedder(model, batch_size=batch_size), EmbeddingCache(data_dir / CACHE_FILE))
+    return make_cached_embedder(model, EmbeddingCache(data_dir / CACHE_FILE), batch_size)
 
 
 def article_aliases(article: Article) -> list[str]:
