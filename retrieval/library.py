@@ -29,7 +29,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from embeddings import CachedEmbedder, EmbeddingCache, make_embedder
+from embeddings import CachedEmbedder, EmbeddingCache
+from embeddings.choice import make_cached_embedder
 from retrieval.answerer import Answerer
 from retrieval.articles import Article, read_articles
 from retrieval.collection import VECTORS_DIR, Collection, Progress, read_snapshot
@@ -126,8 +127,8 @@ def open_embedder(model: str, data_dir: Path, batch_size: int = 32, query_runtim
     """The model (loaded lazily, once) behind the persistent embedding cache in ``data_dir``; questions through
     ONNX Runtime (exported once into ``data_dir/onnx``) unless ``query_runtime="torch"``."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    embedder = make_embedder(model, batch_size=batch_size, query_runtime=query_runtime, onnx_dir=data_dir / "onnx")
-    return CachedEmbedder(embedder, EmbeddingCache(data_dir / CACHE_FILE))
+    return make_cached_embedder(model, EmbeddingCache(data_dir / CACHE_FILE), batch_size, query_runtime,
+                                data_dir / "onnx")
 
 
 def article_aliases(article: Article) -> list[str]:
