@@ -167,10 +167,10 @@ class QA(commands.Cog):
         self.answered(message.id, "message", message.author.id, received, wait, answer, sent is not None)
 
     async def remember(self, message_id: int, answer: Answer, previous: int | None, thread: int | None) -> None:
-        """Store the answer's question and quotes, linked to the answer it followed up on (if it did)."""
-        link = previous if answer.follows_up is not None else None
+        """Store the answer's question and quotes, linked to the answer it replied to: a change of subject stays in
+        the conversation, newest (the same rule as ``retrieval.conversation.extend``)."""
         try:
-            await in_thread(self.memory.remember, message_id, turn_from_answer(answer), link, thread)
+            await in_thread(self.memory.remember, message_id, turn_from_answer(answer), previous, thread)
         except Exception:  # noqa: BLE001 - a lost memory only loses the context of a later follow-up
             log.exception("could not remember answer %s", message_id)
 
