@@ -17,6 +17,7 @@ from bot.terminal import json_safe, printable
 from retrieval.conversation import Turn, extend
 from retrieval.errors import CitebotError, ModelChangedError
 from retrieval.library import IndexReport, Library
+from retrieval.threads import configure as configure_threads
 from retrieval.timefilter import TimeWindow
 
 #: Seconds a command waits for another process's write to the index before giving up (naming it).
@@ -238,6 +239,7 @@ def cmd_chat(args, config: Config) -> int:
     library = open_library(config)
     ensure_index(library, config)
     library.collection()
+    library.embedder.encode_query("warm-up")  # the question model (its ONNX export, made once) before the prompt
     banner = (
         f"citebot console — {len(library.collection().articles)} articles indexed. "
         "Ask a question (the next one may follow up on it), /new for a fresh conversation, "
@@ -264,7 +266,8 @@ def cmd_eval_summary(args, config: Config) -> int:
 
     if args.words is not None and args.words < 1:
         raise CitebotError("--words must be at least 1")
-    embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size)
+    embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size,
+                             config.model.query_runtime)
     result = evaluate_summaries(
         Path(args.articles), n=args.sentences, embedder=embedder, words=args.words, limit=args.limit
     )
@@ -281,7 +284,8 @@ def cmd_eval_retrieval(args, config: Config) -> int:
     from retrieval.evaluate import evaluate_retrieval
     from retrieval.library import open_embedder
 
-    embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size)
+    embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size,
+                             config.model.query_runtime)
     if args.history_from_other and args.no_history:
         raise CitebotError("give --history-from-other or --no-history, not both")
     mode = "other" if args.history_from_other else "none" if args.no_history else "given"
@@ -381,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
+        configure_threads(config.performance.query_threads, config.performance.index_threads,
+                          serving=args.command in ("run", "chat"))
         if getattr(args, "k", None) is not None and not 1 <= args.k <= 50:
             raise CitebotError("--k must be between 1 and 50")
         if getattr(args, "limit", None) is not None and args.limit < 1:

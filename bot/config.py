@@ -38,6 +38,15 @@ class ArticleSettings:
 class ModelSettings:
     name: str = "all-MiniLM-L6-v2"
     batch_size: int = 32
+    query_runtime: str = "onnx"  # questions through ONNX Runtime ("onnx", exported once) or torch ("torch")
+
+
+@dataclass
+class PerformanceSettings:
+    """Thread counts (see config.example.toml [performance])."""
+
+    query_threads: int = 1  # threads one question uses (ONNX Runtime, FAISS search)
+    index_threads: int = 0  # threads passage embedding uses while indexing (torch); 0 = automatic
 
 
 @dataclass
@@ -92,6 +101,7 @@ class Config:
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    performance: PerformanceSettings = field(default_factory=PerformanceSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     source_list: list[SourceSpec] = field(default_factory=list)  # the [[sources]] tables, validated
     base_dir: Path = field(default_factory=Path.cwd)
@@ -226,6 +236,10 @@ def _validate(config: Config) -> None:
         ("splitter.subheading_max_words", 0 <= config.splitter.subheading_max_words <= 100, "between 0 and 100"),
         ("model.batch_size", 1 <= config.model.batch_size <= 4096, "between 1 and 4096"),
         ("model.name", bool(config.model.name.strip()), "a model name or folder, not empty"),
+        ("model.query_runtime", config.model.query_runtime in ("onnx", "torch"), '"onnx" or "torch"'),
+        ("performance.query_threads", 1 <= config.performance.query_threads <= 256, "between 1 and 256"),
+        ("performance.index_threads", 0 <= config.performance.index_threads <= 256,
+         "between 0 (automatic) and 256"),
         ("data.dir", bool(config.data.dir.strip()), "a folder, not empty"),
         ("logging.level", config.logging.level.upper() in LOG_LEVELS, LEVELS_TEXT),
         ("logging.discord_level", config.logging.discord_level.upper() in LOG_LEVELS, LEVELS_TEXT),

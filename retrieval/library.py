@@ -40,6 +40,7 @@ from retrieval.paragraphs import ParagraphSplitter
 from retrieval.sentences import sentence_spans
 from retrieval.settings import RetrievalSettings, SplitterSettings, for_model
 from retrieval.summaries import ArticleNotFoundError, summarize
+from retrieval.threads import use_query_threads
 
 log = logging.getLogger("citebot.library")
 
@@ -117,10 +118,12 @@ def set_aside(path: Path, why: str) -> str:
     return message
 
 
-def open_embedder(model: str, data_dir: Path, batch_size: int = 32) -> CachedEmbedder:
-    """The model (loaded lazily, once) behind the persistent embedding cache in ``data_dir``."""
+def open_embedder(model: str, data_dir: Path, batch_size: int = 32, query_runtime: str = "onnx") -> CachedEmbedder:
+    """The model (loaded lazily, once) behind the persistent embedding cache in ``data_dir``; questions through
+    ONNX Runtime (exported once into ``data_dir/onnx``) unless ``query_runtime="torch"``."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    return CachedEmbedder(make_embedder(model, batch_size=batch_size), EmbeddingCache(data_dir / CACHE_FILE))
+    embedder = make_embedder(model, batch_size=batch_size, query_runtime=query_runtime, onnx_dir=data_dir / "onnx")
+    return CachedEmbedder(embedder, EmbeddingCache(data_dir / CACHE_FILE))
 
 
 def article_aliases(article: Article) -> list[str]:
@@ -309,11 +312,13 @@ class Library:
 
     def ask(self, question: str, k: int | None = None, **options):
         """``Answerer.ask`` over the current generation (options: history, window, today)."""
+        use_query_threads()
         return self.answerer().ask(question, k, **options)
 
     def summary(self, sentences: int, article: str | None = None, topic: str | None = None, **options) -> Summary:
         """Key sentences of ``article`` (id or title), about ``topic``, or of the latest article (options: window,
         a digest of the period when neither is given)."""
+        use_query_threads()
         return summarize(self.answerer(), sentences, article=article, topic=topic, **options)
 
     @property

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from embeddings import CachedEmbedder, Embedder, EmbeddingCache
+from embeddings import DEFAULT_MODEL, CachedEmbedder, Embedder, EmbeddingCache, resolve_model_path
 from retrieval.library import FolderSource, Library
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +30,9 @@ def sample_data_dir(tmp_path_factory, embedder) -> Path:
     """A data directory with the bundled samples indexed (built once per session; copy it to change it)."""
     data_dir = tmp_path_factory.mktemp("data")
     Library(data_dir, embedder).sync([FolderSource(str(SAMPLES))])
+    from embeddings.onnx import open_encoder  # the ONNX export questions use (made once here, copied with the dir)
+
+    open_encoder(DEFAULT_MODEL, resolve_model_path(), data_dir / "onnx")
     return data_dir
 
 

@@ -25,21 +25,50 @@ Public API (everything blocks: call it from a worker thread, never on an event l
     preview_paragraphs(article, splitter_settings=None) -> list[str]   # exactly what would be indexed
 """
 
-from retrieval.sources.feeds import Feed, FeedEntry, parse_feed
-from retrieval.sources.fetch import (
-    CollectResult,
-    FailureReason,
-    FeedPoll,
-    SourceState,
-    collect,
-    fetch_article,
-    poll_feed,
-)
-from retrieval.sources.http import FetchError, HttpClient, Response, make_client
-from retrieval.sources.pages import NotAnArticle, PageFallback, article_from_html, article_id_for
-from retrieval.sources.preview import preview, preview_paragraphs
-from retrieval.sources.spec import DEFAULT_CONTACT, SOURCE_KINDS, FetchSettings, SourceSpec
-from retrieval.sources.urls import clean_url, text_fragment_link, url_key
+# Names resolve on first use (PEP 562), so that reading the configuration (``spec``) does not load the HTTP
+# client, feed parser and page extraction: `citebot ask` starts without them. (Once the submodule ``preview`` is
+# imported, ``retrieval.sources.preview`` names that module: import the function from ``retrieval.sources.preview``.)
+_LAZY = {
+    "Feed": "feeds",
+    "FeedEntry": "feeds",
+    "parse_feed": "feeds",
+    "CollectResult": "fetch",
+    "FailureReason": "fetch",
+    "FeedPoll": "fetch",
+    "SourceState": "fetch",
+    "collect": "fetch",
+    "fetch_article": "fetch",
+    "poll_feed": "fetch",
+    "FetchError": "http",
+    "HttpClient": "http",
+    "Response": "http",
+    "make_client": "http",
+    "NotAnArticle": "pages",
+    "PageFallback": "pages",
+    "article_from_html": "pages",
+    "article_id_for": "pages",
+    "preview": "preview",
+    "preview_paragraphs": "preview",
+    "DEFAULT_CONTACT": "spec",
+    "SOURCE_KINDS": "spec",
+    "FetchSettings": "spec",
+    "SourceSpec": "spec",
+    "clean_url": "urls",
+    "text_fragment_link": "urls",
+    "url_key": "urls",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_CONTACT", "SOURCE_KINDS", "CollectResult", "FailureReason", "Feed", "FeedEntry", "FeedPoll", "FetchError",
