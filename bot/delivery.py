@@ -113,23 +113,26 @@ async def reply(
     embed: discord.Embed | None = None,
     content: str | None = None,
     pacer: Pacer | None = None,
+    channel: discord.abc.Messageable | None = None,
 ) -> discord.Message | None:
     """Send the one reply to ``message`` (a reply without a ping; without the reply link when replying is
-    forbidden). Retried until delivered or ``deadline_s`` passed; ``None`` (logged at ERROR, counted) when lost."""
+    forbidden). Retried until delivered or ``deadline_s`` passed; ``None`` (logged at ERROR, counted) when lost.
+    ``channel``: send it there instead (e.g. a thread started on ``message``), without the reply link."""
     nonce = str(message.id)  # the same on every attempt: Discord creates at most one message with it
     reference = message.to_reference(fail_if_not_exists=False)
-    as_reply = True
+    as_reply = channel is None
+    target = channel if channel is not None else message.channel
 
     async def attempt() -> discord.Message:
         nonlocal as_reply
         kwargs: dict[str, Any] = {"embed": embed, "content": content, "allowed_mentions": NONE, "nonce": nonce}
-        async with pacer.slot(message.channel.id) if pacer else contextlib.nullcontext():
+        async with pacer.slot(target.id) if pacer else contextlib.nullcontext():
             if as_reply:
                 try:
-                    return await message.channel.send(reference=reference, mention_author=False, **kwargs)
+                    return await target.send(reference=reference, mention_author=False, **kwargs)
                 except discord.Forbidden:  # replying needs Read Message History: answer without the reply link
                     as_reply = False
-            return await message.channel.send(**kwargs)
+            return await target.send(**kwargs)
 
     sent, error = await _with_retries(f"reply to question {message.id}", attempt, deadline_s=deadline_s, stats=stats)
     if error is not None:

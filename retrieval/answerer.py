@@ -11,7 +11,7 @@ import numpy as np
 
 from retrieval.articles import strip_controls
 from retrieval.collection import Collection
-from retrieval.conversation import ContextSettings, Turn, changes_subject, is_anaphoric, plan_context
+from retrieval.conversation import ContextSettings, Turn, continuity, is_anaphoric, plan_context
 from retrieval.errors import IndexMissingError, QuestionError
 from retrieval.intent import is_content_free
 from retrieval.models import Answer, Quote
@@ -112,8 +112,10 @@ class Answerer:
             recency = recency_prior(collection, text, self.settings.recency_weight, allowed, window)
             hits = rank(collection, text, query_vector, self.settings, k, allowed, recency)
             follows = None
-            if history and not changes_subject(collection, text, history, self.context):
-                plan = plan_context(collection, self.embedder, text, query_vector, history, self.context)
+            sure = continuity(collection, self.embedder, text, query_vector, history, hits[0].row if hits else -1,
+                              self.context) if history else 0.0
+            if history and sure >= self.context.switch_below:
+                plan = plan_context(collection, self.embedder, text, query_vector, history, self.context, sure)
                 prior = plan.prior if recency is None or plan.prior is None else plan.prior + recency
                 hits = rank(collection, text, plan.query_vector, self.settings, k, allowed, prior)
                 follows = plan.follows.question if plan.follows else None

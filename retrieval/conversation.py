@@ -8,8 +8,11 @@ for it (article ids and highlighted sentences). For a new question the context i
 - an article prior: paragraphs of the articles quoted in the last answers move up the order, more so when the
   question leans on its context (pronouns, few words of its own).
 
-The question is answered on its own instead when, read alone, it confidently finds an article the conversation did
-not quote while having words of its own and no pronoun leaning on earlier turns (a change of subject).
+Whether a question continues its conversation at all is :func:`continuity`: a logistic score of its cosine with the
+conversation's text and with the last question, whether the question alone already lands in an article the
+conversation quoted, the share of its words the conversation used, and how much it says on its own. Under
+``switch_below`` it is answered on its own (a change of subject); the weights were fitted on coqa-dev's own and
+swapped conversations (docs/benchmarks.md gives both halves of the set).
 The context changes the order and the query vector; the not-found threshold still applies to the fused score.
 """
 
@@ -64,13 +67,14 @@ def turn_from_answer(answer: Answer) -> Turn:
 
 
 def extend(history: Sequence[Turn], answer: Answer) -> list[Turn]:
-    """The conversation after ``answer``: continued when it followed up, else started afresh from it (a change
-    of subject leaves the old turns behind); a greeting or a call for help (a content-free question) leaves it as
-    it was. Console, CLI, Discord and the eval all use this rule."""
+    """The conversation after ``answer``: its turns plus this one (the most recent :data:`HISTORY_TURNS`). An
+    answer that changed the subject was answered on its own but stays in the conversation, newest, so its article
+    weighs most next time while a wrongly judged change loses nothing; a greeting or a call for help (a
+    content-free question) leaves the conversation as it was. Console, CLI, Discord and the eval all use this
+    rule."""
     if answer.content_free:
         return list(history)
-    turn = turn_from_answer(answer)
-    return [*history, turn][-HISTORY_TURNS:] if answer.follows_up is not None else [turn]
+    return [*history, turn_from_answer(answer)][-HISTORY_TURNS:]
 
 
 @dataclass(frozen=True)
@@ -88,8 +92,17 @@ class ContextSettings:
     decay: float = 0.7  # each older turn counts this much less
     conversation_weight: float = 0.2  # evidence all the conversation's questions give an article (summed)
     conversation_decay: float = 0.9  # ... each older question counting this much less
-    full_fit: float = 0.8  # from this share on, the conversation counts in full (below, in proportion)
-    change_fit: float = 0.5  # the conversation's articles match under this share of the question's best: new subject
+    # Whether a question continues the conversation: a logistic score of how close it is to the conversation's
+    # text (cosine with the context vector and with the last question), whether the question alone already lands
+    # in an article the conversation quoted, and the share of its own words the conversation used.
+    continue_context: float = 4.0
+    continue_last: float = 3.0
+    continue_inside: float = 3.0
+    continue_overlap: float = 2.0
+    continue_own: float = -1.5  # a question with strong words of its own leans less on the conversation
+    continue_bias: float = -1.3
+    switch_below: float = 0.4  # continuity under this: answered on its own (a change of subject)
+    full_above: float = 0.5  # continuity from this on counts the context in full (below, in proportion)
 
 
 @dataclass
@@ -237,25 +250,35 @@ def content_terms(collection: Collection, question: str) -> list[str]:
     return [t for t in query_terms(question) if t in collection.bm25.vocab and t not in ANAPHORA]
 
 
-def subject_fit(collection: Collection, question: str, history: Sequence[Turn]) -> float | None:
-    """How well the conversation's articles match the question's own words, as a share of the best match any
-    article gives them (1: no article matches better). None when the question has under two words of its own or
-    the conversation quoted nothing: then it cannot tell a change of subject."""
+def word_overlap(collection: Collection, question: str, texts: Sequence[str]) -> float:
+    """The share of the question's own words (by idf) that also occur in ``texts``; 0 when it has none."""
     terms = content_terms(collection, question)
-    quoted = {collection.article_of_row[row] for row in np.flatnonzero(conversation_rows(collection, history))}
-    if len(terms) < 2 or not quoted:
-        return None
-    coverage = collection.article_bm25.coverage(terms)
-    best = float(coverage.max())
-    if best <= 0:
-        return None
-    return float(max(coverage[a] for a in quoted)) / best
+    total = sum(collection.bm25.idf(t) for t in terms)
+    if total <= 0:
+        return 0.0
+    seen = {t for text in texts for t in query_terms(text)}
+    return sum(collection.bm25.idf(t) for t in terms if t in seen) / total
 
 
-def changes_subject(collection: Collection, question: str, history: Sequence[Turn], settings: ContextSettings) -> bool:
-    """Whether the question's own words point clearly away from the articles the conversation quoted."""
-    fit = subject_fit(collection, question, history)
-    return fit is not None and fit < settings.change_fit
+def continuity(collection: Collection, embedder, question: str, query_vector: np.ndarray, history: Sequence[Turn],
+               alone_row: int, settings: ContextSettings) -> float:
+    """How surely ``question`` continues ``history`` (0 to 1), from the question's closeness to the conversation:
+    cosine with the context vector and with the last question, whether its own best paragraph (row
+    ``alone_row``, -1 for none) lies in an article the conversation quoted, and the share of its words the
+    conversation used."""
+    turns = recent(history)
+    if not turns:
+        return 0.0
+    pairs = context_text(turns, settings.decay)
+    context = context_vector(embedder, pairs)
+    with_context = float(query_vector @ context) if context is not None else 0.0
+    with_last = float(query_vector @ embedder.encode([turns[-1].question])[0])
+    inside = float(alone_row >= 0 and bool(conversation_rows(collection, turns)[alone_row]))
+    overlap = word_overlap(collection, question, [text for text, _ in pairs])
+    z = (settings.continue_context * with_context + settings.continue_last * with_last
+         + settings.continue_inside * inside + settings.continue_overlap * overlap
+         + settings.continue_own * own_weight(collection, question) + settings.continue_bias)
+    return float(1.0 / (1.0 + np.exp(-z)))
 
 
 def plan_context(
@@ -265,14 +288,15 @@ def plan_context(
     query_vector: np.ndarray,
     history: Sequence[Turn],
     settings: ContextSettings,
+    sure: float = 1.0,
 ) -> ContextPlan:
-    """How to ask ``question`` as a follow-up of ``history`` (call :func:`changes_subject` first)."""
+    """How to ask ``question`` as a follow-up of ``history``; ``sure`` is its :func:`continuity` (under
+    ``full_above`` the context weighs in proportion)."""
     turns = recent(history)
     if not turns:
         return ContextPlan(query_vector, None, None)
     lean = 1.0 if is_anaphoric(question) else 1.0 - own_weight(collection, question)
-    fit = subject_fit(collection, question, history)
-    gate = 1.0 if fit is None else min(1.0, fit / settings.full_fit)
+    gate = min(1.0, sure / settings.full_above) if settings.full_above > 0 else 1.0
     pairs = context_text(turns, settings.decay)
     vector_weight = settings.vector_weight_own + (settings.vector_weight - settings.vector_weight_own) * lean
     strength = settings.article_prior_own + (settings.article_prior - settings.article_prior_own) * lean

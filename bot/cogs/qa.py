@@ -30,6 +30,8 @@ HELP = (
 )
 FAILED = "Sorry, something went wrong while answering; the error has been logged."
 REFUSED_COLOUR = discord.Colour(0xF59E0B)
+THREAD_NAME_CHARS = 100  # Discord's limit for a thread name
+THREAD_ARCHIVE_MINUTES = 1440  # an answer thread archives itself after a day without messages
 SETTLE_TIMEOUT_S = 10.0  # how long a follow-up waits for earlier answers in its channel to be sent and remembered
 ANSWERABLE = (discord.MessageType.default, discord.MessageType.reply)
 
@@ -154,23 +156,50 @@ class QA(commands.Cog):
                 embed, answer, wait = await self.embed_for(question, previous)
             finally:
                 bot.flood.done(time.monotonic() - received)
+            started = None
+            if self.wants_thread(message, previous, answer):
+                started = await self.open_thread(message, question)
             sent = await delivery.reply(
-                message, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s
+                message, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s,
+                channel=started,
             )
         finally:
             bot.typing_indicators.stop(message.channel)
         if sent is not None:
             bot.flood.delivered(message.author.id, question, sent.jump_url)
             if answer is not None and not answer.content_free:  # a greeting or help starts no conversation
-                thread = message.channel.id if self.in_bot_thread(message) else None
+                thread = started.id if started is not None else (
+                    message.channel.id if self.in_bot_thread(message) else None)
                 await self.remember(sent.id, answer, previous, thread)
         self.answered(message.id, "message", message.author.id, received, wait, answer, sent is not None)
 
-    async def remember(self, message_id: int, answer: Answer, previous: int | None, thread: int | None) -> None:
-        """Store the answer's question and quotes, linked to the answer it followed up on (if it did)."""
-        link = previous if answer.follows_up is not None else None
+    def wants_thread(self, message: discord.Message, previous: int | None, answer: Answer | None) -> bool:
+        """Whether to answer in a new thread on ``message``: ``answer_in_threads`` is on, the question starts a
+        conversation (not a reply to an answer), it was answered (not a greeting, help or error) and it was asked
+        in a server text channel (not already in a thread, not in a DM)."""
+        return (self.bot.config.discord.answer_in_threads and previous is None and answer is not None
+                and not answer.content_free and isinstance(message.channel, discord.TextChannel))
+
+    async def open_thread(self, message: discord.Message, question: str) -> discord.Thread | None:
+        """A public thread started on the question message and named after it, marked as the bot's (its messages
+        continue the conversation); None, logged, when Discord refuses (the answer then goes to the channel)."""
+        name = question if len(question) <= THREAD_NAME_CHARS else question[: THREAD_NAME_CHARS - 1] + "…"
         try:
-            await in_thread(self.memory.remember, message_id, turn_from_answer(answer), link, thread)
+            thread = await message.create_thread(name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES)
+        except discord.HTTPException as exc:  # no permission, a thread already there, Discord down
+            log.warning("could not start a thread on question %s: %s", message.id, exc)
+            return None
+        try:
+            await in_thread(self.memory.start_thread, thread.id)
+        except Exception:  # noqa: BLE001 - the thread still gets its answer, which marks it too
+            log.exception("could not remember thread %s", thread.id)
+        return thread
+
+    async def remember(self, message_id: int, answer: Answer, previous: int | None, thread: int | None) -> None:
+        """Store the answer's question and quotes, linked to the answer it replied to: a change of subject stays in
+        the conversation, newest (the same rule as ``retrieval.conversation.extend``)."""
+        try:
+            await in_thread(self.memory.remember, message_id, turn_from_answer(answer), previous, thread)
         except Exception:  # noqa: BLE001 - a lost memory only loses the context of a later follow-up
             log.exception("could not remember answer %s", message_id)
 

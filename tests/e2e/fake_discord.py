@@ -157,7 +157,7 @@ class FakeError:
 class Sent:
     """One write the bot made: a message, a typing indicator, an interaction callback, a follow-up or edit."""
 
-    kind: str  # "message", "typing", "callback", "followup", "edit", "delete", "presence"
+    kind: str  # "message", "typing", "callback", "followup", "edit", "delete", "presence", "thread"
     payload: dict
     channel_id: int | None = None
     message: dict | None = None
@@ -311,6 +311,7 @@ class FakeDiscord:
         self.roles: dict[int, dict] = {}
         self._add_role_payload(self.guild_id, "@everyone", MEMBER_PERMISSIONS)
         self.messages: dict[int, dict] = {}
+        self.threads: dict[int, dict] = {}  # public threads started on a message (POST .../messages/{id}/threads)
         self.global_commands: dict[str, dict] = {}
         self.guild_commands: dict[int, dict[str, dict]] = {}
         self.command_syncs: list[tuple[int | None, list[dict]]] = []
@@ -554,7 +555,7 @@ class FakeDiscord:
             "emojis": [],
             "stickers": [],
             "channels": list(self.channels.values()),
-            "threads": [],
+            "threads": list(self.threads.values()),
             "members": [bot_member],
             "voice_states": [],
             "presences": [],
@@ -1098,6 +1099,8 @@ class FakeDiscord:
                 return await self._create_message(request, cid)
             case ["channels", cid, "messages", mid] if method in ("GET", "PATCH", "DELETE"):
                 return await self._channel_message(request, cid, mid)
+            case ["channels", cid, "messages", mid, "threads"] if method == "POST":
+                return await self._start_thread(request, cid, mid)
             case ["channels", cid, "typing"] if method == "POST":
                 self._check_auth(request)
                 self._channel(cid)
@@ -1132,9 +1135,57 @@ class FakeDiscord:
 
     def _channel(self, cid: str) -> dict:
         try:
-            return self.channels[int(cid)]
+            return self.channels[int(cid)] if int(cid) in self.channels else self.threads[int(cid)]
         except (KeyError, ValueError):
             raise Reject(404, 10003, "Unknown Channel") from None
+
+    async def _start_thread(self, request: web.Request, cid: str, mid: str) -> web.Response:
+        """Start a public thread on a message (its id becomes the thread's), like Discord: the parent must be a
+        text channel, the message must be in it and have no thread yet, the name 1-100 characters; THREAD_CREATE
+        (``newly_created``) goes to the sessions with the GUILDS intent before the response."""
+        self._check_auth(request)
+        channel = self._channel(cid)
+        body = await self._body(request)
+        message = self.messages.get(int(mid)) if mid.isdigit() else None
+        if message is None or message["channel_id"] != channel["id"]:
+            raise Reject(404, 10008, "Unknown Message")
+        if channel.get("type") != 0:
+            raise Reject(400, 50024, "Cannot execute action on this channel type")
+        if int(mid) in self.threads:
+            raise Reject(400, 160004, "A thread has already been created for this message")
+        name = body.get("name")
+        if not isinstance(name, str) or not 1 <= len(name) <= 100:
+            raise _form_error(["name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+        archive = body.get("auto_archive_duration", 4320)
+        if archive not in (60, 1440, 4320, 10080):
+            raise _form_error(["auto_archive_duration"], "BASE_TYPE_CHOICES",
+                              "Value must be one of (60, 1440, 4320, 10080).")
+        thread = {
+            "id": mid,
+            "type": 11,
+            "guild_id": str(self.guild_id),
+            "parent_id": channel["id"],
+            "owner_id": self.bot_user["id"],
+            "name": name,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": archive,
+                "archive_timestamp": datetime.now(UTC).isoformat(),
+                "locked": False,
+            },
+        }
+        self.threads[int(mid)] = thread
+        message["thread"] = thread
+        for session in self._live_sessions():
+            if session.intents & INTENT_GUILDS:
+                await session.send(OP_DISPATCH, {**thread, "newly_created": True}, "THREAD_CREATE")
+        await self._record(Sent("thread", body, channel_id=int(cid), message=thread))
+        return self._json(thread, status=201)
 
     # ----------------------------------------------------------------- commands
 
