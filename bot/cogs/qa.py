@@ -132,23 +132,28 @@ class QA(commands.Cog):
             await delivery.reply(message, embed=self.help_embed(), stats=bot.stats, pacer=bot.pacer,
                                  deadline_s=limits.delivery_deadline_s)
             return
+        if self.in_bot_thread(message):  # the thread's first answer may still be on its way to the memory
+            await self.earlier_answers_settled(message.channel.id)
         previous = await self.continues(message)
         if previous is not None:
             await self.earlier_answers_settled(message.channel.id)
         settled = asyncio.Event()
+        channels = [message.channel.id]  # deliver_answer adds the thread it starts
         self.unsettled.setdefault(message.channel.id, set()).add(settled)
         try:
-            await self.deliver_answer(message, question, previous, received)
+            await self.deliver_answer(message, question, previous, received, settled, channels)
         finally:
             settled.set()
-            pending = self.unsettled.get(message.channel.id, set())
-            pending.discard(settled)
-            if not pending:
-                self.unsettled.pop(message.channel.id, None)
+            for channel_id in channels:
+                pending = self.unsettled.get(channel_id, set())
+                pending.discard(settled)
+                if not pending:
+                    self.unsettled.pop(channel_id, None)
 
     async def deliver_answer(self, message: discord.Message, question: str, previous: int | None,
-                             received: float) -> None:
-        """Answer ``message`` (a follow-up of ``previous`` when set), send the reply and remember it."""
+                             received: float, settled: asyncio.Event, channels: list[int]) -> None:
+        """Answer ``message`` (a follow-up of ``previous`` when set), send the reply and remember it. A thread
+        started for the answer is marked as having ``settled`` under way (its id added to ``channels``)."""
         bot, limits = self.bot, self.bot.config.limits
         bot.typing_indicators.start(message.channel)  # one per channel, until its last answer is sent
         try:
@@ -159,6 +164,9 @@ class QA(commands.Cog):
             started = None
             if self.wants_thread(message, previous, answer):
                 started = await self.open_thread(message, question)
+                if started is not None:
+                    self.unsettled.setdefault(started.id, set()).add(settled)
+                    channels.append(started.id)
             sent = await delivery.reply(
                 message, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s,
                 channel=started,
