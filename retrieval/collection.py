@@ -36,7 +36,7 @@ import numpy as np
 
 from retrieval.bm25 import BM25Index, Grow, Vocab, _ranges, tokenize
 from retrieval.index.store import Store, StoredArticle
-from retrieval.index.vectors.base import VectorIndex
+from retrieval.index.vectors.base import VectorIndex, fsync_dir
 from retrieval.index.vectors.factory import IndexSettings, fit_kind, new_index
 from retrieval.index.vectors.flat import FlatIndex
 from retrieval.models import ArticleMeta, Paragraph
@@ -789,20 +789,6 @@ def _random_access(mapped: np.memmap) -> None:
             handle.madvise(mmap.MADV_RANDOM)
         except OSError:
             pass
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 SNAPSHOT_MEMBERS = ("ids", "article", "number", "sentence_count", "sentence_first", "sentence_spans",

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,36 +112,45 @@ def copy_cache(embedder, target: Path) -> None:
         src.backup(dst)
 
 
+def bot_folder(root: Path, sample_data_dir: Path, embedder, settings: list[str]) -> Path:
+    """``root`` with articles/ (the samples), data/ (indexed samples + the session's embedding cache) and a
+    config.toml of [data], [articles] and ``settings`` (further TOML lines)."""
+    shutil.copytree(SAMPLES, root / "articles")
+    shutil.copytree(sample_data_dir, root / "data")
+    copy_cache(embedder, root / "data" / CACHE_FILE)
+    lines = ["[data]", f"dir = {json.dumps(str(root / 'data'))}",
+             "[articles]", f"folders = [{json.dumps(str(root / 'articles'))}]", *settings, ""]
+    (root / "config.toml").write_text("\n".join(lines), encoding="utf-8")
+    return root
+
+
+@contextmanager
+def running_bot(fake: FakeDiscord, workspace: Path) -> Iterator[BotProcess]:
+    """`citebot run` in ``workspace`` against ``fake`` (see start_bot), stopped when the block ends."""
+    bot = start_bot(fake, workspace)
+    try:
+        yield bot
+    finally:
+        stop(bot.proc)
+
+
 @pytest.fixture(scope="session")
 def workspace(tmp_path_factory: pytest.TempPathFactory, sample_data_dir: Path, embedder, world: World) -> Path:
     """A folder with articles/, data/ (indexed samples + embedding cache) and config.toml for the fake guild."""
     root = tmp_path_factory.mktemp("citebot-e2e")
-    shutil.copytree(SAMPLES, root / "articles")
-    shutil.copytree(sample_data_dir, root / "data")
-    copy_cache(embedder, root / "data" / CACHE_FILE)
     fake = world.fake
-    (root / "config.toml").write_text(
-        "\n".join(
-            [
-                "[data]",
-                f"dir = {json.dumps(str(root / 'data'))}",
-                "[articles]",
-                f"folders = [{json.dumps(str(root / 'articles'))}]",
-                "[discord]",
-                f"guild_ids = [{fake.guild_id}]",
-                f"answer_channel_ids = [{world.answers}]",
-                f"admin_role_ids = [{world.admin_role}]",
-                "[fetch]",
-                "allow_private_addresses = true  # /add fetches from a local server in tests/e2e/test_sources.py",
-                "[limits]",  # the feature tests ask the same questions often: flood control has its own tests
-                "user_questions = 10000",
-                "channel_questions = 10000",
-                "duplicate_window_s = 0",
-                "",
-            ]
-        ),
-        encoding="utf-8",
-    )
+    bot_folder(root, sample_data_dir, embedder, [
+        "[discord]",
+        f"guild_ids = [{fake.guild_id}]",
+        f"answer_channel_ids = [{world.answers}]",
+        f"admin_role_ids = [{world.admin_role}]",
+        "[fetch]",
+        "allow_private_addresses = true  # /add fetches from a local server in tests/e2e/test_sources.py",
+        "[limits]",  # the feature tests ask the same questions often: flood control has its own tests
+        "user_questions = 10000",
+        "channel_questions = 10000",
+        "duplicate_window_s = 0",
+    ])
     return root
 
 

@@ -3,15 +3,12 @@ thread is a follow-up. A bot of its own (the session bot answers in the channel)
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from retrieval.library import CACHE_FILE
-from tests.e2e.conftest import SAMPLES, BotProcess, copy_cache, start_bot, stop
+from tests.e2e.conftest import BotProcess, bot_folder, running_bot
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.test_qa import AMBASSADOR, TIMEOUT, no_pings, only_embed, replies_to
 
@@ -21,24 +18,11 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def threaded(tmp_path_factory, sample_data_dir: Path, embedder) -> Iterator[tuple[FakeDiscord, BotProcess]]:
     fake = FakeDiscord(heartbeat_interval_ms=2000, heartbeat_grace_s=4.0).start_in_thread()
-    root = tmp_path_factory.mktemp("citebot-threads")
-    shutil.copytree(SAMPLES, root / "articles")
-    shutil.copytree(sample_data_dir, root / "data")
-    copy_cache(embedder, root / "data" / CACHE_FILE)
-    (root / "config.toml").write_text(
-        "\n".join([
-            "[data]", f"dir = {json.dumps(str(root / 'data'))}",
-            "[articles]", f"folders = [{json.dumps(str(root / 'articles'))}]",
-            "[discord]", f"guild_ids = [{fake.guild_id}]", "answer_in_threads = true", "",
-        ]),
-        encoding="utf-8",
-    )
+    root = bot_folder(tmp_path_factory.mktemp("citebot-threads"), sample_data_dir, embedder,
+                      ["[discord]", f"guild_ids = [{fake.guild_id}]", "answer_in_threads = true"])
     try:
-        bot = start_bot(fake, root)
-        try:
+        with running_bot(fake, root) as bot:
             yield fake, bot
-        finally:
-            stop(bot.proc)
     finally:
         fake.stop_thread()
 

@@ -130,7 +130,7 @@ class VectorIndex(ABC):
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, folder / META_FILE)
-        _fsync_dir(folder)
+        fsync_dir(folder)
         keep = set(_file_names(meta))
         for name in _file_names(previous or {}):
             if name not in keep:
@@ -160,7 +160,8 @@ def _file_names(meta: dict) -> list[str]:
     return [v for v in (meta.get("files") or {}).values() if isinstance(v, str)]
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
