@@ -32,12 +32,9 @@ CITEBOT = [sys.executable, "-m", "bot.cli"]
 
 
 def real_questions(n_each: int) -> list[str]:
-    questions = []
-    for name in ("squad-dev", "cnn-news"):
-        lines = (SHARED / "eval" / name / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-        step = max(1, len(lines) // n_each)
-        questions += [json.loads(line)["question"] for line in lines[::step][:n_each]]
-    return questions
+    from retrieval.evaluate import spread_questions
+
+    return spread_questions([SHARED / "eval" / name / "questions.jsonl" for name in ("squad-dev", "cnn-news")], n_each)
 
 
 def percentile(values: list[float], p: float) -> float:

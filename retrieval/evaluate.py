@@ -64,6 +64,17 @@ def read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:
     return rows
 
 
+def spread_questions(paths: list[Path], n_each: int) -> list[str]:
+    """``n_each`` question texts from each questions.jsonl, spread evenly over the file (not only its first
+    articles): real questions for benchmarks and tests of the query path."""
+    questions: list[str] = []
+    for path in paths:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        step = max(1, len(lines) // n_each)
+        questions += [json.loads(line)["question"] for line in lines[::step][:n_each]]
+    return questions
+
+
 def check_questions(questions: list[dict], paragraphs: list[dict], path: Path) -> None:
     """Every gold id a question names must exist in the paragraphs file; ``CitebotError`` naming the first that
     does not."""

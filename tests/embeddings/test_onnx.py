@@ -13,17 +13,13 @@ import pytest
 
 from embeddings import DEFAULT_MODEL, Embedder, resolve_model_path
 from embeddings.onnx import ONNX_FILE, export_path, open_encoder
+from retrieval.evaluate import spread_questions
 from tests.conftest import SHARED
 
 
 def real_questions(n_each: int = 25) -> list[str]:
     """Real questions of both dev sets, spread over each file (not only its first article)."""
-    questions = []
-    for name in ("squad-dev", "cnn-news"):
-        lines = (SHARED / "eval" / name / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-        step = max(1, len(lines) // n_each)
-        questions += [json.loads(line)["question"] for line in lines[::step][:n_each]]
-    return questions
+    return spread_questions([SHARED / "eval" / name / "questions.jsonl" for name in ("squad-dev", "cnn-news")], n_each)
 
 
 @pytest.fixture(scope="module")
