@@ -19,7 +19,6 @@ The context changes the order and the query vector; the not-found threshold stil
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -154,18 +153,6 @@ def article_prior(collection: Collection, turns: Sequence[Turn], strength: float
     return prior
 
 
-_rows_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def row_of_pid(collection: Collection) -> dict[str, int]:
-    """Paragraph id -> row (built once per collection)."""
-    version = getattr(collection, "version", None)  # rows change when writers change the collection
-    cached = _rows_cache.get(collection)
-    if cached is None or cached[0] != version:
-        live = collection.bm25.alive
-        cached = _rows_cache[collection] = (version, {p.pid: row for row, p in enumerate(collection.paragraphs)
-                                                      if live[row]})
-    return cached[1]
 
 
 def passage_prior(collection: Collection, turn: Turn, strength: float, neighbour: float) -> np.ndarray:
