@@ -11,7 +11,15 @@ import numpy as np
 
 from retrieval.articles import strip_controls
 from retrieval.collection import Collection
-from retrieval.conversation import ContextSettings, Turn, continuity, is_anaphoric, plan_context
+from retrieval.conversation import (
+    ContextSettings,
+    Turn,
+    continuity,
+    conversation_rows,
+    is_anaphoric,
+    plan_context,
+    recent,
+)
 from retrieval.errors import IndexMissingError, QuestionError
 from retrieval.intent import is_content_free
 from retrieval.models import Answer, Quote
@@ -88,6 +96,26 @@ class Answerer:
             relevant=hit.score >= self.settings.min_score,
         )
 
+    def conversation_scores(self, text: str, query_vector: np.ndarray, history: Sequence[Turn], hits: list[Hit],
+                            allowed: np.ndarray | None) -> tuple[tuple[int, float], float]:
+        """The row and score of the question's own best paragraph (``hits`` first), and the score of its best
+        paragraph within the articles ``history`` quoted: what :func:`continuity` compares. Call under the
+        collection's lock."""
+        collection = self.require_collection()
+        quoted = conversation_rows(collection, recent(history))
+        if allowed is not None:
+            quoted &= np.asarray(allowed[: len(quoted)], dtype=bool)
+        inside = rank(collection, text, query_vector, self.settings, 1, quoted) if quoted.any() else []
+        return ((hits[0].row, hits[0].score) if hits else (-1, 0.0)), (inside[0].score if inside else 0.0)
+
+    def continuity(self, text: str, query_vector: np.ndarray, history: Sequence[Turn], hits: list[Hit],
+                   allowed: np.ndarray | None) -> float:
+        """How surely ``text`` continues ``history``, given its own ranking ``hits`` (see
+        :func:`retrieval.conversation.continuity`). Call under the collection's lock."""
+        alone, inside = self.conversation_scores(text, query_vector, history, hits, allowed)
+        return continuity(self.require_collection(), self.embedder, text, query_vector, history, alone, inside,
+                          self.context)
+
     def ask(
         self,
         question: str,
@@ -112,9 +140,12 @@ class Answerer:
             recency = recency_prior(collection, text, self.settings.recency_weight, allowed, window)
             hits = rank(collection, text, query_vector, self.settings, k, allowed, recency)
             follows = None
-            sure = continuity(collection, self.embedder, text, query_vector, history, hits[0].row if hits else -1,
-                              self.context) if history else 0.0
-            if history and sure >= self.context.switch_below:
+            sure = self.continuity(text, query_vector, history, hits, allowed) if history else 0.0
+            # landing in an article the conversation quoted, it is read in context (as strongly as it continues)
+            inside = bool(history and hits and conversation_rows(collection, history)[hits[0].row])
+            if inside and is_anaphoric(text):  # "What did she say?" leans on the conversation entirely
+                sure = 1.0
+            if history and (sure >= self.context.switch_below or inside):
                 plan = plan_context(collection, self.embedder, text, query_vector, history, self.context, sure)
                 prior = plan.prior if recency is None or plan.prior is None else plan.prior + recency
                 hits = rank(collection, text, plan.query_vector, self.settings, k, allowed, prior)

@@ -392,9 +392,10 @@ class Collection:
         return _View(lambda k: self.store.article_text(k) if self.store is not None and k in self.articles
                      else None, lambda: iter(self.articles), lambda: len(self.articles))
 
-    def row_of_pid(self, pid: str) -> int | None:
-        """The live row of a paragraph named by its text id (``article:digest``)."""
-        key = pid.rsplit(":", 1)[0]
+    def row_of_pid(self, pid: str, article_id: str | None = None) -> int | None:
+        """The live row of a paragraph named by its text id (``article:digest``, or any id of a paragraph of
+        ``article_id``)."""
+        key = article_id or pid.rsplit(":", 1)[0]
         if self.store is None or key not in self.article_slot:
             return None
         found = self.store.paragraph_id_of_pid(key, pid)

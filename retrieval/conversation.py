@@ -9,10 +9,12 @@ for it (article ids and highlighted sentences). For a new question the context i
   question leans on its context (pronouns, few words of its own).
 
 Whether a question continues its conversation at all is :func:`continuity`: a logistic score of its cosine with the
-conversation's text and with the last question, whether the question alone already lands in an article the
-conversation quoted, the share of its words the conversation used, and how much it says on its own. Under
-``switch_below`` it is answered on its own (a change of subject); the weights were fitted on coqa-dev's own and
-swapped conversations (docs/benchmarks.md gives both halves of the set).
+conversation's text, the share of its words the conversation used, whether the question alone already lands in an
+article the conversation quoted, how far its best paragraph inside those articles falls behind its best anywhere,
+how much more of its words the article it lands in holds than the conversation's, and how many words of its own it
+has. Under ``switch_below`` it is answered on its own (a change of subject), unless it already lands in the
+conversation's article; the weights were fitted on coqa-dev's own and swapped conversations together
+(benchmarks/continuity_fit.py; docs/benchmarks.md).
 The context changes the order and the query vector; the not-found threshold still applies to the fused score.
 """
 
@@ -92,15 +94,19 @@ class ContextSettings:
     conversation_weight: float = 0.2  # evidence all the conversation's questions give an article (summed)
     conversation_decay: float = 0.9  # ... each older question counting this much less
     # Whether a question continues the conversation: a logistic score of how close it is to the conversation's
-    # text (cosine with the context vector and with the last question), whether the question alone already lands
-    # in an article the conversation quoted, and the share of its own words the conversation used.
-    continue_context: float = 4.0
-    continue_last: float = 3.0
-    continue_inside: float = 3.0
-    continue_overlap: float = 2.0
-    continue_own: float = -1.5  # a question with strong words of its own leans less on the conversation
-    continue_bias: float = -1.3
-    switch_below: float = 0.4  # continuity under this: answered on its own (a change of subject)
+    # text (cosine with the context vector, share of its own words the conversation used), whether the question
+    # alone already lands in an article the conversation quoted, how far the best paragraph inside the
+    # conversation's articles falls behind the best one anywhere (question alone), how much more of the question's
+    # words the article it lands in holds than the conversation's article, and how many words of its own it has.
+    # Fitted on coqa-dev's own and swapped conversations together (benchmarks/continuity_fit.py).
+    continue_context: float = 5.78
+    continue_overlap: float = 1.71
+    continue_inside: float = -3.01  # lower: in context anyway (Answerer.ask), less strongly
+    continue_gap: float = -5.37
+    continue_words_gap: float = -0.75
+    continue_terms: float = -0.92
+    continue_bias: float = 2.10
+    switch_below: float = 0.62  # continuity under this: answered on its own (a change of subject)
     full_above: float = 0.5  # continuity from this on counts the context in full (below, in proportion)
 
 
@@ -159,7 +165,7 @@ def passage_prior(collection: Collection, turn: Turn, strength: float, neighbour
     """Per row: ``strength`` for the paragraph ``turn`` quoted first, ``neighbour`` for the ones beside it
     (same article)."""
     prior = np.zeros(len(collection.paragraphs), dtype=np.float32)
-    row = collection.row_of_pid(turn.pids[0]) if turn.pids else None
+    row = collection.row_of_pid(turn.pids[0], turn.article_ids[0] if turn.article_ids else None) if turn.pids else None
     if row is None:
         return prior
     article = collection.article_of_row[row]
@@ -247,24 +253,70 @@ def word_overlap(collection: Collection, question: str, texts: Sequence[str]) ->
     return sum(collection.bm25.idf(t) for t in terms if t in seen) / total
 
 
-def continuity(collection: Collection, embedder, question: str, query_vector: np.ndarray, history: Sequence[Turn],
-               alone_row: int, settings: ContextSettings) -> float:
-    """How surely ``question`` continues ``history`` (0 to 1), from the question's closeness to the conversation:
-    cosine with the context vector and with the last question, whether its own best paragraph (row
-    ``alone_row``, -1 for none) lies in an article the conversation quoted, and the share of its words the
-    conversation used."""
-    turns = recent(history)
-    if not turns:
+def last_article(turns: Sequence[Turn]) -> str | None:
+    """The article the conversation quoted first most recently (None when it quoted nothing)."""
+    return next((turn.article_ids[0] for turn in reversed(turns) if turn.article_ids), None)
+
+
+def article_words(collection: Collection, article_id: str | None) -> set[str]:
+    """The query terms of an article's live paragraphs (read from the store)."""
+    rows = collection.rows_by_article.get(article_id, []) if article_id else []
+    if not len(rows):
+        return set()
+    texts = collection.fetch(collection.id_of_slot.data[np.asarray(rows, dtype=np.int64)])
+    return {t for p in texts.values() for t in query_terms(p.text)}
+
+
+def words_gap(collection: Collection, question: str, landed: str | None, conversation: str | None) -> float:
+    """The share of the question's own words (by idf) in the article it lands in alone, less the share in the
+    conversation's article."""
+    terms = content_terms(collection, question)
+    total = sum(collection.bm25.idf(t) for t in terms)
+    if total <= 0 or landed == conversation:
         return 0.0
-    pairs = context_text(turns, settings.decay)
+    landed_words, own_words = article_words(collection, landed), article_words(collection, conversation)
+    return sum(collection.bm25.idf(t) * ((t in landed_words) - (t in own_words)) for t in terms) / total
+
+
+#: The features :func:`continuity` weighs, each with its weight's name in :class:`ContextSettings`.
+CONTINUITY_WEIGHTS = {"context": "continue_context", "overlap": "continue_overlap", "inside": "continue_inside",
+                      "gap": "continue_gap", "words_gap": "continue_words_gap", "terms": "continue_terms"}
+
+
+def continuity_features(collection: Collection, embedder, question: str, query_vector: np.ndarray,
+                        history: Sequence[Turn], alone: tuple[int, float], inside: float,
+                        decay: float = ContextSettings.decay) -> dict[str, float]:
+    """What :func:`continuity` weighs: the question's cosine with the context vector (``context``), the share of
+    its words the conversation used (``overlap``), whether its own best paragraph lies in an article the
+    conversation quoted (``inside``), how far the best paragraph inside those articles scores behind its own best
+    (``gap``), :func:`words_gap` (``words_gap``) and its number of own words (``terms``). ``alone`` is the row and
+    score of the question's own best paragraph ((-1, 0) for none), ``inside`` the score of its best paragraph
+    within the conversation's articles (question alone, 0 for none)."""
+    turns = recent(history)
+    pairs = context_text(turns, decay)
     context = context_vector(embedder, pairs)
-    with_context = float(query_vector @ context) if context is not None else 0.0
-    with_last = float(query_vector @ embedder.encode([turns[-1].question])[0])
-    inside = float(alone_row >= 0 and bool(conversation_rows(collection, turns)[alone_row]))
-    overlap = word_overlap(collection, question, [text for text, _ in pairs])
-    z = (settings.continue_context * with_context + settings.continue_last * with_last
-         + settings.continue_inside * inside + settings.continue_overlap * overlap
-         + settings.continue_own * own_weight(collection, question) + settings.continue_bias)
+    row, score = alone
+    landed_id = collection.article_keys[int(collection.article_of_row[row])] if row >= 0 else None
+    return {
+        "context": float(query_vector @ context) if context is not None else 0.0,
+        "overlap": word_overlap(collection, question, [text for text, _ in pairs]),
+        "inside": float(row >= 0 and bool(conversation_rows(collection, turns)[row])),
+        "gap": float(score - inside),
+        "words_gap": words_gap(collection, question, landed_id, last_article(turns)),
+        "terms": float(len(content_terms(collection, question))),
+    }
+
+
+def continuity(collection: Collection, embedder, question: str, query_vector: np.ndarray, history: Sequence[Turn],
+               alone: tuple[int, float], inside: float, settings: ContextSettings) -> float:
+    """How surely ``question`` continues ``history`` (0 to 1): a logistic score of :func:`continuity_features`
+    (same arguments)."""
+    if not recent(history):
+        return 0.0
+    features = continuity_features(collection, embedder, question, query_vector, history, alone, inside,
+                                   settings.decay)
+    z = settings.continue_bias + sum(getattr(settings, CONTINUITY_WEIGHTS[name]) * value
+                                     for name, value in features.items())
     return float(1.0 / (1.0 + np.exp(-z)))
 
 

@@ -133,3 +133,25 @@ def test_a_build_spills_sentence_vectors_to_disk_and_answers_the_same(tmp_path, 
     assert {q: ranked(library, q) for q in QUESTIONS} == expected
     collection.save_snapshot(data / SNAPSHOT_FILE)
     assert {q: ranked(Library(data, embedder), q) for q in QUESTIONS} == expected
+
+
+def test_a_quoted_paragraph_is_found_by_its_id_whatever_its_form(tmp_path, embedder, sample_library):
+    """A conversation remembers the pids it quoted; the passage prior finds their rows again, both for the store's
+    own ``article:digest`` ids and for the dataset ids an evaluation set gives its paragraphs."""
+    from retrieval.collection import build_collection
+    from retrieval.evaluate import articles_from_paragraphs
+
+    rows = [{"pid": f"story{s}-p{n}", "doc_id": f"story{s}", "text": f"Paragraph {n} of story {s} says {s * n}."}
+            for s in (1, 2) for n in range(3)]
+    articles, paragraphs = articles_from_paragraphs(rows)
+    built = build_collection(tmp_path / "eval", articles, paragraphs, embedder)
+    try:
+        for row in rows:
+            found = built.row_of_pid(row["pid"], row["doc_id"])
+            assert found is not None and built.by_id[int(built.id_of_slot.data[found])].pid == row["pid"]
+        assert built.row_of_pid("story1-p9", "story1") is None
+    finally:
+        built.dense.close()
+    collection = sample_library.collection()
+    some = next(iter(collection.by_id.values()))
+    assert collection.row_of_pid(some.pid) == collection.row_of(some.id)
