@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from retrieval.answerer import Answerer  # noqa: E402
-from retrieval.collection import Collection  # noqa: E402
+from retrieval.collection import build_collection  # noqa: E402
 from retrieval.evaluate import articles_from_paragraphs  # noqa: E402
 from retrieval.library import open_embedder  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
@@ -64,7 +64,7 @@ def main() -> None:
     embedder = open_embedder("all-MiniLM-L6-v2", Path(args.data_dir))
     articles, paragraphs = articles_from_paragraphs(rows)
     with tempfile.TemporaryDirectory() as tmp:
-        collection = Collection.build(Path(tmp) / "c", articles, paragraphs, embedder)
+        collection = build_collection(Path(tmp) / "c", articles, paragraphs, embedder)
         results = {}
         for name, wording, dated, weight in [
             ("plain", "{q}", False, 0.15),
@@ -88,6 +88,7 @@ def main() -> None:
             results[name] = {"R@1": round(hit1 / n, 3), "R@5": round(hit5 / n, 3),
                              "mean age of first quote (days)": round(sum(ages) / len(ages), 1)}
             print(name, results[name], flush=True)
+        collection.dense.close()
     print(json.dumps({"stories": len(docs), "questions": len(questions), **results}))
 
 
