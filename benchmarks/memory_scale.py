@@ -34,8 +34,8 @@ from retrieval.index.identity import text_hash  # noqa: E402
 from retrieval.index.store import Store  # noqa: E402
 from retrieval.library import STORE_FILE, Library  # noqa: E402
 from retrieval.models import ArticleMeta  # noqa: E402
-from retrieval.paragraphs import make_paragraph  # noqa: E402
-from retrieval.sentences import sentence_spans  # noqa: E402
+from retrieval.text.paragraphs import make_paragraph  # noqa: E402
+from retrieval.text.sentences import sentence_spans  # noqa: E402
 
 QUESTIONS = ROOT.parent / "shared" / "eval" / "cnn-news" / "questions.jsonl"
 

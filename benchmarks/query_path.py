@@ -32,7 +32,7 @@ CITEBOT = [sys.executable, "-m", "bot.cli"]
 
 
 def real_questions(n_each: int) -> list[str]:
-    from retrieval.evaluate import spread_questions
+    from retrieval.evaluation.retrieval import spread_questions
 
     return spread_questions([SHARED / "eval" / name / "questions.jsonl" for name in ("squad-dev", "cnn-news")], n_each)
 

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from retrieval.answerer import Answerer  # noqa: E402
 from retrieval.collection import build_collection  # noqa: E402
-from retrieval.evaluate import articles_from_paragraphs  # noqa: E402
+from retrieval.evaluation.retrieval import articles_from_paragraphs  # noqa: E402
 from retrieval.library import open_embedder  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
 from retrieval.timefilter import TimeWindow  # noqa: E402

@@ -106,7 +106,7 @@ class Corpus:
     """The sentence pool, the verbatim answer articles and the 200 questions (all seeded)."""
 
     def __init__(self, vectors: dict[str, np.ndarray], questions: int, seed: int) -> None:
-        from retrieval.sentences import split_sentences
+        from retrieval.text.sentences import split_sentences
 
         rng = random.Random(seed)
         cnn = read_jsonl(EVAL / "cnn-news" / "paragraphs.jsonl")
@@ -243,9 +243,9 @@ def write_config(work: Path, data: Path, kind: str | None) -> Path:
 def build(args) -> None:
     """(Child process.) Build the collection in ``args.data``; prints one JSON line."""
     from embeddings import CachedEmbedder
-    from retrieval.articles import Article
     from retrieval.library import Library
     from retrieval.models import ArticleMeta
+    from retrieval.text.articles import Article
 
     vectors = real_vectors([Path(c) for c in args.cache])
     corpus = Corpus(vectors, args.questions, args.seed)

@@ -99,7 +99,7 @@ def cmd_add(args, config: Config) -> int:
     client = None
     for item in args.items:
         if Path(item).exists():
-            from retrieval.articles import read_articles
+            from retrieval.text.articles import read_articles
 
             found, skipped = read_articles([Path(item)])
             articles += found
@@ -263,8 +263,8 @@ def cmd_summary(args, config: Config) -> int:
 
 
 def cmd_eval_summary(args, config: Config) -> int:
+    from retrieval.evaluation.summaries import evaluate_summaries
     from retrieval.library import open_embedder
-    from retrieval.summary_eval import evaluate_summaries
 
     if args.words is not None and args.words < 1:
         raise CitebotError("--words must be at least 1")
@@ -283,7 +283,7 @@ def cmd_run(args, config: Config) -> int:
 
 
 def cmd_eval_retrieval(args, config: Config) -> int:
-    from retrieval.evaluate import evaluate_retrieval
+    from retrieval.evaluation.retrieval import evaluate_retrieval
     from retrieval.library import open_embedder
 
     embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size,

@@ -45,7 +45,7 @@ def cmd_preview(args, config: Config) -> int:
 
 
 def cmd_eval_extraction(args, config: Config) -> int:
-    from retrieval.extraction_eval import evaluate_extraction
+    from retrieval.evaluation.extraction import evaluate_extraction
 
     set_dir = Path(args.set)
     if not set_dir.is_dir():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.articles import strip_controls
+from retrieval.text.articles import strip_controls
 
 #: Carriage returns (overwrite the line) and bidirectional overrides (reorder what is shown).
 _TERMINAL_TRICKS = re.compile("[\r\u202a-\u202e\u2066-\u2069]")

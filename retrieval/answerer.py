@@ -9,7 +9,6 @@ from datetime import date
 
 import numpy as np
 
-from retrieval.articles import strip_controls
 from retrieval.collection import Collection
 from retrieval.conversation import (
     ContextSettings,
@@ -25,6 +24,7 @@ from retrieval.intent import is_content_free
 from retrieval.models import Answer, Quote
 from retrieval.ranking import Hit, rank
 from retrieval.settings import RetrievalSettings, for_model
+from retrieval.text.articles import strip_controls
 from retrieval.timefilter import TimeWindow, age_phrase, allowed_rows, recency_prior
 
 

@@ -33,7 +33,7 @@ MERGE_MIN = 200_000  # delta postings merged into the CSR once they pass this an
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    from retrieval.stopwords import english as stopwords_en
+    from retrieval.text.stopwords import english as stopwords_en
 
     return frozenset(stopwords_en()) | frozenset(QUESTION_WORDS)
 

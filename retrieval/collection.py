@@ -827,7 +827,7 @@ def build_collection(folder: Path, articles: list[tuple[ArticleMeta, str]], para
     in the new ``folder`` (kept open: quotes are read from it); its dense index of the kind ``index`` asks for
     (default: exact)."""
     from retrieval.index.identity import text_hash
-    from retrieval.sentences import sentence_spans
+    from retrieval.text.sentences import sentence_spans
 
     folder.mkdir(parents=True, exist_ok=False)
     store = Store(folder / "store.sqlite")

@@ -38,7 +38,7 @@ CONVERSATIONAL = frozenset(
 
 @lru_cache(maxsize=1)
 def _ignored() -> frozenset[str]:
-    from retrieval.stopwords import english as stopwords_en
+    from retrieval.text.stopwords import english as stopwords_en
 
     return frozenset(stopwords_en()) | STOP_WORDS | QUESTION_WORDS | CONVERSATIONAL
 

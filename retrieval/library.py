@@ -32,7 +32,6 @@ from pathlib import Path
 from embeddings import CachedEmbedder, EmbeddingCache
 from embeddings.choice import make_cached_embedder
 from retrieval.answerer import Answerer
-from retrieval.articles import Article, read_articles
 from retrieval.collection import VECTORS_DIR, Collection, Progress, read_snapshot
 from retrieval.errors import CitebotError, IndexMissingError, ModelChangedError
 from retrieval.index.identity import normalise_url, text_hash
@@ -40,10 +39,11 @@ from retrieval.index.lock import WriteLock
 from retrieval.index.store import ADDED, Store, StoreError
 from retrieval.index.vectors.factory import IndexSettings, fit_kind, open_index
 from retrieval.models import ArticleMeta, Summary, newest_first
-from retrieval.paragraphs import ParagraphSplitter
-from retrieval.sentences import sentence_spans
 from retrieval.settings import RetrievalSettings, SplitterSettings, for_model
 from retrieval.summaries import ArticleNotFoundError, summarize
+from retrieval.text.articles import Article, read_articles
+from retrieval.text.paragraphs import ParagraphSplitter
+from retrieval.text.sentences import sentence_spans
 from retrieval.threads import use_query_threads
 
 log = logging.getLogger("citebot.library")

@@ -21,9 +21,9 @@ from typing import Protocol
 
 import numpy as np
 
-from retrieval.furniture import key_sentence_text
 from retrieval.models import ArticleMeta, SummarySentence
-from retrieval.sentences import split_sentences
+from retrieval.text.furniture import key_sentence_text
+from retrieval.text.sentences import split_sentences
 
 
 class Encoder(Protocol):

@@ -8,8 +8,8 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-from retrieval.articles import normalise_date
 from retrieval.sources.charset import sniff_charset
+from retrieval.text.articles import normalise_date
 
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from retrieval.articles import Article, read_article_file
 from retrieval.errors import ArticleError
-from retrieval.paragraphs import ParagraphSplitter
 from retrieval.settings import SplitterSettings
 from retrieval.sources.http import HttpClient
+from retrieval.text.articles import Article, read_article_file
+from retrieval.text.paragraphs import ParagraphSplitter
 
 
 def preview_paragraphs(article: Article, splitter_settings: SplitterSettings | None = None) -> list[str]:

@@ -25,7 +25,7 @@ from bot import cli
 from bot.config import Config, load_config
 from bot.console import chat, render_sources
 from bot.terminal import json_safe, printable
-from retrieval.articles import read_articles
+from retrieval.text.articles import read_articles
 from tests.conftest import ROOT, SAMPLE_ARTICLE, SAMPLES
 
 AMBASSADOR = "Who is the British ambassador to Ukraine?"

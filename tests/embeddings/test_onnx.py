@@ -13,7 +13,7 @@ import pytest
 
 from embeddings import DEFAULT_MODEL, Embedder, resolve_model_path
 from embeddings.onnx import ONNX_FILE, export_path, open_encoder
-from retrieval.evaluate import spread_questions
+from retrieval.evaluation.retrieval import spread_questions
 from tests.conftest import SHARED
 
 

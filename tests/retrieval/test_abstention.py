@@ -2,7 +2,7 @@
 
 import json
 
-from retrieval.evaluate import articles_from_paragraphs, evaluate_retrieval
+from retrieval.evaluation.retrieval import articles_from_paragraphs, evaluate_retrieval
 from retrieval.library import Library
 from retrieval.settings import RetrievalSettings
 from tests.conftest import SQUAD

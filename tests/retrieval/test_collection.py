@@ -6,10 +6,10 @@ import shutil
 import numpy as np
 
 import retrieval.collection as collection_module
-from retrieval.articles import read_articles
 from retrieval.collection import FileRows, read_snapshot
 from retrieval.library import SNAPSHOT_FILE, FolderSource, Library
 from retrieval.ranking import rank
+from retrieval.text.articles import read_articles
 from tests.conftest import SAMPLES
 
 QUESTIONS = ["Who is the British ambassador to Ukraine?", "What do geologists study?",
@@ -139,7 +139,7 @@ def test_a_quoted_paragraph_is_found_by_its_id_whatever_its_form(tmp_path, embed
     """A conversation remembers the pids it quoted; the passage prior finds their rows again, both for the store's
     own ``article:digest`` ids and for the dataset ids an evaluation set gives its paragraphs."""
     from retrieval.collection import build_collection
-    from retrieval.evaluate import articles_from_paragraphs
+    from retrieval.evaluation.retrieval import articles_from_paragraphs
 
     rows = [{"pid": f"story{s}-p{n}", "doc_id": f"story{s}", "text": f"Paragraph {n} of story {s} says {s * n}."}
             for s in (1, 2) for n in range(3)]

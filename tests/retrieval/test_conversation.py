@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from retrieval.conversation import extend, is_anaphoric, turn_from_answer
-from retrieval.evaluate import evaluate_retrieval
+from retrieval.evaluation.retrieval import evaluate_retrieval
 from retrieval.settings import RetrievalSettings
 from tests.conftest import SHARED
 

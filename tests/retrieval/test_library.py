@@ -7,11 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from retrieval.articles import Article
 from retrieval.errors import CitebotError, IndexMissingError
 from retrieval.library import SNAPSHOT_FILE, STORE_FILE, FolderSource, Library
 from retrieval.models import ArticleMeta
 from retrieval.sources import SourceSpec
+from retrieval.text.articles import Article
 from tests.conftest import SAMPLES
 
 HARBOUR = (

@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.furniture import key_sentence_text
+from retrieval.evaluation.summaries import cut_to_words, evaluate_summaries
 from retrieval.models import ArticleMeta
-from retrieval.sentences import split_sentences
 from retrieval.summarizer import (
     SummaryCandidate,
     candidates_from_paragraphs,
@@ -20,7 +19,8 @@ from retrieval.summarizer import (
     summarize_article,
     summarize_topic,
 )
-from retrieval.summary_eval import cut_to_words, evaluate_summaries
+from retrieval.text.furniture import key_sentence_text
+from retrieval.text.sentences import split_sentences
 from tests.conftest import SHARED
 
 CNNDM = SHARED / "eval" / "cnndm-val" / "articles.jsonl"

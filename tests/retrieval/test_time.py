@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.errors import CitebotError
-from retrieval.evaluate import evaluate_retrieval
+from retrieval.evaluation.retrieval import evaluate_retrieval
 from retrieval.library import Library
 from retrieval.settings import RetrievalSettings
 from retrieval.timefilter import DateError, TimeWindow, recency_horizon

@@ -13,7 +13,7 @@ import pytest
 from retrieval.index.identity import text_hash
 from retrieval.index.store import Store
 from retrieval.models import ArticleMeta, newest_first
-from retrieval.paragraphs import ParagraphSplitter
+from retrieval.text.paragraphs import ParagraphSplitter
 from tests.conftest import SHARED
 
 ARTICLES = 4000

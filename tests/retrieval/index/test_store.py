@@ -3,7 +3,7 @@
 from retrieval.index.identity import normalise_url, text_hash
 from retrieval.index.store import ADDED, Store
 from retrieval.models import ArticleMeta
-from retrieval.paragraphs import ParagraphSplitter
+from retrieval.text.paragraphs import ParagraphSplitter
 
 TEXT = "First paragraph of the story. It has two sentences.\n\nSecond paragraph, one sentence."
 

@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from retrieval.paragraphs import ParagraphSplitter
 from retrieval.sources import (
     FetchError,
     NotAnArticle,
@@ -17,6 +16,7 @@ from retrieval.sources import (
     poll_feed,
     url_key,
 )
+from retrieval.text.paragraphs import ParagraphSplitter
 from tests.conftest import SAMPLES
 from tests.retrieval.sources.conftest import PAGE_IDS
 

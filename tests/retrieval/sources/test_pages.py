@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from retrieval.paragraphs import ParagraphSplitter
 from retrieval.sources import NotAnArticle, article_from_html
 from retrieval.sources.blocks import tree_blocks
 from retrieval.sources.pages import merge_blocks, word_count
+from retrieval.text.paragraphs import ParagraphSplitter
 
 JA = [
     "東京都は月曜日、湾岸地域の再開発計画を正式に発表した。計画では、老朽化した倉庫群を取り壊し、公園と住宅を整備する。",

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 
 from retrieval.models import Paragraph
-from retrieval.sentences import sentence_spans
 from retrieval.settings import SplitterSettings
+from retrieval.text.sentences import sentence_spans
 
 CAPTION_PATTERNS = [
     r"\((?:photo|photograph|image|picture|pic|credit|illustration)s?(?:\s+credit)?\s*:[^()]*\)\s*$",

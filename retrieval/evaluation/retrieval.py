@@ -17,8 +17,8 @@ from retrieval.errors import CitebotError
 from retrieval.index.vectors.recall import exact_copy, recall_at_k
 from retrieval.index.vectors.settings import IndexSettings
 from retrieval.models import ArticleMeta, Paragraph
-from retrieval.paragraphs import make_paragraph
 from retrieval.settings import RetrievalSettings
+from retrieval.text.paragraphs import make_paragraph
 from retrieval.timefilter import TimeWindow, published_day
 
 PARAGRAPH_SEPARATOR = "\n\n"

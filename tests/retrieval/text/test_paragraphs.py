@@ -1,8 +1,8 @@
 """The paragraph splitter on real scraped news."""
 
-from retrieval.articles import read_article_file
-from retrieval.paragraphs import ParagraphSplitter
 from retrieval.settings import SplitterSettings
+from retrieval.text.articles import read_article_file
+from retrieval.text.paragraphs import ParagraphSplitter
 from tests.conftest import SAMPLE_ARTICLE, SAMPLES
 
 

@@ -19,8 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from retrieval.evaluate import read_jsonl
-from retrieval.sentences import split_sentences
+from retrieval.evaluation.retrieval import read_jsonl
 from retrieval.summarizer import (
     DEFAULT_PARAMS,
     Encoder,
@@ -29,6 +28,7 @@ from retrieval.summarizer import (
     take_until_words,
     word_count,
 )
+from retrieval.text.sentences import split_sentences
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeLsum")
 

@@ -2,7 +2,7 @@
 
 import json
 
-from retrieval.articles import read_article_file, read_articles
+from retrieval.text.articles import read_article_file, read_articles
 
 
 def test_txt_with_headers(tmp_path):

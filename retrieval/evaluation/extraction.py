@@ -17,8 +17,8 @@ from pathlib import Path
 from statistics import mean
 
 from retrieval.errors import CitebotError
-from retrieval.paragraphs import ParagraphSplitter
 from retrieval.settings import SplitterSettings
+from retrieval.text.paragraphs import ParagraphSplitter
 
 _TOKEN = re.compile(r"\w+")
 
