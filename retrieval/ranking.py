@@ -68,23 +68,42 @@ def _fill(mask: np.ndarray, taken: np.ndarray, need: int) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
+def _member(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is in the ascending array ``ascending`` (binary search: no hashing of it)."""
+    if not len(ascending):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.minimum(np.searchsorted(ascending, values), len(ascending) - 1)
+    return ascending[pos] == values
+
+
+def _best_articles(scores: np.ndarray, firsts: np.ndarray, m: int) -> np.ndarray:
+    """Positions of at least the ``m`` best articles (score descending, then first row), in that order: every
+    article scoring at least the ``m``-th best, so the result is the exact prefix of the full order."""
+    n = len(scores)
+    chosen = np.flatnonzero(scores >= np.partition(scores, n - m)[n - m]) if n > m else np.arange(n)
+    return chosen[np.lexsort((firsts[chosen], -scores[chosen]))]
+
+
 def _article_rows(collection: Collection, art_slots: np.ndarray, art_scores: np.ndarray, mask: np.ndarray,
                   exclude: np.ndarray, k: int) -> np.ndarray:
-    """The best ``k`` rows (article score, then row) among the rows of the matched articles outside ``exclude``:
-    the candidates whose order comes from their article alone."""
+    """The best ``k`` rows (article score, then row) among the rows of the matched articles outside ``exclude``
+    (ascending): the candidates whose order comes from their article alone."""
     if not len(art_slots) or k <= 0:
         return np.zeros(0, dtype=np.int64)
-    firsts = collection.article_first.data[art_slots]
-    order = np.lexsort((firsts, -art_scores))
+    step = max(16, k)
+    all_firsts = collection.article_first.data[art_slots]
+    order = _best_articles(art_scores, all_firsts, 4 * step)  # the full order is sorted only if these run out
     out: list[np.ndarray] = []
-    got, start, step = 0, 0, max(16, k)
-    while got < k and start < len(order):
+    got, start = 0, 0
+    while got < k and start < len(art_slots):
+        if start >= len(order):
+            order = np.lexsort((all_firsts, -art_scores))
         chosen = art_slots[order[start:start + step]]
         counts = collection.article_count.data[chosen].astype(np.int64)
         firsts = collection.article_first.data[chosen]
         offsets = np.repeat(firsts - np.cumsum(counts) + counts, counts)
         rows = offsets + np.arange(int(counts.sum()), dtype=np.int64)
-        rows = rows[mask[rows] & ~np.isin(rows, exclude)]
+        rows = rows[mask[rows] & ~_member(rows, exclude)]
         out.append(rows[: k - got])
         got += len(out[-1])
         start += step
@@ -100,20 +119,25 @@ def lexical_candidates(collection: Collection, lexical: SparseScores, article_co
     slots = len(alive)
     lex_slots, lex_scores = lexical.slots, lexical.scores
     art_slots, art_scores = article_cover.slots, article_cover.scores
+    articles = np.zeros(collection.article_bm25.slots, dtype=np.float32)
+    articles[art_slots] = art_scores
     if prior is not None:  # an order term over every row: score them all (linear, by partial selection)
         full = np.zeros(slots, dtype=np.float32)
         full[lex_slots] = lex_scores
-        articles = np.zeros(collection.article_bm25.slots, dtype=np.float32)
-        articles[art_slots] = art_scores
         boost = weight * articles[collection.article_of_row]
         boost[~alive] = 0.0
         pool = np.flatnonzero(mask)
         return pool[top_k((full + (boost + prior))[pool], k)]
-    rows = lex_slots[mask[lex_slots]]
+    keep = mask[lex_slots]
+    rows, values = lex_slots[keep], lex_scores[keep]  # ascending rows
     if weight > 0:
-        rows = np.concatenate([rows, _article_rows(collection, art_slots, art_scores, mask, rows, k)])
-    rows = np.sort(rows)
-    values = lexical[rows] + weight * article_cover[collection.article_of_row[rows]]
+        values = values + weight * articles[collection.article_of_row[rows]]
+        extra = _article_rows(collection, art_slots, art_scores, mask, rows, k)
+        if len(extra):
+            rows = np.concatenate([rows, extra])
+            values = np.concatenate([values, weight * articles[collection.article_of_row[extra]]])
+            ascending = np.argsort(rows, kind="stable")
+            rows, values = rows[ascending], values[ascending]
     by_lexical = rows[top_k(np.asarray(values, dtype=np.float32), k)]
     if len(by_lexical) < k:
         by_lexical = np.concatenate([by_lexical, _fill(mask, by_lexical, k - len(by_lexical))])

@@ -7,7 +7,7 @@ import numpy as np
 
 from retrieval.bm25 import SparseScores, query_terms
 from retrieval.library import Library
-from retrieval.ranking import lexical_candidates, rank, top_k
+from retrieval.ranking import _best_articles, _member, lexical_candidates, rank, top_k
 
 
 def test_hits_carry_stable_ids_that_outlive_other_removals(tmp_path, embedder, sample_data_dir):
@@ -34,6 +34,21 @@ def test_top_k_equals_a_stable_sort_with_ties():
     for n, k in ((1, 1), (10, 3), (200, 50), (200, 250), (1000, 7)):
         values = rng.integers(0, 4, n).astype(np.float32) / 4  # many ties
         assert top_k(values, k).tolist() == np.argsort(-values, kind="stable")[:k].tolist()
+
+
+def test_best_articles_are_the_exact_prefix_of_the_full_order():
+    """The articles whose rows become candidates are taken best first without sorting every matched article; with
+    many ties at the cut, the partial order is still the full order's prefix."""
+    rng = np.random.default_rng(5)
+    for n, m in ((5, 64), (300, 64), (5000, 64), (5000, 1)):
+        scores = rng.integers(0, 6, n).astype(np.float32) / 6
+        firsts = rng.permutation(n * 3)[:n]
+        full = np.lexsort((firsts, -scores))
+        got = _best_articles(scores, firsts, m)
+        assert len(got) >= min(m, n) and got.tolist() == full[: len(got)].tolist()
+    ascending = np.asarray([2, 5, 9, 40], dtype=np.int64)
+    assert _member(np.asarray([1, 2, 9, 41, 40]), ascending).tolist() == [False, True, True, False, True]
+    assert not _member(np.asarray([3]), np.zeros(0, dtype=np.int64)).any()
 
 
 def reference_candidates(collection, terms, k, weight, mask, prior=None) -> list[int]:
