@@ -16,15 +16,12 @@ from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import (
     FIELD_NAME_LIMIT,
     FIELD_VALUE_LIMIT,
-    age_text,
     error_embed,
-    escape,
-    progress_text,
     report_embed,
-    shorten,
     sources_embed,
     status_embed,
 )
+from bot.formats import age_text, escape, progress_text, shorten
 from bot.services import configured_sources, http_client
 from retrieval.errors import CitebotError, ReindexBusyError
 

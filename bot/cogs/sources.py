@@ -15,8 +15,8 @@ from bot import delivery
 from bot.checks import REFUSAL, is_admin
 from bot.cogs.summary import article_choices
 from bot.discord_app import CitebotBot, in_thread
-from bot.embeds import COLOUR, error_embed, escape, shorten
-from bot.formats import format_date
+from bot.embeds import COLOUR, error_embed
+from bot.formats import escape, format_date, shorten
 from bot.services import configured_sources, http_client
 from retrieval.errors import CitebotError
 from retrieval.library import source_name

@@ -11,7 +11,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app import CitebotBot
-from bot.embeds import error_embed, shorten, summary_embed
+from bot.embeds import error_embed, summary_embed
+from bot.formats import shorten
 from retrieval.errors import CitebotError
 from retrieval.models import ArticleMeta
 from retrieval.timefilter import TimeWindow

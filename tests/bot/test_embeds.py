@@ -12,11 +12,8 @@ from bot.embeds import (
     EMBED_TOTAL_LIMIT,
     TITLE_LIMIT,
     answer_embed,
-    escape,
-    excerpt,
     render_quote,
     report_text,
-    shorten,
     sources_embed,
     status_embed,
     summary_embed,
@@ -95,16 +92,6 @@ def test_markdown_in_article_text_is_escaped() -> None:
     assert unescape(inner) == nasty
 
 
-@pytest.mark.parametrize("line", ["# Heading", "- list", "1. numbered", "> quote", "-# small"])
-def test_line_start_markdown_is_escaped(line: str) -> None:
-    escaped = escape(line)
-    assert escaped != line and unescape(escaped) == line
-
-
-def test_bare_links_stay_clickable() -> None:
-    assert escape("see https://example.com/a_b_c for more") == "see https://example.com/a_b_c for more"
-
-
 def test_title_in_the_credit_is_escaped() -> None:
     article = ArticleMeta("a", "Stars *and* [brackets]", url="https://example.com/x")
     assert "[Stars \\*and\\* \\[brackets\\]](<https://example.com/x#:~:text=Text.>)" in render_quote(
@@ -153,21 +140,6 @@ def test_many_long_quotes_fit_the_6000_total_and_keep_every_highlight() -> None:
     accepted_by_discord(embed)
 
 
-def test_excerpt_never_cuts_inside_a_word() -> None:
-    text = prose(300, 7)
-    for limit in range(20, 400, 7):
-        start = text.index(" ", 800) + 1
-        end = text.index(" ", start + 30)
-        before, highlight, after = excerpt(text, start, end, limit)
-        assert len(before) + len(highlight) + len(after) <= limit
-        for piece in (before.strip("…"), highlight, after.strip("…")):
-            if piece.strip():
-                pos = text.index(piece.strip())
-                assert pos == 0 or text[pos - 1] == " "
-                stop = pos + len(piece.strip())
-                assert stop == len(text) or text[stop] in " ."
-
-
 def test_not_covered_names_the_nearest_article() -> None:
     embed = answer_embed(Answer("What is a good recipe for banana bread?", False, [quote(TROOPS)]))
     assert embed.description.startswith(
@@ -179,12 +151,6 @@ def test_not_covered_names_the_nearest_article() -> None:
 
 def test_not_covered_with_an_empty_index() -> None:
     assert answer_embed(Answer("anything?", False, [])).description.startswith("The indexed articles don't cover")
-
-
-def test_shorten() -> None:
-    assert shorten("one two three", 20) == "one two three"
-    assert shorten("one two three", 9) == "one two…"
-    assert len(shorten("x" * 300, 256)) == 256
 
 
 def test_sources_fit_and_count_the_rest() -> None:
