@@ -17,8 +17,9 @@ from bot.services import configured_sources, http_client, open_library
 from bot.terminal import json_safe, printable
 from retrieval.conversation import Turn, extend
 from retrieval.errors import CitebotError, ModelChangedError
+from retrieval.index.report import IndexReport
 from retrieval.index.vectors.settings import KINDS as INDEX_KINDS
-from retrieval.library import IndexReport, Library
+from retrieval.library import Library
 from retrieval.threads import configure as configure_threads
 from retrieval.timefilter import TimeWindow
 

@@ -23,9 +23,8 @@ import logging
 import os
 import threading
 import time
-import uuid
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -34,8 +33,10 @@ from embeddings.choice import make_cached_embedder
 from retrieval.answerer import Answerer
 from retrieval.collection import VECTORS_DIR, Collection, Progress, read_snapshot
 from retrieval.errors import CitebotError, IndexMissingError, ModelChangedError
+from retrieval.index.datadir import fsync_write, set_aside
 from retrieval.index.identity import normalise_url, text_hash
 from retrieval.index.lock import WriteLock
+from retrieval.index.report import IndexReport
 from retrieval.index.store import ADDED, Store, StoreError
 from retrieval.index.vectors.factory import IndexSettings, fit_kind, open_index
 from retrieval.models import ArticleMeta, Summary, newest_first
@@ -55,72 +56,6 @@ CACHE_FILE = "embeddings.sqlite"
 OLD_FORMAT = ("CURRENT", "index")  # the generation folders of citebot before the incremental store
 UPSERT_BATCH = 500  # articles split, embedded and committed together by a write
 CHECKPOINT_MIN_ARTICLES = 20  # rewrite the snapshot once this many articles (and 5 %) changed since the last one
-
-
-@dataclass
-class IndexReport:
-    """What an index, add or sync did."""
-
-    articles: int  # articles in the index afterwards
-    paragraphs: int
-    embedded: int  # paragraphs and sentences that needed the model (the rest came from the cache)
-    seconds: float
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # failed items with the reason
-    finished_at: float = 0.0
-    ok: bool = True
-    error: str = ""
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    titles: list[str] = field(default_factory=list)  # keys of the articles added or updated
-    new: list[str] = field(default_factory=list)  # keys of the articles added
-
-    @property
-    def failed(self) -> list[tuple[str, str]]:
-        return self.skipped
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    def summary(self) -> str:
-        if not self.ok:
-            return f"index failed: {self.error}"
-        text = (
-            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, removed {self.removed} "
-            f"article(s) in {self.seconds:.1f} s ({self.embedded} text(s) embedded, the rest from cache); "
-            f"the index holds {self.articles} article(s), {self.paragraphs} paragraph(s)"
-        )
-        if self.skipped:
-            text += f"; {len(self.skipped)} failed"
-        return text
-
-
-def fsync_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: temporary file, fsync, ``os.replace``."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def set_aside(path: Path, why: str) -> str:
-    """Rename a damaged file (or folder) to ``NAME.damaged-YYYYmmdd-HHMMSS``; returns the message to show."""
-    target = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
-    n = 1
-    while target.exists():
-        n += 1
-        target = target.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
-    os.replace(path, target)
-    for suffix in ("-wal", "-shm"):
-        side = path.with_name(path.name + suffix)
-        if side.exists():
-            os.replace(side, target.with_name(target.name + suffix))
-    message = f"{path.name} was damaged ({why}): set aside as {target.name}, rebuilding it"
-    log.warning("%s", message)
-    return message
 
 
 def open_embedder(model: str, data_dir: Path, batch_size: int = 32, query_runtime: str = "onnx") -> CachedEmbedder:

@@ -1,0 +1,38 @@
+"""Files of the data directory: atomic writes (fsync + ``os.replace``) and setting a damaged file aside."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from pathlib import Path
+
+log = logging.getLogger("citebot.library")  # the name these messages have always been logged under
+
+
+def fsync_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: temporary file, fsync, ``os.replace``."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def set_aside(path: Path, why: str) -> str:
+    """Rename a damaged file (or folder) to ``NAME.damaged-YYYYmmdd-HHMMSS``; returns the message to show."""
+    target = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = target.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
+    os.replace(path, target)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            os.replace(side, target.with_name(target.name + suffix))
+    message = f"{path.name} was damaged ({why}): set aside as {target.name}, rebuilding it"
+    log.warning("%s", message)
+    return message
