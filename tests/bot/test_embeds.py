@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import re
 
 import pytest
@@ -19,6 +18,7 @@ from bot.embeds import (
     summary_embed,
 )
 from retrieval.models import Answer, ArticleMeta, Quote, Summary, SummarySentence
+from tests.bot.markdown_text import prose, unescape
 from tests.e2e.fake_discord import FakeDiscord
 
 NATIONALWORLD = ArticleMeta(
@@ -31,22 +31,9 @@ TROOPS = (
     "Armed forces minister James Heappey said with the Kremlin having amassed weaponry and an estimated "
     "130,000 troops on Ukraine’s border, Russia could attack “very, very quickly”."
 )
-WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa".split()
-
-
 def quote(text: str, highlight: str | None = None, article: ArticleMeta = NATIONALWORLD, paragraph: int = 7) -> Quote:
     highlight = text if highlight is None else highlight
     return Quote(text, highlight, text.index(highlight), article, paragraph, 0.5)
-
-
-def prose(n_words: int, seed: int = 0) -> str:
-    rng = random.Random(seed)
-    return " ".join(rng.choice(WORDS) for _ in range(n_words)) + "."
-
-
-def unescape(markdown: str) -> str:
-    """What Discord shows for escaped text: a backslash before punctuation disappears."""
-    return re.sub(r"\\([^A-Za-z0-9\s])", r"\1", markdown)
 
 
 def accepted_by_discord(embed) -> None:
