@@ -27,7 +27,12 @@ sys.path.insert(0, str(ROOT))
 from bot.config import load_config  # noqa: E402
 from retrieval.answerer import Answerer  # noqa: E402
 from retrieval.collection import build_collection  # noqa: E402
-from retrieval.conversation import CONTINUITY_WEIGHTS, continuity_features, plan_context  # noqa: E402
+from retrieval.conversation import (  # noqa: E402
+    CONTINUITY_WEIGHTS,
+    continuity_features,
+    conversation_rows,
+    plan_context,
+)
 from retrieval.evaluation import retrieval as ev  # noqa: E402
 from retrieval.library import open_embedder  # noqa: E402
 from retrieval.ranking import rank  # noqa: E402
@@ -50,8 +55,9 @@ def records(answerer: Answerer, questions: list[dict], pid_of) -> list[dict]:
             vector = answerer.embed_query(text)
             with collection.lock:
                 alone = rank(collection, text, vector, answerer.settings, 1)
-                mine, inside = answerer.conversation_scores(text, vector, before, alone, None)
-                features = continuity_features(collection, embedder, text, vector, before, mine, inside)
+                quoted = conversation_rows(collection, before)
+                mine, inside = answerer.conversation_scores(text, vector, alone, quoted, None)
+                features = continuity_features(collection, embedder, text, vector, before, quoted, mine, inside)
                 plan = plan_context(collection, embedder, text, vector, before, answerer.context, 1.0)
                 with_context = rank(collection, text, plan.query_vector, answerer.settings, 1, None, plan.prior)
             out.append({"mode": mode, "conversation": q["qid"].rsplit("-t", 1)[0], "features": features,

@@ -17,7 +17,6 @@ from retrieval.conversation import (
     conversation_rows,
     is_anaphoric,
     plan_context,
-    recent,
 )
 from retrieval.errors import IndexMissingError, QuestionError
 from retrieval.intent import is_content_free
@@ -96,25 +95,23 @@ class Answerer:
             relevant=hit.score >= self.settings.min_score,
         )
 
-    def conversation_scores(self, text: str, query_vector: np.ndarray, history: Sequence[Turn], hits: list[Hit],
+    def conversation_scores(self, text: str, query_vector: np.ndarray, hits: list[Hit], quoted: np.ndarray,
                             allowed: np.ndarray | None) -> tuple[tuple[int, float], float]:
         """The row and score of the question's own best paragraph (``hits`` first), and the score of its best
-        paragraph within the articles ``history`` quoted: what :func:`continuity` compares. Call under the
-        collection's lock."""
-        collection = self.require_collection()
-        quoted = conversation_rows(collection, recent(history))
+        paragraph among the rows ``quoted`` (the conversation's articles, :func:`conversation_rows`): what
+        :func:`continuity` compares. Call under the collection's lock."""
         if allowed is not None:
-            quoted &= np.asarray(allowed[: len(quoted)], dtype=bool)
-        inside = rank(collection, text, query_vector, self.settings, 1, quoted) if quoted.any() else []
+            quoted = quoted & np.asarray(allowed[: len(quoted)], dtype=bool)
+        inside = rank(self.require_collection(), text, query_vector, self.settings, 1, quoted) if quoted.any() else []
         return ((hits[0].row, hits[0].score) if hits else (-1, 0.0)), (inside[0].score if inside else 0.0)
 
     def continuity(self, text: str, query_vector: np.ndarray, history: Sequence[Turn], hits: list[Hit],
-                   allowed: np.ndarray | None) -> float:
-        """How surely ``text`` continues ``history``, given its own ranking ``hits`` (see
-        :func:`retrieval.conversation.continuity`). Call under the collection's lock."""
-        alone, inside = self.conversation_scores(text, query_vector, history, hits, allowed)
-        return continuity(self.require_collection(), self.embedder, text, query_vector, history, alone, inside,
-                          self.context)
+                   quoted: np.ndarray, allowed: np.ndarray | None) -> float:
+        """How surely ``text`` continues ``history`` (whose articles' rows are ``quoted``), given its own ranking
+        ``hits`` (see :func:`retrieval.conversation.continuity`). Call under the collection's lock."""
+        alone, inside = self.conversation_scores(text, query_vector, hits, quoted, allowed)
+        return continuity(self.require_collection(), self.embedder, text, query_vector, history, quoted, alone,
+                          inside, self.context)
 
     def ask(
         self,
@@ -140,9 +137,10 @@ class Answerer:
             recency = recency_prior(collection, text, self.settings.recency_weight, allowed, window)
             hits = rank(collection, text, query_vector, self.settings, k, allowed, recency)
             follows = None
-            sure = self.continuity(text, query_vector, history, hits, allowed) if history else 0.0
+            quoted = conversation_rows(collection, history) if history else None
+            sure = self.continuity(text, query_vector, history, hits, quoted, allowed) if history else 0.0
             # landing in an article the conversation quoted, it is read in context (as strongly as it continues)
-            inside = bool(history and hits and conversation_rows(collection, history)[hits[0].row])
+            inside = bool(quoted is not None and hits and quoted[hits[0].row])
             if inside and is_anaphoric(text):  # "What did she say?" leans on the conversation entirely
                 sure = 1.0
             if history and (sure >= self.context.switch_below or inside):

@@ -35,8 +35,9 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.bm25 import BM25Index, Grow, Vocab, _ranges, tokenize
+from retrieval.index.datadir import fsync_dir
 from retrieval.index.store import Store, StoredArticle
-from retrieval.index.vectors.base import VectorIndex, fsync_dir
+from retrieval.index.vectors.base import VectorIndex
 from retrieval.index.vectors.factory import IndexSettings, fit_kind, new_index
 from retrieval.index.vectors.flat import FlatIndex
 from retrieval.models import ArticleMeta, Paragraph

@@ -159,8 +159,6 @@ def article_prior(collection: Collection, turns: Sequence[Turn], strength: float
     return prior
 
 
-
-
 def passage_prior(collection: Collection, turn: Turn, strength: float, neighbour: float) -> np.ndarray:
     """Per row: ``strength`` for the paragraph ``turn`` quoted first, ``neighbour`` for the ones beside it
     (same article)."""
@@ -284,14 +282,15 @@ CONTINUITY_WEIGHTS = {"context": "continue_context", "overlap": "continue_overla
 
 
 def continuity_features(collection: Collection, embedder, question: str, query_vector: np.ndarray,
-                        history: Sequence[Turn], alone: tuple[int, float], inside: float,
+                        history: Sequence[Turn], quoted: np.ndarray, alone: tuple[int, float], inside: float,
                         decay: float = ContextSettings.decay) -> dict[str, float]:
     """What :func:`continuity` weighs: the question's cosine with the context vector (``context``), the share of
     its words the conversation used (``overlap``), whether its own best paragraph lies in an article the
     conversation quoted (``inside``), how far the best paragraph inside those articles scores behind its own best
-    (``gap``), :func:`words_gap` (``words_gap``) and its number of own words (``terms``). ``alone`` is the row and
-    score of the question's own best paragraph ((-1, 0) for none), ``inside`` the score of its best paragraph
-    within the conversation's articles (question alone, 0 for none)."""
+    (``gap``), :func:`words_gap` (``words_gap``) and its number of own words (``terms``). ``quoted`` marks the rows
+    of the conversation's articles (:func:`conversation_rows`), ``alone`` is the row and score of the question's
+    own best paragraph ((-1, 0) for none), ``inside`` the score of its best paragraph within those rows (question
+    alone, 0 for none)."""
     turns = recent(history)
     pairs = context_text(turns, decay)
     context = context_vector(embedder, pairs)
@@ -300,7 +299,7 @@ def continuity_features(collection: Collection, embedder, question: str, query_v
     return {
         "context": float(query_vector @ context) if context is not None else 0.0,
         "overlap": word_overlap(collection, question, [text for text, _ in pairs]),
-        "inside": float(row >= 0 and bool(conversation_rows(collection, turns)[row])),
+        "inside": float(row >= 0 and bool(quoted[row])),
         "gap": float(score - inside),
         "words_gap": words_gap(collection, question, landed_id, last_article(turns)),
         "terms": float(len(content_terms(collection, question))),
@@ -308,12 +307,12 @@ def continuity_features(collection: Collection, embedder, question: str, query_v
 
 
 def continuity(collection: Collection, embedder, question: str, query_vector: np.ndarray, history: Sequence[Turn],
-               alone: tuple[int, float], inside: float, settings: ContextSettings) -> float:
+               quoted: np.ndarray, alone: tuple[int, float], inside: float, settings: ContextSettings) -> float:
     """How surely ``question`` continues ``history`` (0 to 1): a logistic score of :func:`continuity_features`
     (same arguments)."""
     if not recent(history):
         return 0.0
-    features = continuity_features(collection, embedder, question, query_vector, history, alone, inside,
+    features = continuity_features(collection, embedder, question, query_vector, history, quoted, alone, inside,
                                    settings.decay)
     z = settings.continue_bias + sum(getattr(settings, CONTINUITY_WEIGHTS[name]) * value
                                      for name, value in features.items())

@@ -1,4 +1,4 @@
-"""Files of the data directory: atomic writes (fsync + ``os.replace``) and setting a damaged file aside."""
+"""Files of the data directory: durable writes (fsync, atomic ``os.replace``) and setting a damaged file aside."""
 
 from __future__ import annotations
 
@@ -19,6 +19,29 @@ def fsync_write(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def fsync_file(path: Path) -> None:
+    """Make a file just written durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def set_aside(path: Path, why: str) -> str:

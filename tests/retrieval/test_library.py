@@ -42,7 +42,7 @@ def paragraph_ids(library: Library) -> dict[str, list[int]]:
 def test_store_holds_what_was_read(sample_library):
     collection = sample_library.collection()
     assert set(collection.articles) == {"russia-ukraine-2022-02-11", "amazon-rainforest", "construction", "geology"}
-    assert collection.dense.size == collection.paragraph_count == collection.bm25.size
+    assert collection.dense.count == collection.paragraph_count == collection.bm25.size
     for p in collection.by_id.values():
         assert collection.texts[p.article_id][p.start : p.end] == p.text
 

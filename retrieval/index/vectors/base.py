@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.index.datadir import fsync_dir, fsync_write
+
 META_FILE = "meta.json"
 
 Ids = np.ndarray  # int64, one per vector
@@ -72,11 +74,6 @@ class VectorIndex(ABC):
     def count(self) -> int:
         """How many ids the index holds."""
 
-    @property
-    def size(self) -> int:
-        """``count`` (the older name)."""
-        return self.count
-
     @abstractmethod
     def search(self, query: np.ndarray, k: int, allowed=None) -> Result:
         """(ids, cosines) of the ``k`` nearest vectors, best first; among ``allowed`` ids only when given."""
@@ -124,12 +121,7 @@ class VectorIndex(ABC):
         meta = {"kind": self.kind, "dimension": self.dimension, "count": self.count, "info": self.info,
                 "files": files}
         previous = read_meta(folder)
-        tmp = folder / f".{META_FILE}.{tag}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(meta, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, folder / META_FILE)
+        fsync_write(folder / META_FILE, json.dumps(meta))
         fsync_dir(folder)
         keep = set(_file_names(meta))
         for name in _file_names(previous or {}):
@@ -158,29 +150,6 @@ def read_meta(folder: Path) -> dict | None:
 
 def _file_names(meta: dict) -> list[str]:
     return [v for v in (meta.get("files") or {}).values() if isinstance(v, str)]
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def fsync_file(path: Path) -> None:
-    """Make a file just written durable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def save_array(path: Path, array: np.ndarray) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from retrieval.index.vectors.base import Result, VectorIndex, as_ids, as_rows, empty_result, fsync_file, last_per_id
+from retrieval.index.datadir import fsync_file
+from retrieval.index.vectors.base import Result, VectorIndex, as_ids, as_rows, empty_result, last_per_id
 
 
 class FlatIndex(VectorIndex):

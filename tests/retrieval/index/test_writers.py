@@ -132,7 +132,7 @@ def test_kill_9_at_each_step_leaves_an_answering_index_and_a_rerun_heals(point, 
     collection = after.collection()
     texts = [p.text for p in collection.paragraphs_of("geology")]
     assert (NEW_PARAGRAPH in texts) == (NEW_PARAGRAPH in collection.texts["geology"])
-    assert collection.dense.size == collection.paragraph_count
+    assert collection.dense.count == collection.paragraph_count
 
     # a rerun heals: both changes in, store intact, snapshot loads
     Library(data, embedder).sync([FolderSource(str(folder))])
