@@ -12,7 +12,7 @@ import numpy as np
 
 from retrieval.answerer import Answerer
 from retrieval.collection import build_collection
-from retrieval.conversation import Turn, extend
+from retrieval.conversation import ContextSettings, Turn, extend
 from retrieval.errors import CitebotError
 from retrieval.index.vectors.recall import exact_copy, recall_at_k
 from retrieval.index.vectors.settings import IndexSettings
@@ -199,6 +199,7 @@ def evaluate_retrieval(
     history_mode: str = "given",
     details: Path | None = None,
     index: IndexSettings | None = None,
+    context: ContextSettings | None = None,
 ) -> dict:
     """Recall@1/5, MRR@10, answered/abstain rates, highlight hits and latency of ``Answerer.ask``.
 
@@ -206,7 +207,8 @@ def evaluate_retrieval(
     :func:`histories`), and its ``asked_at`` day hides later articles. Gold fields of earlier turns are never read.
     ``details`` receives one JSON line per question (qid, rank of the gold, article hit, follow-up or not).
     ``index`` picks the dense index kind (default: exact); an approximate kind also reports its recall@10 against
-    exact search over the same vectors, per question.
+    exact search over the same vectors, per question. ``context`` replaces the conversation settings (for
+    benchmarks/context_ceiling.py; default: the product's).
     """
     started = time.time()
     paragraph_rows = read_jsonl(paragraphs_path, ("pid", "doc_id", "text"))
@@ -226,6 +228,8 @@ def evaluate_retrieval(
         collection = build_collection(Path(tmp) / "collection", articles, paragraphs, embedder, progress,
                                       index=index)
         answerer = Answerer(collection, embedder, settings)
+        if context is not None:
+            answerer.context = context
         replay = Conversations(answerer, settings.top_k)
         answerable = absent = hits1 = hits5 = answered = abstained = highlight_hits = highlight_total = 0
         article_hits = followups = followup_hits = firsts = first_hits = 0

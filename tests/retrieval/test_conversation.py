@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
-from retrieval.conversation import extend, is_anaphoric, turn_from_answer
+from retrieval.conversation import ContextSettings, extend, is_anaphoric, turn_from_answer
 from retrieval.evaluation.retrieval import evaluate_retrieval
 from retrieval.settings import RetrievalSettings
 from tests.conftest import SHARED
@@ -68,3 +69,14 @@ def test_eval_replays_histories_without_reading_gold(tmp_path, embedder):
     assert alone["recall@1_followups"] is None and alone["questions"] == result["questions"]
     other = evaluate_retrieval(p, q, embedder, RetrievalSettings(), history_mode="other")
     assert other["recall@1_first"] == result["recall@1_first"]  # a first question stays first
+
+
+def test_eval_takes_the_conversation_settings_it_is_given(tmp_path, embedder):
+    """benchmarks/context_ceiling.py's "always in context" reading: after another conversation, follow-ups are then
+    dragged to that conversation's article, which the rule in use avoids."""
+    p, q = coqa_slice(tmp_path, 3)
+    always = replace(ContextSettings(), switch_below=0.0, full_above=0.0)
+    rule = evaluate_retrieval(p, q, embedder, RetrievalSettings(), history_mode="other")
+    dragged = evaluate_retrieval(p, q, embedder, RetrievalSettings(), history_mode="other", context=always)
+    assert dragged["recall@1_first"] == rule["recall@1_first"]
+    assert dragged["recall@1_followups"] < rule["recall@1_followups"] - 0.2
