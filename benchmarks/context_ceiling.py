@@ -12,7 +12,6 @@ what it costs when the subject changes.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -22,12 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.config import load_config  # noqa: E402
+from continuity_fit import conversation_setup  # noqa: E402
+
 from retrieval.conversation import ContextSettings  # noqa: E402
 from retrieval.evaluation.retrieval import evaluate_retrieval  # noqa: E402
-from retrieval.library import open_embedder  # noqa: E402
 
-COQA = ROOT.parent / "shared" / "eval" / "coqa-dev"
 READINGS = {"rule in use": ContextSettings(), "always in context": replace(ContextSettings(), switch_below=0.0,
                                                                          full_above=0.0)}
 
@@ -43,13 +41,7 @@ def grouped(details: Path, questions: list[dict]) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", help="config file (its [data] dir holds the embedding cache)")
-    parser.add_argument("--paragraphs", default=str(COQA / "paragraphs.jsonl"))
-    parser.add_argument("--questions", default=str(COQA / "questions.jsonl"))
-    args = parser.parse_args()
-    config = load_config(Path(args.config) if args.config else None)
-    embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size, config.model.query_runtime)
+    args, config, embedder = conversation_setup(__doc__.split("\n\n")[0])
     questions = [json.loads(line) for line in Path(args.questions).read_text(encoding="utf-8").splitlines() if line]
     runs = [("question alone", "none", None)] + [(name, mode, context) for name, context in READINGS.items()
                                                   for mode in ("given", "other")]

@@ -97,14 +97,21 @@ def fit(rows: list[dict]) -> None:
     print(f"continue_bias: float = {bias:.2f}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def conversation_setup(description: str):
+    """The arguments of the conversation benchmarks (``--config``, ``--paragraphs``, ``--questions``; coqa-dev by
+    default), the config and its embedder."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--config", help="config file (its [data] dir holds the embedding cache)")
     parser.add_argument("--paragraphs", default=str(COQA / "paragraphs.jsonl"))
     parser.add_argument("--questions", default=str(COQA / "questions.jsonl"))
     args = parser.parse_args()
     config = load_config(Path(args.config) if args.config else None)
     embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size, config.model.query_runtime)
+    return args, config, embedder
+
+
+def main() -> None:
+    args, config, embedder = conversation_setup(__doc__.split("\n\n")[0])
     paragraph_rows = ev.read_jsonl(Path(args.paragraphs), ("pid", "doc_id", "text"))
     questions = ev.read_jsonl(Path(args.questions), ("qid", "question"))
     articles, paragraphs = ev.articles_from_paragraphs(paragraph_rows)
