@@ -24,7 +24,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.config import load_config  # noqa: E402
+from bot.config import Config, load_config  # noqa: E402
+from embeddings import CachedEmbedder  # noqa: E402
 from retrieval.answerer import Answerer  # noqa: E402
 from retrieval.collection import build_collection  # noqa: E402
 from retrieval.conversation import (  # noqa: E402
@@ -97,7 +98,7 @@ def fit(rows: list[dict]) -> None:
     print(f"continue_bias: float = {bias:.2f}")
 
 
-def conversation_setup(description: str):
+def conversation_setup(description: str) -> tuple[argparse.Namespace, Config, CachedEmbedder]:
     """The arguments of the conversation benchmarks (``--config``, ``--paragraphs``, ``--questions``; coqa-dev by
     default), the config and its embedder."""
     parser = argparse.ArgumentParser(description=description)
