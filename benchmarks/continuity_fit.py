@@ -31,7 +31,7 @@ from retrieval.collection import build_collection  # noqa: E402
 from retrieval.conversation import (  # noqa: E402
     CONTINUITY_WEIGHTS,
     continuity_features,
-    conversation_rows,
+    conversation_context,
     plan_context,
 )
 from retrieval.evaluation import retrieval as ev  # noqa: E402
@@ -56,10 +56,10 @@ def records(answerer: Answerer, questions: list[dict], pid_of) -> list[dict]:
             vector = answerer.embed_query(text)
             with collection.lock:
                 alone = rank(collection, text, vector, answerer.settings, 1)
-                quoted = conversation_rows(collection, before)
-                mine, inside = answerer.conversation_scores(text, vector, alone, quoted, None)
-                features = continuity_features(collection, embedder, text, vector, before, quoted, mine, inside)
-                plan = plan_context(collection, embedder, text, vector, before, answerer.context, 1.0)
+                context = conversation_context(collection, embedder, before, answerer.context.decay)
+                mine, inside = answerer.conversation_scores(text, vector, alone, context.rows, None)
+                features = continuity_features(collection, text, vector, context, mine, inside)
+                plan = plan_context(collection, embedder, text, vector, context, answerer.context, 1.0)
                 with_context = rank(collection, text, plan.query_vector, answerer.settings, 1, None, plan.prior)
             out.append({"mode": mode, "conversation": q["qid"].rsplit("-t", 1)[0], "features": features,
                         "alone": bool(alone) and pid_of(alone[0]) == q["gold_pid"],

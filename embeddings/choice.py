@@ -31,8 +31,6 @@ def make_embedder(name: str = DEFAULT_MODEL, batch_size: int = 32, query_runtime
 def make_cached_embedder(name: str, cache: EmbeddingCache | None, batch_size: int = 32,
                          query_runtime: str = "torch", onnx_dir=None) -> CachedEmbedder | EnsembleEmbedder:
     """``make_embedder(name)`` behind ``cache``; an ensemble caches each model's vectors under that model's key."""
-    parts = ensemble_parts(name)
-    if parts:
-        return EnsembleEmbedder([CachedEmbedder(make_embedder(p, batch_size, query_runtime, onnx_dir), cache)
-                                 for p in parts])
-    return CachedEmbedder(make_embedder(name, batch_size, query_runtime, onnx_dir), cache)
+    cached = [CachedEmbedder(make_embedder(part, batch_size, query_runtime, onnx_dir), cache)
+              for part in ensemble_parts(name) or [name]]
+    return EnsembleEmbedder(cached) if len(cached) > 1 else cached[0]

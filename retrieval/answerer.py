@@ -12,9 +12,10 @@ import numpy as np
 from retrieval.collection import Collection
 from retrieval.conversation import (
     ContextSettings,
+    ConversationContext,
     Turn,
     continuity,
-    conversation_rows,
+    conversation_context,
     is_anaphoric,
     plan_context,
 )
@@ -98,20 +99,19 @@ class Answerer:
     def conversation_scores(self, text: str, query_vector: np.ndarray, hits: list[Hit], quoted: np.ndarray,
                             allowed: np.ndarray | None) -> tuple[tuple[int, float], float]:
         """The row and score of the question's own best paragraph (``hits`` first), and the score of its best
-        paragraph among the rows ``quoted`` (the conversation's articles, :func:`conversation_rows`): what
+        paragraph among the rows ``quoted`` (the conversation's articles, ``ConversationContext.rows``): what
         :func:`continuity` compares. Call under the collection's lock."""
         if allowed is not None:
             quoted = quoted & np.asarray(allowed[: len(quoted)], dtype=bool)
         inside = rank(self.require_collection(), text, query_vector, self.settings, 1, quoted) if quoted.any() else []
         return ((hits[0].row, hits[0].score) if hits else (-1, 0.0)), (inside[0].score if inside else 0.0)
 
-    def continuity(self, text: str, query_vector: np.ndarray, history: Sequence[Turn], hits: list[Hit],
-                   quoted: np.ndarray, allowed: np.ndarray | None) -> float:
-        """How surely ``text`` continues ``history`` (whose articles' rows are ``quoted``), given its own ranking
-        ``hits`` (see :func:`retrieval.conversation.continuity`). Call under the collection's lock."""
-        alone, inside = self.conversation_scores(text, query_vector, hits, quoted, allowed)
-        return continuity(self.require_collection(), self.embedder, text, query_vector, history, quoted, alone,
-                          inside, self.context)
+    def continuity(self, text: str, query_vector: np.ndarray, context: ConversationContext, hits: list[Hit],
+                   allowed: np.ndarray | None) -> float:
+        """How surely ``text`` continues the conversation ``context``, given its own ranking ``hits`` (see
+        :func:`retrieval.conversation.continuity`). Call under the collection's lock."""
+        alone, inside = self.conversation_scores(text, query_vector, hits, context.rows, allowed)
+        return continuity(self.require_collection(), text, query_vector, context, alone, inside, self.context)
 
     def ask(
         self,
@@ -137,14 +137,14 @@ class Answerer:
             recency = recency_prior(collection, text, self.settings.recency_weight, allowed, window)
             hits = rank(collection, text, query_vector, self.settings, k, allowed, recency)
             follows = None
-            quoted = conversation_rows(collection, history) if history else None
-            sure = self.continuity(text, query_vector, history, hits, quoted, allowed) if history else 0.0
+            context = conversation_context(collection, self.embedder, history, self.context.decay) if history else None
+            sure = self.continuity(text, query_vector, context, hits, allowed) if context else 0.0
             # landing in an article the conversation quoted, it is read in context (as strongly as it continues)
-            inside = bool(quoted is not None and hits and quoted[hits[0].row])
+            inside = bool(context is not None and hits and context.rows[hits[0].row])
             if inside and is_anaphoric(text):  # "What did she say?" leans on the conversation entirely
                 sure = 1.0
-            if history and (sure >= self.context.switch_below or inside):
-                plan = plan_context(collection, self.embedder, text, query_vector, history, self.context, sure)
+            if context is not None and (sure >= self.context.switch_below or inside):
+                plan = plan_context(collection, self.embedder, text, query_vector, context, self.context, sure)
                 prior = plan.prior if recency is None or plan.prior is None else plan.prior + recency
                 hits = rank(collection, text, plan.query_vector, self.settings, k, allowed, prior)
                 follows = plan.follows.question if plan.follows else None

@@ -110,6 +110,18 @@ class ContextSettings:
     full_above: float = 0.5  # continuity from this on counts the context in full (below, in proportion)
 
 
+@dataclass(frozen=True)
+class ConversationContext:
+    """What a follow-up is read against, computed once per question (:func:`conversation_context`): the recent
+    turns, their (text, weight) pairs (:func:`context_text`), the context vector of those texts and the mask of
+    the rows of every article the conversation quoted (:func:`conversation_rows`)."""
+
+    turns: list[Turn]
+    pairs: list[tuple[str, float]]
+    vector: np.ndarray | None
+    rows: np.ndarray
+
+
 @dataclass
 class ContextPlan:
     """How one question is asked: its query vector, the order prior, and the turn it follows up on (or None)."""
@@ -212,6 +224,14 @@ def context_coverage(collection: Collection, pairs: Sequence[tuple[str, float]])
     return paragraphs, articles[collection.article_of_row]
 
 
+def conversation_context(collection: Collection, embedder, history: Sequence[Turn],
+                         decay: float = ContextSettings.decay) -> ConversationContext:
+    """The :class:`ConversationContext` of ``history`` (its most recent turns)."""
+    turns = recent(history)
+    pairs = context_text(turns, decay)
+    return ConversationContext(turns, pairs, context_vector(embedder, pairs), conversation_rows(collection, turns))
+
+
 def conversation_articles(collection: Collection, embedder, turns: Sequence[Turn], decay: float) -> np.ndarray:
     """Per row: the evidence the conversation's questions gave its article, summed over turns (older ones decay):
     each question's BM25 coverage of the whole article plus its best cosine with one of its paragraphs."""
@@ -241,14 +261,18 @@ def content_terms(collection: Collection, question: str) -> list[str]:
     return [t for t in query_terms(question) if t in collection.bm25.vocab and t not in ANAPHORA]
 
 
-def word_overlap(collection: Collection, question: str, texts: Sequence[str]) -> float:
-    """The share of the question's own words (by idf) that also occur in ``texts``; 0 when it has none."""
+def idf_share(collection: Collection, question: str, words: set[str]) -> float:
+    """The share of the question's own words (by idf) that are among ``words``; 0 when it has none."""
     terms = content_terms(collection, question)
     total = sum(collection.bm25.idf(t) for t in terms)
     if total <= 0:
         return 0.0
-    seen = {t for text in texts for t in query_terms(text)}
-    return sum(collection.bm25.idf(t) for t in terms if t in seen) / total
+    return sum(collection.bm25.idf(t) for t in terms if t in words) / total
+
+
+def word_overlap(collection: Collection, question: str, texts: Sequence[str]) -> float:
+    """The share of the question's own words (by idf) that also occur in ``texts``; 0 when it has none."""
+    return idf_share(collection, question, {t for text in texts for t in query_terms(text)})
 
 
 def last_article(turns: Sequence[Turn]) -> str | None:
@@ -268,12 +292,10 @@ def article_words(collection: Collection, article_id: str | None) -> set[str]:
 def words_gap(collection: Collection, question: str, landed: str | None, conversation: str | None) -> float:
     """The share of the question's own words (by idf) in the article it lands in alone, less the share in the
     conversation's article."""
-    terms = content_terms(collection, question)
-    total = sum(collection.bm25.idf(t) for t in terms)
-    if total <= 0 or landed == conversation:
+    if landed == conversation:
         return 0.0
-    landed_words, own_words = article_words(collection, landed), article_words(collection, conversation)
-    return sum(collection.bm25.idf(t) * ((t in landed_words) - (t in own_words)) for t in terms) / total
+    return (idf_share(collection, question, article_words(collection, landed))
+            - idf_share(collection, question, article_words(collection, conversation)))
 
 
 #: The features :func:`continuity` weighs, each with its weight's name in :class:`ContextSettings`.
@@ -281,39 +303,33 @@ CONTINUITY_WEIGHTS = {"context": "continue_context", "overlap": "continue_overla
                       "gap": "continue_gap", "words_gap": "continue_words_gap", "terms": "continue_terms"}
 
 
-def continuity_features(collection: Collection, embedder, question: str, query_vector: np.ndarray,
-                        history: Sequence[Turn], quoted: np.ndarray, alone: tuple[int, float], inside: float,
-                        decay: float = ContextSettings.decay) -> dict[str, float]:
+def continuity_features(collection: Collection, question: str, query_vector: np.ndarray,
+                        context: ConversationContext, alone: tuple[int, float], inside: float) -> dict[str, float]:
     """What :func:`continuity` weighs: the question's cosine with the context vector (``context``), the share of
     its words the conversation used (``overlap``), whether its own best paragraph lies in an article the
     conversation quoted (``inside``), how far the best paragraph inside those articles scores behind its own best
-    (``gap``), :func:`words_gap` (``words_gap``) and its number of own words (``terms``). ``quoted`` marks the rows
-    of the conversation's articles (:func:`conversation_rows`), ``alone`` is the row and score of the question's
-    own best paragraph ((-1, 0) for none), ``inside`` the score of its best paragraph within those rows (question
-    alone, 0 for none)."""
-    turns = recent(history)
-    pairs = context_text(turns, decay)
-    context = context_vector(embedder, pairs)
+    (``gap``), :func:`words_gap` (``words_gap``) and its number of own words (``terms``). ``alone`` is the row and
+    score of the question's own best paragraph ((-1, 0) for none), ``inside`` the score of its best paragraph
+    within the conversation's rows (question alone, 0 for none)."""
     row, score = alone
     landed_id = collection.article_keys[int(collection.article_of_row[row])] if row >= 0 else None
     return {
-        "context": float(query_vector @ context) if context is not None else 0.0,
-        "overlap": word_overlap(collection, question, [text for text, _ in pairs]),
-        "inside": float(row >= 0 and bool(quoted[row])),
+        "context": float(query_vector @ context.vector) if context.vector is not None else 0.0,
+        "overlap": word_overlap(collection, question, [text for text, _ in context.pairs]),
+        "inside": float(row >= 0 and bool(context.rows[row])),
         "gap": float(score - inside),
-        "words_gap": words_gap(collection, question, landed_id, last_article(turns)),
+        "words_gap": words_gap(collection, question, landed_id, last_article(context.turns)),
         "terms": float(len(content_terms(collection, question))),
     }
 
 
-def continuity(collection: Collection, embedder, question: str, query_vector: np.ndarray, history: Sequence[Turn],
-               quoted: np.ndarray, alone: tuple[int, float], inside: float, settings: ContextSettings) -> float:
-    """How surely ``question`` continues ``history`` (0 to 1): a logistic score of :func:`continuity_features`
-    (same arguments)."""
-    if not recent(history):
+def continuity(collection: Collection, question: str, query_vector: np.ndarray, context: ConversationContext,
+               alone: tuple[int, float], inside: float, settings: ContextSettings) -> float:
+    """How surely ``question`` continues its conversation (0 to 1): a logistic score of
+    :func:`continuity_features` (same arguments)."""
+    if not context.turns:
         return 0.0
-    features = continuity_features(collection, embedder, question, query_vector, history, quoted, alone, inside,
-                                   settings.decay)
+    features = continuity_features(collection, question, query_vector, context, alone, inside)
     z = settings.continue_bias + sum(getattr(settings, CONTINUITY_WEIGHTS[name]) * value
                                      for name, value in features.items())
     return float(1.0 / (1.0 + np.exp(-z)))
@@ -324,21 +340,20 @@ def plan_context(
     embedder,
     question: str,
     query_vector: np.ndarray,
-    history: Sequence[Turn],
+    context: ConversationContext,
     settings: ContextSettings,
     sure: float = 1.0,
 ) -> ContextPlan:
-    """How to ask ``question`` as a follow-up of ``history``; ``sure`` is its :func:`continuity` (under
-    ``full_above`` the context weighs in proportion)."""
-    turns = recent(history)
+    """How to ask ``question`` as a follow-up in ``context`` (built with ``settings.decay``); ``sure`` is its
+    :func:`continuity` (under ``full_above`` the context weighs in proportion)."""
+    turns, pairs = context.turns, context.pairs
     if not turns:
         return ContextPlan(query_vector, None, None)
     lean = 1.0 if is_anaphoric(question) else 1.0 - own_weight(collection, question)
     gate = min(1.0, sure / settings.full_above) if settings.full_above > 0 else 1.0
-    pairs = context_text(turns, settings.decay)
     vector_weight = settings.vector_weight_own + (settings.vector_weight - settings.vector_weight_own) * lean
     strength = settings.article_prior_own + (settings.article_prior - settings.article_prior_own) * lean
-    vector = blend(query_vector, context_vector(embedder, pairs), vector_weight * gate)
+    vector = blend(query_vector, context.vector, vector_weight * gate)
     prior = article_prior(collection, turns, strength, settings.decay)
     prior += lean * passage_prior(collection, turns[-1], settings.passage_prior, settings.neighbour_prior)
     paragraphs, articles = context_coverage(collection, pairs)
