@@ -12,7 +12,6 @@ what it costs when the subject changes.
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 from dataclasses import replace
@@ -24,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from continuity_fit import conversation_setup  # noqa: E402
 
 from retrieval.conversation import ContextSettings  # noqa: E402
-from retrieval.evaluation.retrieval import evaluate_retrieval  # noqa: E402
+from retrieval.evaluation.retrieval import evaluate_retrieval, read_jsonl  # noqa: E402
 
 READINGS = {"rule in use": ContextSettings(), "always in context": replace(ContextSettings(), switch_below=0.0,
                                                                          full_above=0.0)}
@@ -32,7 +31,7 @@ READINGS = {"rule in use": ContextSettings(), "always in context": replace(Conte
 
 def grouped(details: Path, questions: list[dict]) -> dict[str, float]:
     """Paragraph R@1, article R@1 and needs_history R@1 over the questions with a gold paragraph."""
-    rows = {r["qid"]: r for r in map(json.loads, details.read_text(encoding="utf-8").splitlines())}
+    rows = {r["qid"]: r for r in read_jsonl(details, ("qid",))}
     scored = [(q, rows[q["qid"]]) for q in questions if q.get("gold_pid") and q["qid"] in rows]
     needs = [row["rank"] == 1 for q, row in scored if q.get("needs_history")]
     return {"R@1": sum(row["rank"] == 1 for _, row in scored) / len(scored),
@@ -42,7 +41,7 @@ def grouped(details: Path, questions: list[dict]) -> dict[str, float]:
 
 def main() -> None:
     args, config, embedder = conversation_setup(__doc__.split("\n\n")[0])
-    questions = [json.loads(line) for line in Path(args.questions).read_text(encoding="utf-8").splitlines() if line]
+    questions = read_jsonl(Path(args.questions), ("qid", "question"))
     runs = [("question alone", "none", None)] + [(name, mode, context) for name, context in READINGS.items()
                                                   for mode in ("given", "other")]
     print("| reading | history | R@1 | article R@1 | needs_history R@1 |\n|---|---|---|---|---|")

@@ -66,6 +66,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from embeddings.cache import text_hash  # noqa: E402
+from retrieval.evaluation.retrieval import read_jsonl  # noqa: E402
+
 EVAL = ROOT.parent / "shared" / "eval"
 MODEL = "all-MiniLM-L6-v2"
 PER_ARTICLE = 10
@@ -77,14 +80,6 @@ ORIGIN = "scale-benchmark"
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def sha1(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def real_vectors(caches: list[Path]) -> dict[str, np.ndarray]:
@@ -109,16 +104,16 @@ class Corpus:
         from retrieval.text.sentences import split_sentences
 
         rng = random.Random(seed)
-        cnn = read_jsonl(EVAL / "cnn-news" / "paragraphs.jsonl")
-        squad = read_jsonl(EVAL / "squad-dev" / "paragraphs.jsonl")
+        cnn = read_jsonl(EVAL / "cnn-news" / "paragraphs.jsonl", ("text",))
+        squad = read_jsonl(EVAL / "squad-dev" / "paragraphs.jsonl", ("text",))
         sentences: dict[str, None] = {}
         cnn_docs: dict[str, list[str]] = {}
         complete: dict[str, bool] = {}
         for p in cnn + squad:
             parts = split_sentences(p["text"])
-            ok = sha1(p["text"]) in vectors
+            ok = text_hash(p["text"]) in vectors
             for s in parts:
-                if sha1(s) in vectors:
+                if text_hash(s) in vectors:
                     if 40 <= len(s) <= 400:
                         sentences[s] = None
                 else:
@@ -127,12 +122,12 @@ class Corpus:
         for p in cnn:
             cnn_docs.setdefault(p["doc_id"], []).append(p["pid"])
         self.sentences = list(sentences)
-        self.sentence_vectors = np.stack([vectors[sha1(s)] for s in self.sentences]).astype(np.float32)
+        self.sentence_vectors = np.stack([vectors[text_hash(s)] for s in self.sentences]).astype(np.float32)
         by_pid = {p["pid"]: p for p in cnn + squad}
 
-        squad_q = [q for q in read_jsonl(EVAL / "squad-dev" / "questions.jsonl")
+        squad_q = [q for q in read_jsonl(EVAL / "squad-dev" / "questions.jsonl", ("question",))
                    if q.get("gold_pid") and complete.get(q["gold_pid"])]
-        cnn_q = [q for q in read_jsonl(EVAL / "cnn-news" / "questions.jsonl")
+        cnn_q = [q for q in read_jsonl(EVAL / "cnn-news" / "questions.jsonl", ("question",))
                  if q.get("gold_doc") in cnn_docs and all(complete[pid] for pid in cnn_docs[q["gold_doc"]])]
         rng.shuffle(squad_q)
         rng.shuffle(cnn_q)
@@ -147,7 +142,7 @@ class Corpus:
                 pids = cnn_docs[q["gold_doc"]]
             else:
                 gold = by_pid[q["gold_pid"]]
-                key = f"squad-{sha1(gold['doc_id'])[:10]}"
+                key = f"squad-{text_hash(gold['doc_id'])[:10]}"
                 pids = [q["gold_pid"]]
             article = articles.setdefault(key, {"key": key, "title": by_pid[pids[0]]["title"], "pids": []})
             article["pids"] += [pid for pid in pids if pid not in article["pids"]]
@@ -298,7 +293,7 @@ def answer(args) -> None:
     from bot.config import load_config
     from bot.services import open_library
 
-    questions = read_jsonl(Path(args.questions_file))
+    questions = read_jsonl(Path(args.questions_file), ())
     library = open_library(load_config(args.config))
     library.ask(questions[0]["question"], 10)
     first = time.time()
