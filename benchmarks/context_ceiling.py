@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from continuity_fit import conversation_setup  # noqa: E402
 
-from retrieval.conversation import ContextSettings  # noqa: E402
 from retrieval.evaluation.retrieval import evaluate_retrieval, read_jsonl  # noqa: E402
+from retrieval.query.conversation import ContextSettings  # noqa: E402
 
 READINGS = {"rule in use": ContextSettings(), "always in context": replace(ContextSettings(), switch_below=0.0,
                                                                          full_above=0.0)}

@@ -2,7 +2,7 @@
 
 For every follow-up of a question file (default coqa-dev), asked twice — after its own conversation and after
 another one (``--history-from-other``'s pairing), both replayed through the product's own answers — this records
-the features :func:`retrieval.conversation.continuity_features` computes, and whether the question's own ranking
+the features :func:`retrieval.query.conversation.continuity_features` computes, and whether the question's own ranking
 or the ranking with its context puts the gold paragraph first. A logistic regression then learns when to read a
 question in its context, from the questions where exactly one of the two is right and whose own best paragraph lies
 outside the conversation's articles (inside them, the context is always used). It is fitted on half of the
@@ -26,17 +26,17 @@ sys.path.insert(0, str(ROOT))
 
 from bot.config import Config, load_config  # noqa: E402
 from embeddings import CachedEmbedder  # noqa: E402
-from retrieval.answerer import Answerer  # noqa: E402
 from retrieval.collection import build_collection  # noqa: E402
-from retrieval.conversation import (  # noqa: E402
+from retrieval.evaluation import retrieval as ev  # noqa: E402
+from retrieval.library import open_embedder  # noqa: E402
+from retrieval.query.answerer import Answerer  # noqa: E402
+from retrieval.query.conversation import (  # noqa: E402
     CONTINUITY_WEIGHTS,
     continuity_features,
     conversation_context,
     plan_context,
 )
-from retrieval.evaluation import retrieval as ev  # noqa: E402
-from retrieval.library import open_embedder  # noqa: E402
-from retrieval.ranking import rank  # noqa: E402
+from retrieval.query.ranking import rank  # noqa: E402
 
 COQA = ROOT.parent / "shared" / "eval" / "coqa-dev"
 

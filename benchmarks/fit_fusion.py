@@ -1,4 +1,4 @@
-"""Fit the question-adaptive fusion (retrieval/fusion.py) offline from cached candidate features.
+"""Fit the question-adaptive fusion (retrieval/query/fusion.py) offline from cached candidate features.
 
 Reads ``<set>.<models>.npz`` written by benchmarks/fusion_features.py for squad-dev, cnn-news and coqa-dev (one file
 per set holds every model's cosines), and for one dense setup — one model, or an ensemble whose cosine is
@@ -74,7 +74,7 @@ class Features:
         self.signals = self._signals()
 
     def _signals(self) -> dict[str, np.ndarray]:
-        """Question-level signals from the candidate rows only (what retrieval/fusion.py computes at run time)."""
+        """Question-level signals from the candidate rows only (what retrieval/query/fusion.py computes at run time)."""
         n = self.n
         lex = np.where(self.valid, self.lex, -np.inf)
         order = np.lexsort((-lex, self.q))

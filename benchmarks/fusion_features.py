@@ -1,7 +1,7 @@
 """Per-question candidate features for fitting the question-adaptive fusion offline (benchmarks/fit_fusion.py).
 
 Builds the dev set's collection the way ``eval retrieval`` does (``retrieval.collection.build_collection``, every
-vector from the embedding cache: fill it first), takes the candidates ``retrieval.ranking.rank`` would take —
+vector from the embedding cache: fill it first), takes the candidates ``retrieval.query.ranking.rank`` would take —
 BM25's ``candidates`` best by coverage + article boost, and each model's ``candidates`` nearest — for one or more
 models at once (the union, with a membership flag per list, so one file serves each model alone and their
 ensemble), and writes per question every candidate's BM25 coverage, article boost, cosine under each model, gold

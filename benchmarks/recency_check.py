@@ -25,12 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from retrieval.answerer import Answerer  # noqa: E402
 from retrieval.collection import build_collection  # noqa: E402
 from retrieval.evaluation.retrieval import articles_from_paragraphs  # noqa: E402
 from retrieval.library import open_embedder  # noqa: E402
+from retrieval.query.answerer import Answerer  # noqa: E402
+from retrieval.query.timefilter import TimeWindow  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
-from retrieval.timefilter import TimeWindow  # noqa: E402
 
 CNN = ROOT.parent / "shared" / "eval" / "cnn-news"
 START = date(2023, 1, 1)

@@ -15,13 +15,13 @@ from bot.config import Config, load_config
 from bot.console import chat, render_answer, render_sources, render_summary
 from bot.services import configured_sources, http_client, open_library
 from bot.terminal import json_safe, printable
-from retrieval.conversation import Turn, extend
 from retrieval.errors import CitebotError, ModelChangedError
 from retrieval.index.report import IndexReport
 from retrieval.index.vectors.settings import KINDS as INDEX_KINDS
 from retrieval.library import Library
+from retrieval.query.conversation import Turn, extend
+from retrieval.query.timefilter import TimeWindow
 from retrieval.threads import configure as configure_threads
-from retrieval.timefilter import TimeWindow
 
 #: Seconds a command waits for another process's write to the index before giving up (naming it).
 WRITE_WAIT_SECONDS = 600.0

@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from retrieval.conversation import HISTORY_TURNS, Turn
+from retrieval.query.conversation import HISTORY_TURNS, Turn
 
 FILE_NAME = "conversations-v1.sqlite"
 

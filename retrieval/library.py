@@ -30,7 +30,6 @@ from pathlib import Path
 
 from embeddings import CachedEmbedder, EmbeddingCache
 from embeddings.choice import make_cached_embedder
-from retrieval.answerer import Answerer
 from retrieval.collection import VECTORS_DIR, Collection, Progress, read_snapshot
 from retrieval.errors import CitebotError, IndexMissingError, ModelChangedError
 from retrieval.index.datadir import fsync_write, set_aside
@@ -40,6 +39,7 @@ from retrieval.index.report import IndexReport
 from retrieval.index.store import ADDED, Store, StoreError
 from retrieval.index.vectors.factory import IndexSettings, fit_kind, open_index
 from retrieval.models import ArticleMeta, Summary, newest_first
+from retrieval.query.answerer import Answerer
 from retrieval.settings import RetrievalSettings, SplitterSettings, for_model
 from retrieval.summaries import ArticleNotFoundError, summarize
 from retrieval.text.articles import Article, read_articles

@@ -24,7 +24,7 @@ class RetrievalSettings:
     bm25_weight: float | None = None
     sentence_weight: float | None = None  # share of the best sentence in a paragraph's score; None: the model's fit
     article_weight: float = 0.3  # order boost from the whole article's BM25 coverage (not in the score)
-    min_score: float | None = None  # None: the threshold calibrated for the model (retrieval/fusion.py)
+    min_score: float | None = None  # None: the threshold calibrated for the model (retrieval/query/fusion.py)
     max_question_chars: int = 500
     candidates: int = 50  # taken from each of BM25 and FAISS before re-ranking
     rerank_depth: int = 20  # candidates scored sentence by sentence
@@ -42,6 +42,6 @@ def for_model(settings: RetrievalSettings, model: str) -> RetrievalSettings:
     """``settings`` with an unset ``min_score`` filled in with the threshold calibrated for ``model``."""
     if settings.min_score is not None:
         return settings
-    from retrieval.fusion import default_min_score
+    from retrieval.query.fusion import default_min_score
 
     return replace(settings, min_score=default_min_score(model))

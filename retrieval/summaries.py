@@ -6,12 +6,12 @@ import difflib
 
 import numpy as np
 
-from retrieval.answerer import Answerer, clean_question
 from retrieval.collection import Collection
 from retrieval.errors import CitebotError
 from retrieval.models import ArticleMeta, Summary, newest_first
+from retrieval.query.answerer import Answerer, clean_question
+from retrieval.query.timefilter import TimeWindow, allowed_rows
 from retrieval.summarizer import SummaryCandidate, candidates_from_paragraphs, summarize_article, summarize_topic
-from retrieval.timefilter import TimeWindow, allowed_rows
 
 TOPIC_PARAGRAPHS = 8  # relevant paragraphs the topic summary picks sentences from
 

@@ -16,10 +16,10 @@ from bot.conversations import FILE_NAME, ConversationStore
 from bot.discord_app import QUEUE_WAIT, CitebotBot, in_thread
 from bot.embeds import answer_embed, error_embed
 from bot.observability import log_answered
-from retrieval.conversation import turn_from_answer
 from retrieval.errors import CitebotError
 from retrieval.models import Answer
-from retrieval.timefilter import TimeWindow
+from retrieval.query.conversation import turn_from_answer
+from retrieval.query.timefilter import TimeWindow
 
 log = logging.getLogger("citebot.qa")
 
@@ -205,7 +205,7 @@ class QA(commands.Cog):
 
     async def remember(self, message_id: int, answer: Answer, previous: int | None, thread: int | None) -> None:
         """Store the answer's question and quotes, linked to the answer it replied to: a change of subject stays in
-        the conversation, newest (the same rule as ``retrieval.conversation.extend``)."""
+        the conversation, newest (the same rule as ``retrieval.query.conversation.extend``)."""
         try:
             await in_thread(self.memory.remember, message_id, turn_from_answer(answer), previous, thread)
         except Exception:  # noqa: BLE001 - a lost memory only loses the context of a later follow-up

@@ -15,7 +15,7 @@ from bot.embeds import error_embed, summary_embed
 from bot.formats import shorten
 from retrieval.errors import CitebotError
 from retrieval.models import ArticleMeta
-from retrieval.timefilter import TimeWindow
+from retrieval.query.timefilter import TimeWindow
 
 log = logging.getLogger("citebot.summary")
 

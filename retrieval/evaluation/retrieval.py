@@ -10,16 +10,16 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.answerer import Answerer
 from retrieval.collection import build_collection
-from retrieval.conversation import ContextSettings, Turn, extend
 from retrieval.errors import CitebotError
 from retrieval.index.vectors.recall import exact_copy, recall_at_k
 from retrieval.index.vectors.settings import IndexSettings
 from retrieval.models import ArticleMeta, Paragraph
+from retrieval.query.answerer import Answerer
+from retrieval.query.conversation import ContextSettings, Turn, extend
+from retrieval.query.timefilter import TimeWindow, published_day
 from retrieval.settings import RetrievalSettings
 from retrieval.text.paragraphs import make_paragraph
-from retrieval.timefilter import TimeWindow, published_day
 
 PARAGRAPH_SEPARATOR = "\n\n"
 

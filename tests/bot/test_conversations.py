@@ -1,7 +1,7 @@
 """The bot's SQLite memory of its answers: reply chains without Discord calls, bounded, expiring."""
 
 from bot.conversations import ConversationStore
-from retrieval.conversation import Turn
+from retrieval.query.conversation import Turn
 
 
 def test_reply_chain_is_rebuilt_oldest_first(tmp_path):

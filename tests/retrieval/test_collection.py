@@ -8,7 +8,7 @@ import numpy as np
 import retrieval.collection as collection_module
 from retrieval.collection import FileRows, read_snapshot
 from retrieval.library import SNAPSHOT_FILE, FolderSource, Library
-from retrieval.ranking import rank
+from retrieval.query.ranking import rank
 from retrieval.text.articles import read_articles
 from tests.conftest import SAMPLES
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from retrieval.bm25 import SparseScores, query_terms
 from retrieval.library import Library
-from retrieval.ranking import _best_articles, _member, lexical_candidates, rank, top_k
+from retrieval.query.ranking import _best_articles, _member, lexical_candidates, rank, top_k
 
 
 def test_hits_carry_stable_ids_that_outlive_other_removals(tmp_path, embedder, sample_data_dir):

@@ -1,6 +1,6 @@
 """Hybrid ranking: BM25 coverage and dense cosine, per paragraph and per best sentence, into one absolute score.
 
-For a question q, with ``w`` the lexical share and ``sentence_weight`` the sentence share (retrieval/fusion.py:
+For a question q, with ``w`` the lexical share and ``sentence_weight`` the sentence share (retrieval/query/fusion.py:
 fixed when config sets ``bm25_weight`` / ``sentence_weight``, else following the question, fitted per model):
   paragraph(p) = (1 - w) * cos(q, p) + w * coverage(q, p)      coverage: BM25 / the question's total idf
   sentence(s)  = (1 - w) * cos(q, s) + w * overlap(q, s)       overlap: share of the question's idf found in s
@@ -24,7 +24,7 @@ import numpy as np
 
 from retrieval.bm25 import SparseScores, query_terms
 from retrieval.collection import Collection
-from retrieval.fusion import shares
+from retrieval.query.fusion import shares
 from retrieval.settings import RetrievalSettings
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from retrieval.conversation import ContextSettings, extend, is_anaphoric, turn_from_answer
 from retrieval.evaluation.retrieval import evaluate_retrieval
+from retrieval.query.conversation import ContextSettings, extend, is_anaphoric, turn_from_answer
 from retrieval.settings import RetrievalSettings
 from tests.conftest import SHARED
 

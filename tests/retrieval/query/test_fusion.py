@@ -8,8 +8,8 @@ import pytest
 
 from embeddings import CachedEmbedder, EmbeddingCache, make_embedder
 from retrieval.bm25 import query_terms
-from retrieval.fusion import BinnedShares, model_fusion, question_signals, shares
 from retrieval.library import Library
+from retrieval.query.fusion import BinnedShares, model_fusion, question_signals, shares
 from retrieval.settings import RetrievalSettings
 
 

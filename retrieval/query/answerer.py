@@ -10,7 +10,9 @@ from datetime import date
 import numpy as np
 
 from retrieval.collection import Collection
-from retrieval.conversation import (
+from retrieval.errors import IndexMissingError, QuestionError
+from retrieval.models import Answer, Quote
+from retrieval.query.conversation import (
     ContextSettings,
     ConversationContext,
     Turn,
@@ -19,13 +21,11 @@ from retrieval.conversation import (
     is_anaphoric,
     plan_context,
 )
-from retrieval.errors import IndexMissingError, QuestionError
-from retrieval.intent import is_content_free
-from retrieval.models import Answer, Quote
-from retrieval.ranking import Hit, rank
+from retrieval.query.intent import is_content_free
+from retrieval.query.ranking import Hit, rank
+from retrieval.query.timefilter import TimeWindow, age_phrase, allowed_rows, recency_prior
 from retrieval.settings import RetrievalSettings, for_model
 from retrieval.text.articles import strip_controls
-from retrieval.timefilter import TimeWindow, age_phrase, allowed_rows, recency_prior
 
 
 def visible_text(text: str) -> str:
@@ -109,7 +109,7 @@ class Answerer:
     def continuity(self, text: str, query_vector: np.ndarray, context: ConversationContext, hits: list[Hit],
                    allowed: np.ndarray | None) -> float:
         """How surely ``text`` continues the conversation ``context``, given its own ranking ``hits`` (see
-        :func:`retrieval.conversation.continuity`). Call under the collection's lock."""
+        :func:`retrieval.query.conversation.continuity`). Call under the collection's lock."""
         alone, inside = self.conversation_scores(text, query_vector, hits, context.rows, allowed)
         return continuity(self.require_collection(), text, query_vector, context, alone, inside, self.context)
 

@@ -11,8 +11,8 @@ import pytest
 from retrieval.errors import CitebotError
 from retrieval.evaluation.retrieval import evaluate_retrieval
 from retrieval.library import Library
+from retrieval.query.timefilter import DateError, TimeWindow, recency_horizon
 from retrieval.settings import RetrievalSettings
-from retrieval.timefilter import DateError, TimeWindow, recency_horizon
 
 ARTICLES = {
     "plan.txt": ("Harbour improvement plan approved", "2023-06-10",
