@@ -54,13 +54,13 @@ def records(answerer: Answerer, questions: list[dict], pid_of) -> list[dict]:
             before = replay.turns(histories[n], None)
             text = q["question"]
             vector = answerer.embed_query(text)
-            with collection.lock:
-                alone = rank(collection, text, vector, answerer.settings, 1)
-                context = conversation_context(collection, embedder, before, answerer.context.decay)
+            with collection.reading() as view:
+                alone = rank(view, text, vector, answerer.settings, 1)
+                context = conversation_context(view, embedder, before, answerer.context.decay)
                 mine, inside = answerer.conversation_scores(text, vector, alone, context.rows, None)
-                features = continuity_features(collection, text, vector, context, mine, inside)
-                plan = plan_context(collection, embedder, text, vector, context, answerer.context, 1.0)
-                with_context = rank(collection, text, plan.query_vector, answerer.settings, 1, None, plan.prior)
+                features = continuity_features(view, text, vector, context, mine, inside)
+                plan = plan_context(view, embedder, text, vector, context, answerer.context, 1.0)
+                with_context = rank(view, text, plan.query_vector, answerer.settings, 1, None, plan.prior)
             out.append({"mode": mode, "conversation": q["qid"].rsplit("-t", 1)[0], "features": features,
                         "alone": bool(alone) and pid_of(alone[0]) == q["gold_pid"],
                         "context": bool(with_context) and pid_of(with_context[0]) == q["gold_pid"]})

@@ -27,11 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from embeddings.e5 import E5Embedder  # noqa: E402
-from retrieval.bm25 import query_terms  # noqa: E402
 from retrieval.collection import Collection, build_collection  # noqa: E402
 from retrieval.evaluation.retrieval import articles_from_paragraphs, read_jsonl  # noqa: E402
 from retrieval.library import open_embedder  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
+from retrieval.text.tokens import query_terms  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 MIXES = (0.3, 0.4, 0.5, 0.6, 0.7)  # ensemble: share of the first model's cosine

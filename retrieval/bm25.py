@@ -15,45 +15,15 @@ only the postings of its terms (:meth:`BM25Index.scores`); both indexes can be m
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections import Counter
-from functools import lru_cache
 
 import numpy as np
 
 K1, B = 0.6, 0.6  # tuned on squad-dev and cnn-news together (docs/benchmarks.md)
-QUESTION_WORDS = ("what", "when", "where", "who", "whom", "whose", "which", "why", "how", "do", "does", "did",
-                  "many", "much")
 EMPTY_TOKEN = "__empty__"  # a document without tokens still has length 1 (as bm25s indexed it)
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 TF_MAX = np.iinfo(np.uint16).max  # term frequencies are stored as uint16 (clipped)
 MERGE_MIN = 200_000  # delta postings merged into the CSR once they pass this and an eighth of the merged ones
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from retrieval.text.stopwords import english as stopwords_en
-
-    return frozenset(stopwords_en()) | frozenset(QUESTION_WORDS)
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens without stop words or question words, Snowball-stemmed."""
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in _stopwords()]
-    return _stemmer().stemWords(words)
-
-
-def query_terms(text: str) -> list[str]:
-    """The distinct tokens of a query, in order."""
-    return list(dict.fromkeys(tokenize(text)))
 
 
 class Grow:
@@ -247,7 +217,7 @@ class BM25Index:
         self.size -= len(slots)
         self.total_length -= float(np.asarray(self.lengths.view()[slots], dtype=np.float64).sum())
         starts, ends = self.fwd_start.data[slots], self.fwd_start.data[slots + 1]
-        terms = self.fwd_terms.data[_ranges(starts, ends)]
+        terms = self.fwd_terms.data[ranges(starts, ends)]
         np.subtract.at(self.df.data, terms, 1)
 
     def _merge(self) -> None:
@@ -348,8 +318,26 @@ class BM25Index:
         out[slots] = scores
         return out
 
+    def subset(self, slots: np.ndarray) -> dict[str, np.ndarray]:
+        """The arrays of an index holding only ``slots`` (renumbered from 0), inverted index rebuilt."""
+        fwd = self.fwd_start.data
+        starts, ends = fwd[slots], fwd[slots + 1]
+        positions = ranges(starts, ends)
+        fresh = BM25Index(self.k1, self.b, self.words)
+        counts = (ends - starts).astype(np.int64)
+        fresh.fwd_start = Grow(np.int64, base=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+        fresh.fwd_terms = Grow(np.int32, base=self.fwd_terms.data[positions].astype(np.int32))
+        fresh.fwd_tfs = Grow(np.uint16, base=self.fwd_tfs.data[positions].astype(np.uint16))
+        fresh.lengths = Grow(np.float32, base=self.lengths.data[slots].astype(np.float32))
+        fresh.alive_ = Grow(np.bool_, base=np.ones(len(slots), dtype=bool))
+        df = np.bincount(fresh.fwd_terms.view(), minlength=len(self.words)).astype(np.int32)
+        fresh.df = Grow(np.int32, base=df)
+        fresh.merged = 0
+        fresh._merge()
+        return fresh.arrays()
 
-def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+
+def ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """The concatenation of ``arange(s, e)`` for each pair."""
     counts = (ends - starts).astype(np.int64)
     if not counts.sum():

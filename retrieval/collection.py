@@ -34,13 +34,15 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.bm25 import BM25Index, Grow, Vocab, _ranges, tokenize
+from retrieval.bm25 import BM25Index, Grow, Vocab, ranges
 from retrieval.index.datadir import fsync_dir
 from retrieval.index.store import Store, StoredArticle
 from retrieval.index.vectors.base import VectorIndex
 from retrieval.index.vectors.factory import IndexSettings, fit_kind, new_index
 from retrieval.index.vectors.flat import FlatIndex
 from retrieval.models import ArticleMeta, Paragraph
+from retrieval.reading import Reading
+from retrieval.text.tokens import tokenize
 
 SNAPSHOT_FORMAT = "2"
 VECTORS_DIR = "vectors"  # the dense index's own save folder beside the snapshot (``VectorIndex.save``)
@@ -266,6 +268,11 @@ class Collection:
         self._paragraphs: OrderedDict[int, Paragraph] = OrderedDict()
         self._sentence_terms: dict[tuple[int, int], frozenset[str]] = {}
         self._changes = 0
+        self.derived: dict[str, tuple] = {}  # per-row arrays queries derive, with the version they belong to
+
+    def reading(self) -> Reading:
+        """The read-only view queries use; entered, it holds ``lock``."""
+        return Reading(self)
 
     # -- rows and ids ------------------------------------------------------------------------------------------
     @property
@@ -579,11 +586,11 @@ class Collection:
         firsts = self.sentence_first.view()[rows]
         if sentences:
             out["sentence_first"] = (np.cumsum(counts) - counts).astype(np.int64)
-            out["sentence_spans"] = self.sentence_spans.data[_ranges(firsts, firsts + counts)]
+            out["sentence_spans"] = self.sentence_spans.data[ranges(firsts, firsts + counts)]
         else:
             out["sentence_first"] = firsts.astype(np.int64)
         for prefix, index, keep in (("bm25_", self.bm25, rows), ("abm25_", self.article_bm25, arts)):
-            for name, array in _subset(index, keep).items():
+            for name, array in index.subset(keep).items():
                 out[prefix + name] = array
         out["vocab"] = _pack(self.vocab.words)
         return out
@@ -636,7 +643,7 @@ class Collection:
                         chunk = 20_000
                         _write_member(archive, "sentence_vectors", shape=(int(counts.sum()), dimension),
                                       dtype=np.float16, chunks=(
-                            source.take(_ranges(firsts[n:n + chunk], firsts[n:n + chunk] + counts[n:n + chunk]))
+                            source.take(ranges(firsts[n:n + chunk], firsts[n:n + chunk] + counts[n:n + chunk]))
                             for n in range(0, len(rows), chunk)))
                     handle.flush()
                     os.fsync(handle.fileno())
@@ -697,24 +704,6 @@ class Collection:
             collection.dense.delete(unstored)
             report.orphans += len(unstored)
         return collection, report, info
-
-
-def _subset(index: BM25Index, slots: np.ndarray) -> dict[str, np.ndarray]:
-    """The arrays of a BM25 index holding only ``slots`` (renumbered from 0), inverted index rebuilt."""
-    fwd = index.fwd_start.data
-    starts, ends = fwd[slots], fwd[slots + 1]
-    positions = _ranges(starts, ends)
-    fresh = BM25Index(index.k1, index.b, index.words)
-    counts = (ends - starts).astype(np.int64)
-    fresh.fwd_start = Grow(np.int64, base=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
-    fresh.fwd_terms = Grow(np.int32, base=index.fwd_terms.data[positions].astype(np.int32))
-    fresh.fwd_tfs = Grow(np.uint16, base=index.fwd_tfs.data[positions].astype(np.uint16))
-    fresh.lengths = Grow(np.float32, base=index.lengths.data[slots].astype(np.float32))
-    fresh.alive_ = Grow(np.bool_, base=np.ones(len(slots), dtype=bool))
-    fresh.df = Grow(np.int32, base=np.bincount(fresh.fwd_terms.view(), minlength=len(index.words)).astype(np.int32))
-    fresh.merged = 0
-    fresh._merge()
-    return fresh.arrays()
 
 
 def _pack(words: list[str]) -> np.ndarray:

@@ -111,7 +111,8 @@ def digest(answerer: Answerer, window: TimeWindow, stories: int) -> Summary:
     (cosine ``DIGEST_SAME_STORY`` or more) is left out.
     """
     collection = answerer.require_collection()
-    allowed = allowed_rows(collection, window)
+    with collection.reading() as view:
+        allowed = allowed_rows(view, window)
     in_period = [meta for meta in newest_first(collection.articles.values())
                  if any(allowed[row] for row in collection.rows_by_article.get(meta.article_id, [])[:1])]
     period = window.describe()

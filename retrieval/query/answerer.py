@@ -9,7 +9,6 @@ from datetime import date
 
 import numpy as np
 
-from retrieval.collection import Collection
 from retrieval.errors import IndexMissingError, QuestionError
 from retrieval.models import Answer, Quote
 from retrieval.query.conversation import (
@@ -24,6 +23,7 @@ from retrieval.query.conversation import (
 from retrieval.query.intent import is_content_free
 from retrieval.query.ranking import Hit, rank
 from retrieval.query.timefilter import TimeWindow, age_phrase, allowed_rows, recency_prior
+from retrieval.reading import Readable
 from retrieval.settings import RetrievalSettings, for_model
 from retrieval.text.articles import strip_controls
 
@@ -48,14 +48,14 @@ def clean_question(question: str, max_chars: int) -> str:
 class Answerer:
     """``ask(question)`` over one collection; the embedder is loaded once and shared."""
 
-    def __init__(self, collection: Collection | None, embedder, settings: RetrievalSettings) -> None:
+    def __init__(self, collection: Readable | None, embedder, settings: RetrievalSettings) -> None:
         self.collection = collection
         self.embedder = embedder
         model = collection.model if collection is not None else getattr(embedder, "name", "")
         self.settings = for_model(settings, model)
         self.context = ContextSettings()
 
-    def require_collection(self) -> Collection:
+    def require_collection(self) -> Readable:
         """The collection answered from; ``IndexMissingError`` when nothing is indexed."""
         if self.collection is None:
             raise IndexMissingError("no articles are indexed yet: run `citebot index`")
@@ -71,18 +71,17 @@ class Answerer:
         collection = self.require_collection()
         if query_vector is None:
             query_vector = self.embed_query(question)
-        with collection.lock:
-            allowed = allowed_rows(collection, window)
-            prior = recency_prior(collection, question, self.settings.recency_weight, allowed, window)
-            return rank(collection, question, query_vector, self.settings, depth, allowed, prior)
+        with collection.reading() as view:
+            allowed = allowed_rows(view, window)
+            prior = recency_prior(view, question, self.settings.recency_weight, allowed, window)
+            return rank(view, question, query_vector, self.settings, depth, allowed, prior)
 
     def quote(self, hit: Hit) -> Quote:
         """A ``Quote`` for a ranked paragraph, with its best sentence highlighted."""
-        collection = self.require_collection()
-        with collection.lock:
-            paragraph = collection.by_id[hit.paragraph_id]
-            spans = collection.sentences[hit.paragraph_id].spans
-            article = collection.articles[paragraph.article_id]
+        with self.require_collection().reading() as view:
+            paragraph = view.paragraph(hit.paragraph_id)
+            spans = view.sentence_spans(hit.paragraph_id)
+            article = view.article(paragraph.article_id)
         start, end = spans[hit.sentence] if hit.sentence >= 0 else (0, len(paragraph.text))
         start, end = int(start), int(end)
         return Quote(
@@ -100,18 +99,20 @@ class Answerer:
                             allowed: np.ndarray | None) -> tuple[tuple[int, float], float]:
         """The row and score of the question's own best paragraph (``hits`` first), and the score of its best
         paragraph among the rows ``quoted`` (the conversation's articles, ``ConversationContext.rows``): what
-        :func:`continuity` compares. Call under the collection's lock."""
+        :func:`continuity` compares."""
         if allowed is not None:
             quoted = quoted & np.asarray(allowed[: len(quoted)], dtype=bool)
-        inside = rank(self.require_collection(), text, query_vector, self.settings, 1, quoted) if quoted.any() else []
+        with self.require_collection().reading() as view:
+            inside = rank(view, text, query_vector, self.settings, 1, quoted) if quoted.any() else []
         return ((hits[0].row, hits[0].score) if hits else (-1, 0.0)), (inside[0].score if inside else 0.0)
 
     def continuity(self, text: str, query_vector: np.ndarray, context: ConversationContext, hits: list[Hit],
                    allowed: np.ndarray | None) -> float:
         """How surely ``text`` continues the conversation ``context``, given its own ranking ``hits`` (see
-        :func:`retrieval.query.conversation.continuity`). Call under the collection's lock."""
+        :func:`retrieval.query.conversation.continuity`)."""
         alone, inside = self.conversation_scores(text, query_vector, hits, context.rows, allowed)
-        return continuity(self.require_collection(), text, query_vector, context, alone, inside, self.context)
+        with self.require_collection().reading() as view:
+            return continuity(view, text, query_vector, context, alone, inside, self.context)
 
     def ask(
         self,
@@ -132,21 +133,21 @@ class Answerer:
         k = max(1, k or self.settings.top_k)
         collection = self.require_collection()
         query_vector = self.embed_query(text)
-        with collection.lock:  # ranked and quoted from one state, even while a writer's change is applied
-            allowed = allowed_rows(collection, window)
-            recency = recency_prior(collection, text, self.settings.recency_weight, allowed, window)
-            hits = rank(collection, text, query_vector, self.settings, k, allowed, recency)
+        with collection.reading() as view:  # ranked and quoted from one state, even while a writer applies a change
+            allowed = allowed_rows(view, window)
+            recency = recency_prior(view, text, self.settings.recency_weight, allowed, window)
+            hits = rank(view, text, query_vector, self.settings, k, allowed, recency)
             follows = None
-            context = conversation_context(collection, self.embedder, history, self.context.decay) if history else None
+            context = conversation_context(view, self.embedder, history, self.context.decay) if history else None
             sure = self.continuity(text, query_vector, context, hits, allowed) if context else 0.0
             # landing in an article the conversation quoted, it is read in context (as strongly as it continues)
             inside = bool(context is not None and hits and context.rows[hits[0].row])
             if inside and is_anaphoric(text):  # "What did she say?" leans on the conversation entirely
                 sure = 1.0
             if context is not None and (sure >= self.context.switch_below or inside):
-                plan = plan_context(collection, self.embedder, text, query_vector, context, self.context, sure)
+                plan = plan_context(view, self.embedder, text, query_vector, context, self.context, sure)
                 prior = plan.prior if recency is None or plan.prior is None else plan.prior + recency
-                hits = rank(collection, text, plan.query_vector, self.settings, k, allowed, prior)
+                hits = rank(view, text, plan.query_vector, self.settings, k, allowed, prior)
                 follows = plan.follows.question if plan.follows else None
             if not hits:
                 return Answer(question=text, found=False, quotes=[], follows_up=follows)

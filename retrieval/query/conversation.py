@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.bm25 import query_terms
-from retrieval.collection import Collection
 from retrieval.models import Answer
+from retrieval.reading import Reading
+from retrieval.text.tokens import query_terms
 
 #: Earlier turns that still count as context (the most recent ones).
 HISTORY_TURNS = 8
@@ -136,13 +136,13 @@ def is_anaphoric(question: str) -> bool:
     return any(w in ANAPHORA for w in _WORD.findall(question.lower()))
 
 
-def own_weight(collection: Collection, question: str) -> float:
+def own_weight(view: Reading, question: str) -> float:
     """How much the question says on its own: the idf of its known content words, as a share of 3 strong words."""
-    terms = [t for t in query_terms(question) if t in collection.bm25.vocab]
+    terms = [t for t in query_terms(question) if view.knows(t)]
     if not terms:
         return 0.0
-    top = max(collection.bm25.idf(t) for t in terms) or 1.0
-    return min(1.0, sum(collection.bm25.idf(t) for t in terms) / (3 * top))
+    top = max(view.idf(t) for t in terms) or 1.0
+    return min(1.0, sum(view.idf(t) for t in terms) / (3 * top))
 
 
 def recent(history: Sequence[Turn]) -> list[Turn]:
@@ -150,37 +150,37 @@ def recent(history: Sequence[Turn]) -> list[Turn]:
     return list(history)[-HISTORY_TURNS:]
 
 
-def conversation_rows(collection: Collection, history: Sequence[Turn]) -> np.ndarray:
+def conversation_rows(view: Reading, history: Sequence[Turn]) -> np.ndarray:
     """A boolean mask of the paragraphs of every article the conversation quoted."""
-    mask = np.zeros(len(collection.paragraphs), dtype=bool)
+    mask = np.zeros(view.rows, dtype=bool)
     for turn in recent(history):
         for article_id in turn.article_ids:
-            mask[collection.rows_by_article.get(article_id, [])] = True
+            mask[view.article_rows(article_id)] = True
     return mask
 
 
-def article_prior(collection: Collection, turns: Sequence[Turn], strength: float, decay: float) -> np.ndarray:
+def article_prior(view: Reading, turns: Sequence[Turn], strength: float, decay: float) -> np.ndarray:
     """Per row: ``strength`` for the last answer's first article, decaying with age and quote position."""
-    prior = np.zeros(len(collection.paragraphs), dtype=np.float32)
+    prior = np.zeros(view.rows, dtype=np.float32)
     for age, turn in enumerate(reversed(turns)):
         for position, article_id in enumerate(dict.fromkeys(turn.article_ids)):
-            rows = collection.rows_by_article.get(article_id)
-            if rows:
+            rows = view.article_rows(article_id)
+            if len(rows):
                 value = strength * decay**age * (1.0 if position == 0 else decay)
                 prior[rows] = np.maximum(prior[rows], value)
     return prior
 
 
-def passage_prior(collection: Collection, turn: Turn, strength: float, neighbour: float) -> np.ndarray:
+def passage_prior(view: Reading, turn: Turn, strength: float, neighbour: float) -> np.ndarray:
     """Per row: ``strength`` for the paragraph ``turn`` quoted first, ``neighbour`` for the ones beside it
     (same article)."""
-    prior = np.zeros(len(collection.paragraphs), dtype=np.float32)
-    row = collection.row_of_pid(turn.pids[0], turn.article_ids[0] if turn.article_ids else None) if turn.pids else None
+    prior = np.zeros(view.rows, dtype=np.float32)
+    row = view.row_of_pid(turn.pids[0], turn.article_ids[0] if turn.article_ids else None) if turn.pids else None
     if row is None:
         return prior
-    article = collection.article_of_row[row]
+    article = view.article_of_row[row]
     for other in (row - 1, row + 1):
-        if 0 <= other < len(prior) and collection.article_of_row[other] == article:
+        if 0 <= other < len(prior) and view.article_of_row[other] == article:
             prior[other] = neighbour
     prior[row] = strength
     return prior
@@ -207,44 +207,43 @@ def context_vector(embedder, pairs: Sequence[tuple[str, float]]) -> np.ndarray |
     return mean / norm if norm > 0 else None
 
 
-def context_coverage(collection: Collection, pairs: Sequence[tuple[str, float]]) -> tuple[np.ndarray, np.ndarray]:
+def context_coverage(view: Reading, pairs: Sequence[tuple[str, float]]) -> tuple[np.ndarray, np.ndarray]:
     """BM25 coverage of the context texts per row and per row's whole article, weighted (each at most about 1)."""
-    paragraphs = np.zeros(len(collection.paragraphs), dtype=np.float32)
-    articles = np.zeros(collection.article_bm25.slots, dtype=np.float32)
+    paragraphs = np.zeros(view.rows, dtype=np.float32)
+    articles = np.zeros(view.article_slots, dtype=np.float32)
     weights = 0.0
     for text, weight in pairs:
         terms = query_terms(text)
         if terms:
-            paragraphs += weight * collection.bm25.coverage(terms)
-            articles += weight * collection.article_bm25.coverage(terms)
+            paragraphs += weight * view.paragraph_coverage(terms)
+            articles += weight * view.article_coverage(terms)
             weights += weight
     if weights:
         paragraphs /= weights
         articles /= weights
-    return paragraphs, articles[collection.article_of_row]
+    return paragraphs, articles[view.article_of_row]
 
 
-def conversation_context(collection: Collection, embedder, history: Sequence[Turn],
+def conversation_context(view: Reading, embedder, history: Sequence[Turn],
                          decay: float = ContextSettings.decay) -> ConversationContext:
     """The :class:`ConversationContext` of ``history`` (its most recent turns)."""
     turns = recent(history)
     pairs = context_text(turns, decay)
-    return ConversationContext(turns, pairs, context_vector(embedder, pairs), conversation_rows(collection, turns))
+    return ConversationContext(turns, pairs, context_vector(embedder, pairs), conversation_rows(view, turns))
 
 
-def conversation_articles(collection: Collection, embedder, turns: Sequence[Turn], decay: float) -> np.ndarray:
+def conversation_articles(view: Reading, embedder, turns: Sequence[Turn], decay: float) -> np.ndarray:
     """Per row: the evidence the conversation's questions gave its article, summed over turns (older ones decay):
     each question's BM25 coverage of the whole article plus its best cosine with one of its paragraphs."""
-    evidence = np.zeros(collection.article_bm25.slots, dtype=np.float32)
+    evidence = np.zeros(view.article_slots, dtype=np.float32)
     vectors = embedder.encode([t.question for t in turns]) if turns else []
     for age, (turn, vector) in enumerate(zip(reversed(turns), vectors[::-1], strict=True)):
-        lexical = collection.article_bm25.coverage(query_terms(turn.question))
-        ids, cosines = collection.dense.search(vector, 50)
-        rows = np.asarray([collection.slot_of[int(i)] for i in ids], dtype=np.int64)
+        lexical = view.article_coverage(query_terms(turn.question))
+        rows, cosines = view.search(vector, 50)
         dense = np.zeros_like(evidence)
-        np.maximum.at(dense, collection.article_of_row[rows], np.maximum(cosines, 0))
+        np.maximum.at(dense, view.article_of_row[rows], np.maximum(cosines, 0))
         evidence += decay**age * (lexical + dense)
-    return evidence[collection.article_of_row]
+    return evidence[view.article_of_row]
 
 
 def blend(query_vector: np.ndarray, context: np.ndarray | None, weight: float) -> np.ndarray:
@@ -256,23 +255,23 @@ def blend(query_vector: np.ndarray, context: np.ndarray | None, weight: float) -
     return (mixed / norm).astype(np.float32) if norm > 0 else query_vector
 
 
-def content_terms(collection: Collection, question: str) -> list[str]:
+def content_terms(view: Reading, question: str) -> list[str]:
     """The question's own known words: its query terms in the collection's vocabulary, pronouns left out."""
-    return [t for t in query_terms(question) if t in collection.bm25.vocab and t not in ANAPHORA]
+    return [t for t in query_terms(question) if view.knows(t) and t not in ANAPHORA]
 
 
-def idf_share(collection: Collection, question: str, words: set[str]) -> float:
+def idf_share(view: Reading, question: str, words: set[str]) -> float:
     """The share of the question's own words (by idf) that are among ``words``; 0 when it has none."""
-    terms = content_terms(collection, question)
-    total = sum(collection.bm25.idf(t) for t in terms)
+    terms = content_terms(view, question)
+    total = sum(view.idf(t) for t in terms)
     if total <= 0:
         return 0.0
-    return sum(collection.bm25.idf(t) for t in terms if t in words) / total
+    return sum(view.idf(t) for t in terms if t in words) / total
 
 
-def word_overlap(collection: Collection, question: str, texts: Sequence[str]) -> float:
+def word_overlap(view: Reading, question: str, texts: Sequence[str]) -> float:
     """The share of the question's own words (by idf) that also occur in ``texts``; 0 when it has none."""
-    return idf_share(collection, question, {t for text in texts for t in query_terms(text)})
+    return idf_share(view, question, {t for text in texts for t in query_terms(text)})
 
 
 def last_article(turns: Sequence[Turn]) -> str | None:
@@ -280,22 +279,22 @@ def last_article(turns: Sequence[Turn]) -> str | None:
     return next((turn.article_ids[0] for turn in reversed(turns) if turn.article_ids), None)
 
 
-def article_words(collection: Collection, article_id: str | None) -> set[str]:
+def article_words(view: Reading, article_id: str | None) -> set[str]:
     """The query terms of an article's live paragraphs (read from the store)."""
-    rows = collection.rows_by_article.get(article_id, []) if article_id else []
+    rows = view.article_rows(article_id)
     if not len(rows):
         return set()
-    texts = collection.fetch(collection.id_of_slot.data[np.asarray(rows, dtype=np.int64)])
+    texts = view.paragraphs(view.ids(rows))
     return {t for p in texts.values() for t in query_terms(p.text)}
 
 
-def words_gap(collection: Collection, question: str, landed: str | None, conversation: str | None) -> float:
+def words_gap(view: Reading, question: str, landed: str | None, conversation: str | None) -> float:
     """The share of the question's own words (by idf) in the article it lands in alone, less the share in the
     conversation's article."""
     if landed == conversation:
         return 0.0
-    return (idf_share(collection, question, article_words(collection, landed))
-            - idf_share(collection, question, article_words(collection, conversation)))
+    return (idf_share(view, question, article_words(view, landed))
+            - idf_share(view, question, article_words(view, conversation)))
 
 
 #: The features :func:`continuity` weighs, each with its weight's name in :class:`ContextSettings`.
@@ -303,7 +302,7 @@ CONTINUITY_WEIGHTS = {"context": "continue_context", "overlap": "continue_overla
                       "gap": "continue_gap", "words_gap": "continue_words_gap", "terms": "continue_terms"}
 
 
-def continuity_features(collection: Collection, question: str, query_vector: np.ndarray,
+def continuity_features(view: Reading, question: str, query_vector: np.ndarray,
                         context: ConversationContext, alone: tuple[int, float], inside: float) -> dict[str, float]:
     """What :func:`continuity` weighs: the question's cosine with the context vector (``context``), the share of
     its words the conversation used (``overlap``), whether its own best paragraph lies in an article the
@@ -312,31 +311,31 @@ def continuity_features(collection: Collection, question: str, query_vector: np.
     score of the question's own best paragraph ((-1, 0) for none), ``inside`` the score of its best paragraph
     within the conversation's rows (question alone, 0 for none)."""
     row, score = alone
-    landed_id = collection.article_keys[int(collection.article_of_row[row])] if row >= 0 else None
+    landed_id = view.article_key(view.article_of_row[row]) if row >= 0 else None
     return {
         "context": float(query_vector @ context.vector) if context.vector is not None else 0.0,
-        "overlap": word_overlap(collection, question, [text for text, _ in context.pairs]),
+        "overlap": word_overlap(view, question, [text for text, _ in context.pairs]),
         "inside": float(row >= 0 and bool(context.rows[row])),
         "gap": float(score - inside),
-        "words_gap": words_gap(collection, question, landed_id, last_article(context.turns)),
-        "terms": float(len(content_terms(collection, question))),
+        "words_gap": words_gap(view, question, landed_id, last_article(context.turns)),
+        "terms": float(len(content_terms(view, question))),
     }
 
 
-def continuity(collection: Collection, question: str, query_vector: np.ndarray, context: ConversationContext,
+def continuity(view: Reading, question: str, query_vector: np.ndarray, context: ConversationContext,
                alone: tuple[int, float], inside: float, settings: ContextSettings) -> float:
     """How surely ``question`` continues its conversation (0 to 1): a logistic score of
     :func:`continuity_features` (same arguments)."""
     if not context.turns:
         return 0.0
-    features = continuity_features(collection, question, query_vector, context, alone, inside)
+    features = continuity_features(view, question, query_vector, context, alone, inside)
     z = settings.continue_bias + sum(getattr(settings, CONTINUITY_WEIGHTS[name]) * value
                                      for name, value in features.items())
     return float(1.0 / (1.0 + np.exp(-z)))
 
 
 def plan_context(
-    collection: Collection,
+    view: Reading,
     embedder,
     question: str,
     query_vector: np.ndarray,
@@ -349,16 +348,16 @@ def plan_context(
     turns, pairs = context.turns, context.pairs
     if not turns:
         return ContextPlan(query_vector, None, None)
-    lean = 1.0 if is_anaphoric(question) else 1.0 - own_weight(collection, question)
+    lean = 1.0 if is_anaphoric(question) else 1.0 - own_weight(view, question)
     gate = min(1.0, sure / settings.full_above) if settings.full_above > 0 else 1.0
     vector_weight = settings.vector_weight_own + (settings.vector_weight - settings.vector_weight_own) * lean
     strength = settings.article_prior_own + (settings.article_prior - settings.article_prior_own) * lean
     vector = blend(query_vector, context.vector, vector_weight * gate)
-    prior = article_prior(collection, turns, strength, settings.decay)
-    prior += lean * passage_prior(collection, turns[-1], settings.passage_prior, settings.neighbour_prior)
-    paragraphs, articles = context_coverage(collection, pairs)
+    prior = article_prior(view, turns, strength, settings.decay)
+    prior += lean * passage_prior(view, turns[-1], settings.passage_prior, settings.neighbour_prior)
+    paragraphs, articles = context_coverage(view, pairs)
     prior += settings.lexical_weight * lean * paragraphs + settings.article_lexical_weight * articles
     if settings.conversation_weight > 0:
-        prior += settings.conversation_weight * conversation_articles(collection, embedder, turns,
+        prior += settings.conversation_weight * conversation_articles(view, embedder, turns,
                                                                       settings.conversation_decay)
     return ContextPlan(vector, gate * prior, turns[-1])

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.bm25 import tokenize
+from retrieval.reading import Reading
+from retrieval.text.tokens import tokenize
 
 SIGNALS = ("top_share", "agreement", "top_coverage", "top_cosine", "unknown_share", "terms")
 
@@ -39,7 +40,7 @@ class BinnedShares:
         return self.table[index]
 
 
-def question_signals(collection, terms: list[str], lexical: np.ndarray, by_lexical: np.ndarray,
+def question_signals(view: Reading, terms: list[str], lexical: np.ndarray, by_lexical: np.ndarray,
                      by_dense: np.ndarray, cosines: np.ndarray, rows: np.ndarray, top: int = 10) -> dict[str, float]:
     """Question-level signals from the candidate rows only (never a pass over the whole collection):
 
@@ -49,17 +50,17 @@ def question_signals(collection, terms: list[str], lexical: np.ndarray, by_lexic
     - ``top_cosine``: the best cosine among the candidates (``cosines`` are the rows' cosines);
     - ``unknown_share``: the idf share of question words the collection has never seen; ``terms``: their number.
     """
-    weights = collection.bm25.term_weights(terms)
+    weights = view.term_weights(terms)
     share = coverage = 0.0
     if len(rows) and weights:
         best = int(rows[int(np.argmax(lexical[rows]))])
         coverage = float(lexical[best])
-        paragraph = collection.paragraph_at(best)  # a BM25 slot
+        paragraph = view.paragraph_at(best)  # a row
         text = f"{paragraph.context}\n{paragraph.text}" if paragraph.context else paragraph.text
         words = set(tokenize(text))
         share = sum(v for t, v in weights.items() if t in words)
     both = len(set(by_lexical[:top].tolist()) & set(by_dense[:top].tolist()))
-    unknown = sum(v for t, v in weights.items() if t not in collection.bm25.vocab)
+    unknown = sum(v for t, v in weights.items() if not view.knows(t))
     return {"top_share": share, "top_coverage": coverage, "agreement": both / top,
             "top_cosine": float(cosines.max()) if len(cosines) else 0.0, "unknown_share": unknown,
             "terms": float(len(terms))}
@@ -103,13 +104,13 @@ def default_min_score(model: str) -> float:
     return model_fusion(model).min_score
 
 
-def shares(collection, settings, terms: list[str], lexical: np.ndarray, by_lexical: np.ndarray,
+def shares(view: Reading, settings, terms: list[str], lexical: np.ndarray, by_lexical: np.ndarray,
            by_dense: np.ndarray, cosines: np.ndarray, rows: np.ndarray) -> tuple[float, float]:
     """(lexical share, sentence share) for one question: fixed where config sets them, else the model's fit."""
-    fit = model_fusion(collection.model)
+    fit = model_fusion(view.model)
     w, sw = fit.shares.table[0]
     if not fit.fixed and (settings.bm25_weight is None or settings.sentence_weight is None):
-        signals = question_signals(collection, terms, lexical, by_lexical, by_dense, cosines, rows)
+        signals = question_signals(view, terms, lexical, by_lexical, by_dense, cosines, rows)
         w, sw = fit.shares(signals)
         if fit.unseen_to_dense:
             # Words the collection has never seen (another language, a typo) cannot match lexically (with a

@@ -19,13 +19,17 @@ linear in the rows, as building them already was. Ties are broken by row, as a s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from retrieval.bm25 import SparseScores, query_terms
-from retrieval.collection import Collection
 from retrieval.query.fusion import shares
+from retrieval.reading import Reading
 from retrieval.settings import RetrievalSettings
+from retrieval.text.tokens import query_terms
+
+if TYPE_CHECKING:
+    from retrieval.bm25 import SparseScores
 
 
 @dataclass(frozen=True)
@@ -84,14 +88,14 @@ def _best_articles(scores: np.ndarray, firsts: np.ndarray, m: int) -> np.ndarray
     return chosen[np.lexsort((firsts[chosen], -scores[chosen]))]
 
 
-def _article_rows(collection: Collection, art_slots: np.ndarray, art_scores: np.ndarray, mask: np.ndarray,
+def _article_rows(view: Reading, art_slots: np.ndarray, art_scores: np.ndarray, mask: np.ndarray,
                   exclude: np.ndarray, k: int) -> np.ndarray:
     """The best ``k`` rows (article score, then row) among the rows of the matched articles outside ``exclude``
     (ascending): the candidates whose order comes from their article alone."""
     if not len(art_slots) or k <= 0:
         return np.zeros(0, dtype=np.int64)
     step = max(16, k)
-    all_firsts = collection.article_first.data[art_slots]
+    all_firsts = view.article_firsts(art_slots)
     order = _best_articles(art_scores, all_firsts, 4 * step)  # the full order is sorted only if these run out
     out: list[np.ndarray] = []
     got, start = 0, 0
@@ -99,8 +103,8 @@ def _article_rows(collection: Collection, art_slots: np.ndarray, art_scores: np.
         if start >= len(order):
             order = np.lexsort((all_firsts, -art_scores))
         chosen = art_slots[order[start:start + step]]
-        counts = collection.article_count.data[chosen].astype(np.int64)
-        firsts = collection.article_first.data[chosen]
+        counts = view.article_counts(chosen).astype(np.int64)
+        firsts = view.article_firsts(chosen)
         offsets = np.repeat(firsts - np.cumsum(counts) + counts, counts)
         rows = offsets + np.arange(int(counts.sum()), dtype=np.int64)
         rows = rows[mask[rows] & ~_member(rows, exclude)]
@@ -110,32 +114,32 @@ def _article_rows(collection: Collection, art_slots: np.ndarray, art_scores: np.
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
-def lexical_candidates(collection: Collection, lexical: SparseScores, article_cover: SparseScores, k: int,
+def lexical_candidates(view: Reading, lexical: SparseScores, article_cover: SparseScores, k: int,
                        weight: float, mask: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
     """The ``k`` best rows of ``mask`` by paragraph BM25 + ``weight`` * article BM25 (+ ``prior``), best first,
     ties by row: what a stable sort of every row would give, from the postings of the question's terms only (or,
     with a ``prior`` over all rows, by one partial selection over them)."""
-    alive = collection.bm25.alive
+    alive = view.alive
     slots = len(alive)
     lex_slots, lex_scores = lexical.slots, lexical.scores
     art_slots, art_scores = article_cover.slots, article_cover.scores
-    articles = np.zeros(collection.article_bm25.slots, dtype=np.float32)
+    articles = np.zeros(view.article_slots, dtype=np.float32)
     articles[art_slots] = art_scores
     if prior is not None:  # an order term over every row: score them all (linear, by partial selection)
         full = np.zeros(slots, dtype=np.float32)
         full[lex_slots] = lex_scores
-        boost = weight * articles[collection.article_of_row]
+        boost = weight * articles[view.article_of_row]
         boost[~alive] = 0.0
         pool = np.flatnonzero(mask)
         return pool[top_k((full + (boost + prior))[pool], k)]
     keep = mask[lex_slots]
     rows, values = lex_slots[keep], lex_scores[keep]  # ascending rows
     if weight > 0:
-        values = values + weight * articles[collection.article_of_row[rows]]
-        extra = _article_rows(collection, art_slots, art_scores, mask, rows, k)
+        values = values + weight * articles[view.article_of_row[rows]]
+        extra = _article_rows(view, art_slots, art_scores, mask, rows, k)
         if len(extra):
             rows = np.concatenate([rows, extra])
-            values = np.concatenate([values, weight * articles[collection.article_of_row[extra]]])
+            values = np.concatenate([values, weight * articles[view.article_of_row[extra]]])
             ascending = np.argsort(rows, kind="stable")
             rows, values = rows[ascending], values[ascending]
     by_lexical = rows[top_k(np.asarray(values, dtype=np.float32), k)]
@@ -144,10 +148,10 @@ def lexical_candidates(collection: Collection, lexical: SparseScores, article_co
     return by_lexical
 
 
-def rank(collection: Collection, query: str, query_vector: np.ndarray, settings: RetrievalSettings,
+def rank(view: Reading, query: str, query_vector: np.ndarray, settings: RetrievalSettings,
          depth: int | None = None, allowed: np.ndarray | None = None, prior: np.ndarray | None = None) -> list[Hit]:
-    """The best ``depth`` paragraphs (default ``settings.rerank_depth``), in order. Call under
-    ``collection.lock``.
+    """The best ``depth`` paragraphs (default ``settings.rerank_depth``), in order, read through ``view`` (an
+    entered ``collection.reading()``).
 
     ``allowed`` (a boolean mask over rows, i.e. BM25 slots) keeps only those rows, before any candidate is cut, for
     both BM25 and dense candidates. ``prior`` (a float per row) is added to the order only, never to the score the
@@ -155,45 +159,40 @@ def rank(collection: Collection, query: str, query_vector: np.ndarray, settings:
     """
     terms = query_terms(query)
     k = settings.candidates
-    alive = collection.bm25.alive
+    alive = view.alive
     slots = len(alive)
     mask = alive if allowed is None else alive & np.asarray(allowed[:slots], dtype=bool)
-    lex_slots, lex_scores = collection.bm25.scores(terms)
-    art_slots, art_scores = collection.article_bm25.scores(terms)
-    lexical = SparseScores(lex_slots, lex_scores, slots)
-    article_cover = SparseScores(art_slots, art_scores, collection.article_bm25.slots)
+    lexical = view.paragraph_scores(terms)
+    article_cover = view.article_scores(terms)
     weight = settings.article_weight
 
     def boost_of(rows: np.ndarray) -> np.ndarray:
-        boost = weight * article_cover[collection.article_of_row[rows]]
+        boost = weight * article_cover[view.article_of_row[rows]]
         boost = np.where(alive[rows], boost, np.float32(0)).astype(np.float32)
         return boost + prior[rows] if prior is not None else boost
 
-    by_lexical = lexical_candidates(collection, lexical, article_cover, k, weight, mask, prior)
-    dense_ids, _ = collection.dense.search(query_vector, k, allowed=None if allowed is None
-                                           else collection.id_of_slot.data[np.flatnonzero(mask)])
-    by_dense = collection.rows_of(dense_ids)
-    by_dense = by_dense[by_dense >= 0]
+    by_lexical = lexical_candidates(view, lexical, article_cover, k, weight, mask, prior)
+    by_dense, _ = view.search(query_vector, k, None if allowed is None else mask)
     rows = np.unique(np.concatenate([by_lexical, by_dense]).astype(np.int64))
-    ids = collection.id_of_slot.data[rows]
-    cosines = collection.dense.cosines(query_vector, ids)
-    w, sentence_weight = shares(collection, settings, terms, lexical, by_lexical, by_dense, cosines, rows)
+    ids = view.ids(rows)
+    cosines = view.cosines(query_vector, rows)
+    w, sentence_weight = shares(view, settings, terms, lexical, by_lexical, by_dense, cosines, rows)
     paragraph = (1 - w) * cosines + w * lexical[rows]
     keep = np.argsort(-(paragraph + boost_of(rows)), kind="stable")[: max(depth or 0, settings.rerank_depth)]
     boosts = boost_of(rows[keep])
 
-    weights = collection.bm25.term_weights(terms)
-    texts = collection.fetch(ids[keep])
+    weights = view.term_weights(terms)
+    texts = view.paragraphs(ids[keep])
     hits = []
     for i, boost in zip(keep, boosts, strict=True):
         pid = int(ids[i])
         p = texts.get(pid)
         if p is None:  # removed from the store by a writer since the collection was refreshed
             continue
-        spans, vectors = collection.sentence_rows(int(rows[i]))
+        spans, vectors = view.sentences(int(rows[i]))
         best, best_score = -1, 0.0
         if len(spans):
-            overlap = np.asarray([sum(weights.get(t, 0.0) for t in collection.sentence_terms(pid, s, p.text[a:b]))
+            overlap = np.asarray([sum(weights.get(t, 0.0) for t in view.sentence_terms(pid, s, p.text[a:b]))
                                   for s, (a, b) in enumerate(spans.tolist())], dtype=np.float64)
             sims = (vectors @ np.asarray(query_vector, dtype=np.float32)).astype(np.float64)
             scores = (1 - w) * sims + w * overlap

@@ -11,14 +11,13 @@
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 
-from retrieval.collection import Collection
 from retrieval.errors import CitebotError
+from retrieval.reading import Reading
 
 _RELATIVE = re.compile(r"^(\d{1,4})\s*([dw])$", re.IGNORECASE)
 UNDATED = -1  # day number of an undated article
@@ -83,30 +82,25 @@ class TimeWindow:
         return f"until {self.until}" if self.until else ""
 
 
-_days_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def row_days(collection: Collection) -> np.ndarray:
-    """Per paragraph row: its article's publication day as an ordinal, ``UNDATED`` (-1) when unknown."""
-    version = getattr(collection, "version", None)  # rows change when writers change the collection
-    cached = _days_cache.get(collection)
-    days = cached[1] if cached is not None and cached[0] == version else None
-    if days is None:
-        by_slot = np.full(len(collection.article_keys) + 1, UNDATED, dtype=np.int64)  # per article slot
-        for slot, article_id in enumerate(collection.article_keys):
-            meta = collection.articles.get(article_id)
-            day = published_day(meta.published) if meta is not None else None
+def row_days(view: Reading) -> np.ndarray:
+    """Per paragraph row: its article's publication day as an ordinal, ``UNDATED`` (-1) when unknown (kept until
+    writers change the rows)."""
+    def compute() -> np.ndarray:
+        published = view.article_published()
+        by_slot = np.full(len(published) + 1, UNDATED, dtype=np.int64)  # per article slot
+        for slot, when in enumerate(published):
+            day = published_day(when)
             by_slot[slot] = day.toordinal() if day else UNDATED
-        days = by_slot[collection.article_of_row]
-        _days_cache[collection] = (version, days)
-    return days
+        return by_slot[view.article_of_row]
+
+    return view.cached("row_days", compute)
 
 
-def allowed_rows(collection: Collection, window: TimeWindow | None) -> np.ndarray | None:
+def allowed_rows(view: Reading, window: TimeWindow | None) -> np.ndarray | None:
     """A boolean mask of the rows a question may quote, or None when nothing is filtered."""
     if window is None or not window.filters:
         return None
-    days = row_days(collection)
+    days = row_days(view)
     dated = days != UNDATED
     explicit = window.since is not None or window.until is not None
     mask = dated.copy() if explicit else np.ones(len(days), dtype=bool)
@@ -138,9 +132,9 @@ def recency_horizon(question: str) -> float | None:
     return min(horizons) if horizons else None
 
 
-def reference_day(collection: Collection, allowed: np.ndarray | None, window: TimeWindow | None) -> int | None:
+def reference_day(view: Reading, allowed: np.ndarray | None, window: TimeWindow | None) -> int | None:
     """The day ages are counted from: the newest visible article's day (never after the day asked)."""
-    days = row_days(collection)
+    days = row_days(view)
     visible = days[allowed] if allowed is not None else days
     visible = visible[visible != UNDATED]
     if window is not None and window.as_of is not None:
@@ -149,7 +143,7 @@ def reference_day(collection: Collection, allowed: np.ndarray | None, window: Ti
 
 
 def recency_prior(
-    collection: Collection,
+    view: Reading,
     question: str,
     strength: float,
     allowed: np.ndarray | None = None,
@@ -159,10 +153,10 @@ def recency_prior(
     horizon = recency_horizon(question)
     if horizon is None or strength <= 0:
         return None
-    reference = reference_day(collection, allowed, window)
+    reference = reference_day(view, allowed, window)
     if reference is None:
         return None
-    days = row_days(collection)
+    days = row_days(view)
     age = np.maximum(0, reference - days).astype(np.float32)
     prior = strength / (1.0 + age / horizon)
     prior[days == UNDATED] = 0.0

@@ -3,7 +3,8 @@
 import bm25s
 import numpy as np
 
-from retrieval.bm25 import K1, B, BM25Index, query_terms, tokenize
+from retrieval.bm25 import K1, B, BM25Index
+from retrieval.text.tokens import query_terms, tokenize
 
 DOCS = [
     "The harbour reopened on Monday after storm repairs to the breakwater.",

@@ -19,9 +19,9 @@ QUESTIONS = ["Who is the British ambassador to Ukraine?", "What do geologists st
 def ranked(library: Library, question: str) -> list[tuple[str, float]]:
     collection = library.collection()
     vector = library.embedder.encode_query(question)
-    with collection.lock:
-        hits = rank(collection, question, vector, library.retrieval, depth=10)
-        return [(collection.by_id[h.paragraph_id].text, round(h.score, 5)) for h in hits]
+    with collection.reading() as view:
+        hits = rank(view, question, vector, library.retrieval, depth=10)
+        return [(view.paragraph(h.paragraph_id).text, round(h.score, 5)) for h in hits]
 
 
 def test_increments_rank_like_a_fresh_build(tmp_path, embedder, sample_library):

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from embeddings import CachedEmbedder, EmbeddingCache, make_embedder
-from retrieval.bm25 import query_terms
 from retrieval.library import Library
 from retrieval.query.fusion import BinnedShares, model_fusion, question_signals, shares
 from retrieval.settings import RetrievalSettings
+from retrieval.text.tokens import query_terms
 
 
 def test_bins_cut_each_signal_and_combine_row_major():
@@ -35,15 +35,14 @@ def _shares(library, collection, question: str, settings: RetrievalSettings):
     """The candidates ``rank`` takes (BM25 and dense, ``candidates`` each), then the shares and signals."""
     vector = library.embedder.encode_query(question)
     terms = query_terms(question)
-    with collection.lock:
-        lexical = collection.bm25.coverage(terms)
+    with collection.reading() as view:
+        lexical = view.paragraph_coverage(terms)
         by_lexical = np.argsort(-lexical, kind="stable")[: settings.candidates]
-        ids, _ = collection.dense.search(vector, settings.candidates)
-        by_dense = np.asarray([collection.slot_of[int(i)] for i in ids], dtype=np.int64)
+        by_dense, _ = view.search(vector, settings.candidates)
         rows = np.unique(np.concatenate([by_lexical, by_dense]))
-        cosines = collection.dense.cosines(vector, collection.id_of_slot.data[rows])
-        signals = question_signals(collection, terms, lexical, by_lexical, by_dense, cosines, rows)
-        return shares(collection, settings, terms, lexical, by_lexical, by_dense, cosines, rows), signals
+        cosines = view.cosines(vector, rows)
+        signals = question_signals(view, terms, lexical, by_lexical, by_dense, cosines, rows)
+        return shares(view, settings, terms, lexical, by_lexical, by_dense, cosines, rows), signals
 
 
 def test_a_question_in_the_articles_words_leans_on_bm25_more_than_its_translation(collection):
