@@ -28,7 +28,7 @@ from fusion_features import queries as query_vectors  # noqa: E402
 from splits import half_split, near_topic_split  # noqa: E402
 
 from bot.config import load_config  # noqa: E402
-from retrieval.collection import build_collection  # noqa: E402
+from retrieval.evaluation.collection import build_collection  # noqa: E402
 from retrieval.evaluation.retrieval import articles_from_paragraphs, evaluate_retrieval, read_jsonl  # noqa: E402
 from retrieval.library import open_embedder  # noqa: E402
 from retrieval.query.answerer import Answerer  # noqa: E402

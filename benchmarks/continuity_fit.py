@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.config import Config, load_config  # noqa: E402
 from embeddings import CachedEmbedder  # noqa: E402
-from retrieval.collection import build_collection  # noqa: E402
 from retrieval.evaluation import retrieval as ev  # noqa: E402
+from retrieval.evaluation.collection import build_collection  # noqa: E402
 from retrieval.library import open_embedder  # noqa: E402
 from retrieval.query.answerer import Answerer  # noqa: E402
 from retrieval.query.conversation import (  # noqa: E402

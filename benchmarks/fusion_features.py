@@ -1,6 +1,6 @@
 """Per-question candidate features for fitting the question-adaptive fusion offline (benchmarks/fit_fusion.py).
 
-Builds the dev set's collection the way ``eval retrieval`` does (``retrieval.collection.build_collection``, every
+Builds the dev set's collection the way ``eval retrieval`` does (``retrieval.evaluation.collection``, every
 vector from the embedding cache: fill it first), takes the candidates ``retrieval.query.ranking.rank`` would take —
 BM25's ``candidates`` best by coverage + article boost, and each model's ``candidates`` nearest — for one or more
 models at once (the union, with a membership flag per list, so one file serves each model alone and their
@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from embeddings.e5 import E5Embedder  # noqa: E402
-from retrieval.collection import Collection, build_collection  # noqa: E402
+from retrieval.collection import Collection  # noqa: E402
+from retrieval.evaluation.collection import build_collection  # noqa: E402
 from retrieval.evaluation.retrieval import articles_from_paragraphs, read_jsonl  # noqa: E402
 from retrieval.library import open_embedder  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402

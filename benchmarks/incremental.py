@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from embeddings import CachedEmbedder, Embedder, EmbeddingCache  # noqa: E402
-from retrieval.library import FolderSource, Library  # noqa: E402
+from retrieval.library import Library  # noqa: E402
+from retrieval.sources.sync import FolderSource  # noqa: E402
 
 CNN = ROOT.parent / "shared" / "eval" / "cnn-news" / "paragraphs.jsonl"
 PER_ARTICLE = 10

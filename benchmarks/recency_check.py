@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from retrieval.collection import build_collection  # noqa: E402
+from retrieval.evaluation.collection import build_collection  # noqa: E402
 from retrieval.evaluation.retrieval import articles_from_paragraphs  # noqa: E402
 from retrieval.library import open_embedder  # noqa: E402
 from retrieval.query.answerer import Answerer  # noqa: E402

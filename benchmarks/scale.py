@@ -279,7 +279,7 @@ def build(args) -> None:
         flush()
     store = library.store
     if store.get_meta("snapshot_seq") != str(store.seq()):  # the product's rule left the last chunk out
-        library._checkpoint(library.collection())
+        library.checkpoint(library.collection())
     build_s = time.perf_counter() - started
     articles, paragraphs = store.counts()
     print(json.dumps({"build_s": round(build_s, 1), "articles": articles, "paragraphs": paragraphs,

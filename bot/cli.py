@@ -117,11 +117,10 @@ def cmd_add(args, config: Config) -> int:
         except CitebotError as exc:
             failed.append((item, getattr(exc, "reason", None) or str(exc)))
     report = library.upsert(articles, progress=ProgressBar(sys.stderr.isatty()))
-    collection = library.collection() if report.titles else None
+    indexed = library.indexed_articles(report.titles) if report.titles else {}
     for key in report.titles:
-        meta = collection.articles.get(key) if collection else None
-        if meta:
-            paragraphs = len(collection.ids_by_article.get(key, []))
+        if key in indexed:
+            meta, paragraphs = indexed[key]
             details = " · ".join(x for x in (meta.source, meta.published, f"{paragraphs} ¶") if x)
             print(f"added {meta.title} — {details} · id {key}")
     if report.unchanged:

@@ -229,10 +229,7 @@ class CitebotBot(commands.Bot):
         in a worker thread, newest first; see ``Store.match_titles``); [] while start-up is still loading."""
         if not self.is_warm:
             return []
-        store = self.library.loaded_store()  # never opens nor waits for the library's lock
-        if store is None:
-            return []
-        return await in_thread(store.match_titles, typed, limit)
+        return await in_thread(self.library.match_titles, typed, limit)  # never opens the store
 
     @property
     def is_warm(self) -> bool:

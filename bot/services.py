@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.config import Config, ConfigError
-from retrieval.library import FolderSource, Library, open_embedder
+from retrieval.library import Library, open_embedder
+from retrieval.sources.sync import FolderSource
 
 
 def open_library(config: Config, write_timeout: float = 0.0) -> Library:

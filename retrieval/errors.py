@@ -22,6 +22,10 @@ class ModelChangedError(IndexMissingError):
         super().__init__(f"{self.change}: run `citebot index` again to re-embed the articles with it")
 
 
+class ArticleNotFoundError(CitebotError):
+    """No indexed article matches the given id or title."""
+
+
 class ArticleError(CitebotError):
     """An article file cannot be read or parsed."""
 

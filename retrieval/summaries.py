@@ -7,17 +7,13 @@ import difflib
 import numpy as np
 
 from retrieval.collection import Collection
-from retrieval.errors import CitebotError
+from retrieval.errors import ArticleNotFoundError, CitebotError
 from retrieval.models import ArticleMeta, Summary, newest_first
 from retrieval.query.answerer import Answerer, clean_question
 from retrieval.query.timefilter import TimeWindow, allowed_rows
 from retrieval.summarizer import SummaryCandidate, candidates_from_paragraphs, summarize_article, summarize_topic
 
 TOPIC_PARAGRAPHS = 8  # relevant paragraphs the topic summary picks sentences from
-
-
-class ArticleNotFoundError(CitebotError):
-    """No indexed article matches the given id or title."""
 
 
 def find_article(collection: Collection, ref: str) -> ArticleMeta:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from embeddings import DEFAULT_MODEL, CachedEmbedder, Embedder, EmbeddingCache, resolve_model_path
-from retrieval.library import FolderSource, Library
+from retrieval.library import Library
+from retrieval.sources.sync import FolderSource
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "articles"

@@ -154,7 +154,7 @@ class Admin(commands.Cog):
         library = await self.bot.library_ready()
         try:
             rows, total, status = await in_thread(
-                lambda: (library.store.article_page(SOURCES_PAGE), library.store.article_count(),
+                lambda: (*library.article_page(SOURCES_PAGE),
                          library.source_status(configured_sources(self.bot.config))))
             embed = sources_embed(rows, total)
             for row in status[:25]:  # Discord allows 25 fields

@@ -19,7 +19,7 @@ from bot.embeds import COLOUR, error_embed
 from bot.formats import escape, format_date, shorten
 from bot.services import configured_sources, http_client
 from retrieval.errors import CitebotError
-from retrieval.library import source_name
+from retrieval.sources.sync import source_name
 
 log = logging.getLogger("citebot.sources")
 
@@ -99,12 +99,9 @@ class Sources(commands.Cog):
         report = library.upsert([article])
         if report.skipped:
             raise CitebotError(report.skipped[0][1])
-        collection = library.collection()
-        key = library.store.resolve(article.meta.article_id, [])
+        key = library.indexer.resolve(article.meta.article_id)
         key = key or (report.titles[0] if report.titles else article.meta.article_id)
-        with collection.lock:
-            meta = collection.articles[key]
-            count = len(collection.ids_by_article.get(key, []))
+        meta, count = library.indexed_articles([key])[key]
         status = "added" if report.added else "updated" if report.updated else "already indexed (unchanged)"
         return meta, count, status
 
@@ -149,7 +146,7 @@ class Sources(commands.Cog):
         feeds = [s for s in configured_sources(self.bot.config) if getattr(s, "kind", "folder") == "feed"]
         if not feeds or library.indexing:
             return
-        rows = await in_thread(lambda: library.store.source_rows())
+        rows = await in_thread(library.sources_sync.rows)
         now = time.time()
         for spec in feeds:
             row = rows.get(source_name(spec), {})
@@ -183,11 +180,8 @@ class Sources(commands.Cog):
             except discord.HTTPException as exc:
                 log.warning("announce channel %s unavailable: %s", channel_id, exc)
                 return
-        collection = self.bot.library.loaded_collection()
-        if collection is None:
-            return
-        with collection.lock:
-            metas = [collection.articles[k] for k in keys if k in collection.articles]
+        indexed = self.bot.library.indexed_articles(keys, loaded_only=True)
+        metas = [indexed[k][0] for k in keys if k in indexed]
         for n, meta in enumerate(metas):
             if n == ANNOUNCE_MAX:
                 await channel.send(f"…and {len(metas) - n} more new articles (see /sources).", allowed_mentions=NONE)

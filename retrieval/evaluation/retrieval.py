@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.collection import build_collection
 from retrieval.errors import CitebotError
+from retrieval.evaluation.collection import build_collection
 from retrieval.index.vectors.recall import exact_copy, recall_at_k
 from retrieval.index.vectors.settings import IndexSettings
 from retrieval.models import ArticleMeta, Paragraph

@@ -127,6 +127,10 @@ class Store:
                          "FROM articles")
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('title_search', '1')")
 
+    def skip_fsync(self) -> None:
+        """Stop syncing writes to disk (``PRAGMA synchronous=OFF``): for throwaway stores (evaluations) only."""
+        self._conn.execute("PRAGMA synchronous=OFF")
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()

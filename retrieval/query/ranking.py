@@ -19,17 +19,13 @@ linear in the rows, as building them already was. Ties are broken by row, as a s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from retrieval.query.fusion import shares
-from retrieval.reading import Reading
+from retrieval.reading import Reading, SparseScores
 from retrieval.settings import RetrievalSettings
 from retrieval.text.tokens import query_terms
-
-if TYPE_CHECKING:
-    from retrieval.bm25 import SparseScores
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,12 @@ import shutil
 
 import numpy as np
 
-import retrieval.collection as collection_module
-from retrieval.collection import FileRows, read_snapshot
-from retrieval.library import SNAPSHOT_FILE, FolderSource, Library
+import retrieval.index.sentence_vectors as sentence_vectors_module
+from retrieval.index.sentence_vectors import FileRows
+from retrieval.index.snapshot import read_snapshot
+from retrieval.library import SNAPSHOT_FILE, Library
 from retrieval.query.ranking import rank
+from retrieval.sources.sync import FolderSource
 from retrieval.text.articles import read_articles
 from tests.conftest import SAMPLES
 
@@ -113,7 +115,7 @@ def test_compaction_drops_dead_rows_and_ranks_the_same(tmp_path, embedder, sampl
     dead = collection.bm25.slots - collection.bm25.size
     assert dead > 0
     with collection.lock:
-        collection._load_arrays(collection._live_arrays(sentences=False), sentences=False)
+        collection.load_arrays(collection.live_arrays(sentences=False), sentences=False)
     assert collection.bm25.slots == collection.bm25.size == collection.paragraph_count
     assert {q: ranked(library, q) for q in QUESTIONS} == before
 
@@ -122,7 +124,7 @@ def test_a_build_spills_sentence_vectors_to_disk_and_answers_the_same(tmp_path, 
                                                                       sample_library, monkeypatch):
     """Opening without a snapshot (a fresh build) keeps at most SPILL_ROWS sentence vectors in RAM; the rest go to
     an unnamed temporary file and are read back; the snapshot written from them reopens identically."""
-    monkeypatch.setattr(collection_module, "SPILL_ROWS", 7)
+    monkeypatch.setattr(sentence_vectors_module, "SPILL_ROWS", 7)
     data = tmp_path / "data"
     shutil.copytree(sample_data_dir, data)
     (data / SNAPSHOT_FILE).unlink()
@@ -138,7 +140,7 @@ def test_a_build_spills_sentence_vectors_to_disk_and_answers_the_same(tmp_path, 
 def test_a_quoted_paragraph_is_found_by_its_id_whatever_its_form(tmp_path, embedder, sample_library):
     """A conversation remembers the pids it quoted; the passage prior finds their rows again, both for the store's
     own ``article:digest`` ids and for the dataset ids an evaluation set gives its paragraphs."""
-    from retrieval.collection import build_collection
+    from retrieval.evaluation.collection import build_collection
     from retrieval.evaluation.retrieval import articles_from_paragraphs
 
     rows = [{"pid": f"story{s}-p{n}", "doc_id": f"story{s}", "text": f"Paragraph {n} of story {s} says {s * n}."}

@@ -8,9 +8,10 @@ from datetime import date, timedelta
 import pytest
 
 from retrieval.errors import CitebotError, IndexMissingError
-from retrieval.library import SNAPSHOT_FILE, STORE_FILE, FolderSource, Library
+from retrieval.library import SNAPSHOT_FILE, STORE_FILE, Library
 from retrieval.models import ArticleMeta
 from retrieval.sources import SourceSpec
+from retrieval.sources.sync import FolderSource
 from retrieval.text.articles import Article
 from tests.conftest import SAMPLES
 

@@ -11,7 +11,8 @@ import time
 import pytest
 
 from retrieval.errors import ReindexBusyError
-from retrieval.library import SNAPSHOT_FILE, STORE_FILE, FolderSource, Library
+from retrieval.library import SNAPSHOT_FILE, STORE_FILE, Library
+from retrieval.sources.sync import FolderSource
 from tests.conftest import ROOT, SAMPLES
 
 HOLD_LOCK = """
@@ -53,10 +54,11 @@ import os, signal, sys
 from pathlib import Path
 import numpy as np
 import retrieval.library as library_module
-import retrieval.collection as collection_module
+import retrieval.index.snapshot as snapshot_module
 from embeddings import CachedEmbedder, Embedder, EmbeddingCache
 from retrieval.index.store import Store
-from retrieval.library import FolderSource, Library
+from retrieval.library import Library
+from retrieval.sources.sync import FolderSource
 
 point, data, folder, cache = sys.argv[1], Path(sys.argv[2]), sys.argv[3], sys.argv[4]
 library_module.CHECKPOINT_MIN_ARTICLES = 1  # every write rewrites the snapshot, so each step can be hit
@@ -82,13 +84,13 @@ elif point == "store":
             die()
     Store._add_aliases = staticmethod(add_aliases)
 elif point == "snapshot":
-    original_member = collection_module._write_member
+    original_member = snapshot_module.write_member
     def write_member(archive, name, *a, **k):
         original_member(archive, name, *a, **k)
         if name == "ids":  # part of the snapshot written aside, not yet switched
             archive.fp.flush()
             die()
-    collection_module._write_member = write_member
+    snapshot_module.write_member = write_member
 elif point in ("before-switch", "after-switch"):
     real_replace = os.replace
     def replace(src, dst):
@@ -98,7 +100,7 @@ elif point in ("before-switch", "after-switch"):
             real_replace(src, dst)
             die()
         real_replace(src, dst)
-    collection_module.os.replace = replace
+    snapshot_module.os.replace = replace
 embedder = CachedEmbedder(Embedder(), EmbeddingCache(cache))
 Library(data, embedder).sync([FolderSource(folder)])
 print("finished without being killed", flush=True)
