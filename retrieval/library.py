@@ -25,13 +25,14 @@ from embeddings import CachedEmbedder
 from retrieval.collection import Collection, Progress
 from retrieval.errors import IndexMissingError
 from retrieval.index.indexer import Indexer
-from retrieval.index.opening import CACHE_FILE, load_collection, open_embedder, open_store  # noqa: F401 (re-exported)
 from retrieval.index.report import IndexReport
 from retrieval.index.store import ADDED, Store
 from retrieval.index.vectors.factory import IndexSettings
 from retrieval.models import ArticleMeta, Summary, newest_first
+from retrieval.opening import CACHE_FILE, load_collection, open_embedder, open_store  # noqa: F401 (re-exported)
 from retrieval.query.answerer import Answerer
-from retrieval.settings import RetrievalSettings, SplitterSettings, for_model
+from retrieval.query.fusion import for_model
+from retrieval.settings import RetrievalSettings, SplitterSettings
 from retrieval.sources.sync import SourceSync
 from retrieval.summaries import summarize
 from retrieval.text.articles import Article

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -37,11 +37,3 @@ class SummarySettings:
 
     sentences: int = 3
 
-
-def for_model(settings: RetrievalSettings, model: str) -> RetrievalSettings:
-    """``settings`` with an unset ``min_score`` filled in with the threshold calibrated for ``model``."""
-    if settings.min_score is not None:
-        return settings
-    from retrieval.query.fusion import default_min_score
-
-    return replace(settings, min_score=default_min_score(model))

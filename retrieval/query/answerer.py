@@ -20,11 +20,12 @@ from retrieval.query.conversation import (
     is_anaphoric,
     plan_context,
 )
+from retrieval.query.fusion import for_model
 from retrieval.query.intent import is_content_free
 from retrieval.query.ranking import Hit, rank
 from retrieval.query.timefilter import TimeWindow, age_phrase, allowed_rows, recency_prior
 from retrieval.reading import Readable
-from retrieval.settings import RetrievalSettings, for_model
+from retrieval.settings import RetrievalSettings
 from retrieval.text.articles import strip_controls
 
 

@@ -12,11 +12,12 @@ coqa-dev together (benchmarks/fit_fusion.py).
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from retrieval.reading import Reading
+from retrieval.settings import RetrievalSettings
 from retrieval.text.tokens import tokenize
 
 SIGNALS = ("top_share", "agreement", "top_coverage", "top_cosine", "unknown_share", "terms")
@@ -102,6 +103,13 @@ def model_fusion(model: str) -> ModelFusion:
 def default_min_score(model: str) -> float:
     """The "not found" threshold calibrated for ``model``."""
     return model_fusion(model).min_score
+
+
+def for_model(settings: RetrievalSettings, model: str) -> RetrievalSettings:
+    """``settings`` with an unset ``min_score`` filled in with the threshold calibrated for ``model``."""
+    if settings.min_score is not None:
+        return settings
+    return replace(settings, min_score=default_min_score(model))
 
 
 def shares(view: Reading, settings, terms: list[str], lexical: np.ndarray, by_lexical: np.ndarray,
