@@ -10,7 +10,7 @@ from bot.formats import attribution_parts, format_date
 from bot.terminal import printable
 from retrieval.errors import CitebotError
 from retrieval.models import Answer, Quote, Summary
-from retrieval.sources.urls import text_fragment_link
+from retrieval.text.urls import text_fragment_link
 
 BOLD, RESET = "\033[1m", "\033[0m"
 HELP = (

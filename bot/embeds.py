@@ -26,7 +26,7 @@ from bot.formats import (
     shorten_lines,
 )
 from retrieval.models import Answer, ArticleMeta, Quote, Summary, SummarySentence
-from retrieval.sources.urls import text_fragment_link
+from retrieval.text.urls import text_fragment_link
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_LIMIT = 256

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from retrieval.sources.urls import url_key
+from retrieval.text.urls import url_key
 
 
 def normalise_url(url: str) -> str:

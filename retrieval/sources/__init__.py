@@ -53,9 +53,9 @@ _LAZY = {
     "SOURCE_KINDS": "spec",
     "FetchSettings": "spec",
     "SourceSpec": "spec",
-    "clean_url": "urls",
-    "text_fragment_link": "urls",
-    "url_key": "urls",
+    "clean_url": "retrieval.text.urls",
+    "text_fragment_link": "retrieval.text.urls",
+    "url_key": "retrieval.text.urls",
 }
 
 
@@ -65,7 +65,7 @@ def __getattr__(name: str):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    value = getattr(importlib.import_module(module if "." in module else f"{__name__}.{module}"), name)
     globals()[name] = value
     return value
 

@@ -11,8 +11,8 @@ from retrieval.sources.feeds import FeedEntry, parse_feed
 from retrieval.sources.http import FetchError, HttpClient
 from retrieval.sources.pages import NotAnArticle, PageFallback, article_from_html
 from retrieval.sources.spec import SourceSpec
-from retrieval.sources.urls import url_key
 from retrieval.text.articles import Article, read_articles
+from retrieval.text.urls import url_key
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, */*;q=0.5"

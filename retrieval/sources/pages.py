@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 
 from retrieval.errors import CitebotError
 from retrieval.models import ArticleMeta
-from retrieval.sources.blocks import Block, tree_blocks
-from retrieval.sources.urls import clean_url, url_key
 from retrieval.text.articles import Article, normalise_date, slugify
+from retrieval.text.blocks import Block, tree_blocks
+from retrieval.text.urls import clean_url, url_key
 
 MIN_ARTICLE_WORDS = 50  # below this (about three sentences) a page is a teaser or an error page, not an article
 PAYWALL_MIN_WORDS = 150  # a page that declares its content not free must show at least this much to be indexed

@@ -42,7 +42,7 @@ SAFE_URL = re.compile(r"^https?://[^\s<>\"'`\x00-\x1f\x7f]+$", re.IGNORECASE)
 class Article:
     """An article's attribution and its body text (the text quotes are cut from).
 
-    ``aliases``: every normalised URL the article was reached by (``retrieval.sources.urls.url_key``: feed link,
+    ``aliases``: every normalised URL the article was reached by (``retrieval.text.urls.url_key``: feed link,
     fetched URL, canonical URL), so the same story found again under another address is recognised.
     """
 

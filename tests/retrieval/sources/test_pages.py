@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from retrieval.sources import NotAnArticle, article_from_html
-from retrieval.sources.blocks import tree_blocks
 from retrieval.sources.pages import merge_blocks, word_count
+from retrieval.text.blocks import tree_blocks
 from retrieval.text.paragraphs import ParagraphSplitter
 
 JA = [
@@ -61,7 +61,7 @@ def test_lists_and_line_breaks_stay_inside_their_paragraph() -> None:
 
 
 def test_merge_restores_inner_paragraphs_but_not_edges_or_link_lists() -> None:
-    from retrieval.sources.blocks import Block
+    from retrieval.text.blocks import Block
 
     a, b, c = Block("p", "alpha text"), Block("p", "beta text"), Block("p", "gamma text")
     inner, promo, edge = Block("p", "lost inner"), Block("p", "READ MORE: other story", 1.0), Block("p", "footer")
