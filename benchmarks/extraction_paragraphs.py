@@ -14,7 +14,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import retrieval.sources.pages as pages
+import retrieval.text.html as pages
 from retrieval.evaluation.extraction import evaluate_extraction, shingles
 from retrieval.text.paragraphs import ParagraphSplitter
 

@@ -69,7 +69,7 @@ def evaluate_extraction(
     set_dir: Path, splitter_settings: SplitterSettings | None = None, limit: int | None = None
 ) -> dict:
     """Score extraction over ``set_dir/pages/<id>.html`` against ``set_dir/gold.jsonl``."""
-    from retrieval.sources.pages import article_text, extract_page
+    from retrieval.text.html import article_text, extract_page
 
     set_dir = Path(set_dir)
     gold_file = set_dir / "gold.jsonl"

@@ -172,9 +172,9 @@ def parse_md(path: Path, raw: str, article_id: str) -> Article:
 
 
 def parse_html(path: Path, raw: str, article_id: str) -> Article:
-    """A saved web page, extracted as fetched pages are (``retrieval.sources.pages``): one paragraph per page
+    """A saved web page, extracted as fetched pages are (``retrieval.text.html``): one paragraph per page
     paragraph."""
-    from retrieval.sources.pages import article_text, extract_page  # lazy: pages imports this module
+    from retrieval.text.html import article_text, extract_page  # lazy: trafilatura loads only for saved pages
 
     page = extract_page(raw)
     body = _body(article_text(page.blocks))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from retrieval.sources import NotAnArticle, article_from_html
-from retrieval.sources.pages import merge_blocks, word_count
 from retrieval.text.blocks import tree_blocks
+from retrieval.text.html import merge_blocks, word_count
 from retrieval.text.paragraphs import ParagraphSplitter
 
 JA = [

@@ -1,0 +1,95 @@
+"""A web page's HTML to its main text and metadata: text blocks, title, author, date, publisher and canonical URL
+(trafilatura).
+
+Extraction runs twice: once favouring precision (trafilatura's stricter mode) and once with its defaults. The
+precise text is the base; a paragraph only the default run found is restored when it lies *between* two paragraphs
+both runs agree on (the article body is contiguous, so an omission inside it is a loss, while extra text before or
+after it is boilerplate). Any block that is more than half link text ("read more" promos, related-article lists)
+is dropped, as readability-style extractors do. Page paragraphs
+become paragraphs of the article text separated by blank lines, so the splitter indexes one paragraph per page
+paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from retrieval.text.blocks import Block, tree_blocks
+
+MAX_LINK_SHARE = 0.5  # a block more than half link text is navigation or a promo, not prose (readability's rule)
+_WORD = re.compile(r"\w+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+@dataclass
+class ExtractedPage:
+    """The main text of a page as blocks, with its metadata."""
+
+    blocks: list[Block] = field(default_factory=list)
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    sitename: str | None = None
+    canonical: str | None = None
+
+
+def word_count(text: str) -> int:
+    """Words in ``text``; in Chinese, Japanese and Korean two characters count as one word."""
+    cjk = len(_CJK.findall(text))
+    return len(_WORD.findall(_CJK.sub(" ", text))) + cjk // 2
+
+
+def _key(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def _run(html: str, url: str | None, precise: bool):
+    import trafilatura
+
+    return trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=True, include_links=True,
+        favor_precision=precise, deduplicate=False,
+    )
+
+
+def merge_blocks(precise: list[Block], default: list[Block]) -> list[Block]:
+    """The precise blocks, plus default-only blocks that sit between two shared blocks and are mostly text."""
+    if not precise or not default:
+        return precise or default
+    keys_d, keys_p = [_key(b.text) for b in default], [_key(b.text) for b in precise]
+    ops = SequenceMatcher(None, keys_d, keys_p, autojunk=False).get_opcodes()
+    shared = [i for tag, i1, i2, _, _ in ops if tag == "equal" for i in range(i1, i2)]
+    if not shared:
+        return precise
+    first, last = shared[0], shared[-1]
+    merged: list[Block] = []
+    for tag, i1, i2, j1, j2 in ops:
+        if tag == "delete":
+            merged += [b for i, b in enumerate(default[i1:i2], i1)
+                       if first < i < last and b.link_share <= MAX_LINK_SHARE]
+        else:
+            merged += precise[j1:j2]
+    return merged
+
+
+def extract_page(html: str, url: str | None = None) -> ExtractedPage:
+    """Main text blocks and metadata of a page (see module doc)."""
+    precise, default = _run(html, url, True), _run(html, url, False)
+    doc = precise or default
+    if doc is None:
+        return ExtractedPage()
+    blocks_p = tree_blocks(precise.body) if precise is not None and precise.body is not None else []
+    blocks_d = tree_blocks(default.body) if default is not None and default.body is not None else []
+    blocks = [b for b in merge_blocks(blocks_p, blocks_d) if b.link_share <= MAX_LINK_SHARE]
+    title = doc.title or (default.title if default is not None else None)
+    if blocks and blocks[0].kind == "head" and title and _key(blocks[0].text) == _key(title):
+        blocks = blocks[1:]  # the headline is the title, not body text
+    canonical = doc.url if doc.url and str(doc.url).startswith(("http://", "https://")) else None
+    return ExtractedPage(blocks, title, doc.author, doc.date, doc.sitename or doc.hostname, canonical)
+
+
+def article_text(blocks: list[Block]) -> str:
+    """The stored article text: one block per paragraph, separated by blank lines."""
+    return "\n\n".join(b.text for b in blocks)
