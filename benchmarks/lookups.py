@@ -6,7 +6,7 @@ The store gets N articles titled with the opening words of real cnn-news paragra
 over a year, ten paragraph rows each, inserted with SQL in one transaction (the store's own triggers fill the
 title index exactly as ``Store.put`` does). Timed, per typed text: ``Store.match_titles`` (what /summary and
 /remove autocomplete call now) and the previous path: ``newest_first`` over every article's attribution (what the
-bot re-sorted whenever the collection changed) plus ``bot.cogs.summary.article_choices`` over that list (per
+bot re-sorted whenever the collection changed) plus ``bot.cogs.shared.article_choices`` over that list (per
 keystroke); and ``Store.article_page`` + ``article_count`` (/sources) against ``newest_first`` over all articles.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.cogs.summary import article_choices  # noqa: E402
+from bot.cogs.shared import article_choices  # noqa: E402
 from retrieval.index.store import Store  # noqa: E402
 from retrieval.models import newest_first  # noqa: E402
 

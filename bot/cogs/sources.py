@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot import delivery
 from bot.checks import REFUSAL, is_admin
-from bot.cogs.summary import article_choices
+from bot.cogs.shared import article_choices
 from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import COLOUR, error_embed
 from bot.formats import escape, format_date, shorten
