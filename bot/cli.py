@@ -14,7 +14,7 @@ from bot.cli_sources import register as register_source_commands
 from bot.config import Config, load_config
 from bot.console import chat, render_answer, render_sources, render_summary
 from bot.services import configured_sources, http_client, open_library
-from bot.terminal import json_safe, printable
+from bot.terminal import emit_metrics, json_safe, printable
 from retrieval.errors import CitebotError, ModelChangedError
 from retrieval.index.report import IndexReport
 from retrieval.index.vectors.settings import KINDS as INDEX_KINDS
@@ -143,16 +143,6 @@ def emit(as_json: bool, data, render) -> int:
         print(json_safe(json.dumps(data, ensure_ascii=False, indent=2)))
     else:
         print(render(sys.stdout.isatty()))
-    return 0
-
-
-def emit_metrics(as_json: bool, result: dict) -> int:
-    """An evaluation's figures: one JSON line, or one aligned line per figure."""
-    if as_json:
-        print(json.dumps(result))
-    else:
-        width = max(map(len, result))
-        print("\n".join(f"{key:>{width}}: {value}" for key, value in result.items()))
     return 0
 
 

@@ -8,14 +8,9 @@ from pathlib import Path
 
 from bot.config import Config
 from bot.formats import format_date
+from bot.services import http_client
+from bot.terminal import emit_metrics
 from retrieval.errors import CitebotError
-
-
-def http_client(config: Config):
-    """The process's HTTP client, configured from ``[fetch]``."""
-    from retrieval.sources.http import HttpClient
-
-    return HttpClient(config.fetch)
 
 
 def render_preview(data: dict) -> str:
@@ -51,12 +46,7 @@ def cmd_eval_extraction(args, config: Config) -> int:
     if not set_dir.is_dir():
         raise CitebotError(f"no such folder: {set_dir}")
     result = evaluate_extraction(set_dir, config.splitter, limit=args.limit)
-    if args.json:
-        print(json.dumps(result))
-    else:
-        width = max(map(len, result))
-        print("\n".join(f"{key:>{width}}: {value}" for key, value in result.items()))
-    return 0
+    return emit_metrics(args.json, result)
 
 
 def register(sub, evals) -> None:
