@@ -16,6 +16,7 @@ run: $(STAMP)
 	@if [ -n "$$DISCORD_TOKEN" ]; then $(BIN)/citebot run; else $(BIN)/citebot chat; fi
 
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
