@@ -6,11 +6,10 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.formats import attribution_parts, format_date
+from bot.formats import attribution_parts, format_date, fragment_link
 from bot.terminal import printable
 from retrieval.errors import CitebotError
 from retrieval.models import Answer, Quote, Summary
-from retrieval.text.urls import text_fragment_link
 
 BOLD, RESET = "\033[1m", "\033[0m"
 HELP = (
@@ -32,7 +31,7 @@ def render_quote(quote: Quote, n: int, color: bool = False) -> str:
     body = "\n    ".join(body.split("\n"))
     credit = " · ".join([quote.article.title, *attribution_parts(quote.article, quote.paragraph)])
     if quote.article.url:
-        credit += f" · {text_fragment_link(quote.article.url, quote.highlight)}"
+        credit += f" · {fragment_link(quote.article.url, quote.highlight)}"
     return f"[{n}] “{body}”\n    — {printable(credit)}"
 
 

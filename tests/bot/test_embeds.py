@@ -11,12 +11,11 @@ from bot.embeds import (
     EMBED_TOTAL_LIMIT,
     TITLE_LIMIT,
     answer_embed,
-    render_quote,
-    report_text,
     sources_embed,
     status_embed,
     summary_embed,
 )
+from bot.formats import render_quote, report_text
 from retrieval.models import Answer, ArticleMeta, Quote, Summary, SummarySentence
 from tests.bot.markdown_text import prose, unescape
 from tests.e2e.fake_discord import FakeDiscord
