@@ -173,6 +173,11 @@ class Collection:
         return LazyMapping(get, lambda: iter(self.article_slot), lambda: len(self.article_slot))
 
     @property
+    def cached_paragraphs(self) -> int:
+        """How many paragraph texts are held in memory (read from the store on demand, at most PARAGRAPH_CACHE)."""
+        return len(self._paragraphs)
+
+    @property
     def paragraph_count(self) -> int:
         return self.bm25.size
 

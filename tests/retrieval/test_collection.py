@@ -70,7 +70,7 @@ def test_reopened_collection_answers_identically_from_mapped_files(tmp_path, emb
     collection = again.collection()
     assert isinstance(collection.sentence_vectors.base, FileRows) and not len(collection.sentence_vectors.tail)
     assert isinstance(collection.bm25.inv_slots.base, np.memmap)  # postings mapped, not read
-    assert not collection._paragraphs  # nothing read from the store yet
+    assert collection.cached_paragraphs == 0  # nothing read from the store yet
     assert {q: ranked(again, q) for q in QUESTIONS} == before
     answer = again.ask(QUESTIONS[0])
     assert answer.found and answer.quotes[0].highlight in answer.quotes[0].text

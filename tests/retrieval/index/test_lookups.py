@@ -43,7 +43,7 @@ def big_store(tmp_path_factory):
     """4,000 articles titled with the opening words of real cnn-news paragraphs, dated over a year (some undated,
     some on the same day), plus a few non-ASCII titles."""
     store = Store(tmp_path_factory.mktemp("lookups") / "citebot.sqlite")
-    store._conn.execute("PRAGMA synchronous=OFF")  # test speed only: thousands of one-article transactions
+    store.skip_fsync()  # test speed only: thousands of one-article transactions
     lines = (SHARED / "eval" / "cnn-news" / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines()
     metas = []
     for n in range(ARTICLES):

@@ -45,7 +45,9 @@ def test_uol_feed_undeclared_latin1() -> None:
 
 
 def test_every_shared_feed_parses_with_absolute_links() -> None:
-    for path in sorted(FEEDS.glob("*.xml")):
+    paths = sorted(FEEDS.glob("*.xml"))
+    assert paths, f"no feeds in {FEEDS}"  # an empty folder must not pass
+    for path in paths:
         feed = parse_feed(path.read_bytes(), f"https://feeds.example.org/{path.name}")
         assert feed.entries, path.name
         assert all(e.link.startswith(("http://", "https://")) for e in feed.entries), path.name
