@@ -8,7 +8,6 @@ ones inserted with new ids), so a crash leaves each article in its old or its ne
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from retrieval.errors import CitebotError
 from retrieval.index.identity import normalise_url
+from retrieval.index.lookups import ARTICLE_COLUMNS, Lookups
 from retrieval.models import ArticleMeta, Paragraph
 
 FORMAT = "3"
@@ -63,19 +63,6 @@ CREATE TRIGGER IF NOT EXISTS article_titles_delete AFTER DELETE ON articles BEGI
 END;
 """
 
-NEWEST = "ORDER BY COALESCE(published, '') DESC, title DESC"  # retrieval.models.newest_first, in SQL
-NEWEST_A = "ORDER BY COALESCE(a.published, '') DESC, a.title DESC"
-LOOKUP_CANDIDATES = 5000  # above this many trigram matches, walking the newest-first index is faster
-
-ARTICLE_COLUMNS = ("key", "title", "source", "author", "published", "url", "path")
-ARTICLE_SQL = ", ".join(f"a.{c}" for c in ARTICLE_COLUMNS)
-
-
-def _like(text: str) -> str:
-    """``text`` as a LIKE pattern's literal part (``\\`` escapes ``%``, ``_`` and itself)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 class StoreError(CitebotError):
     """The store cannot be read or written."""
 
@@ -100,8 +87,7 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30, isolation_level=None)
-        self._lookup: sqlite3.Connection | None = None  # look-ups for lists and autocomplete (see ``_looking``)
-        self._lookup_lock = threading.Lock()
+        self.lookups = Lookups(self.path)  # a second, read-only connection for lists and autocomplete
         try:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
@@ -134,10 +120,7 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
-        with self._lookup_lock:
-            if self._lookup is not None:
-                self._lookup.close()
-                self._lookup = None
+        self.lookups.close()
 
     @contextmanager
     def transaction(self):
@@ -354,93 +337,17 @@ class Store:
             p = self._conn.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
         return int(a), int(p)
 
-    # -- look-ups for lists and autocomplete (paged, indexed; their own connection) -------------------------
-    @contextmanager
-    def _looking(self):
-        """A second, read-only connection: a look-up never waits behind a long load or write on the main one
-        (WAL lets it read the last committed state meanwhile)."""
-        with self._lookup_lock:
-            if self._lookup is None:
-                self._lookup = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False,
-                                               timeout=30, isolation_level=None)
-                self._lookup.create_function("unicode_lower", 1, lambda t: (t or "").lower(), deterministic=True)
-            yield self._lookup
-
+    # -- look-ups for lists and autocomplete (paged, indexed; their own connection: retrieval/index/lookups.py) --
     def article_page(self, limit: int = 25, offset: int = 0) -> list[dict]:
-        """One page of the articles, newest first (as ``retrieval.models.newest_first`` orders them), each with
-        its paragraph count: rows like ``Library.sources()``'s."""
-        with self._looking() as conn:
-            rows = conn.execute(
-                "SELECT key, title, source, published, url, (SELECT COUNT(*) FROM paragraphs p WHERE p.key = a.key) "
-                f"FROM articles a {NEWEST} LIMIT ? OFFSET ?", (max(0, limit), max(0, offset))).fetchall()
-        return [{"article_id": r[0], "title": r[1], "source": r[2], "published": r[3], "url": r[4],
-                 "paragraphs": int(r[5])} for r in rows]
+        """One page of the articles, newest first, each with its paragraph count (``Lookups.article_page``)."""
+        return self.lookups.article_page(limit, offset)
 
     def article_count(self) -> int:
-        with self._looking() as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+        return self.lookups.article_count()
 
     def match_titles(self, typed: str, limit: int = 25) -> list[ArticleMeta]:
-        """Articles for what a user typed so far (autocomplete): every typed word occurs in the title or the id,
-        ignoring case (Unicode lower case: "ß" and "ss" stay different letters); titles starting with the text
-        first, then titles containing it, then the rest, each newest first; nothing typed: the newest.
-        At most ``limit``.
-
-        Each rank is one indexed look-up: when the trigram index ``article_titles`` narrows it to a few thousand
-        articles (words of three characters or more), those are ordered; otherwise the matches are common, and a
-        walk down the ``articles_newest`` index stops at the ``limit``-th."""
-        wanted = " ".join(typed.split()).lower()
-        words = list(dict.fromkeys(wanted.split()))
-        fold = wanted.isascii()  # LIKE ignores ASCII case, in C; other scripts go through Python's lower()
-        field = "(a.title || ' ' || a.key)" if fold else "unicode_lower(a.title || ' ' || a.key)"
-        title = "a.title" if fold else "unicode_lower(a.title)"
-
-        def contains(column: str, text: str) -> tuple[str, list]:
-            if fold:
-                return f"{column} LIKE ? ESCAPE '\\'", [f"%{_like(text)}%"]
-            return f"instr({column}, ?) > 0", [text]
-
-        def starts(column: str, text: str) -> tuple[str, list]:
-            if fold:
-                return f"{column} LIKE ? ESCAPE '\\'", [f"{_like(text)}%"]
-            return f"substr({column}, 1, ?) = ?", [len(text), text]
-
-        tests = [contains(field, w) for w in words]
-        every = (" AND ".join(t[0] for t in tests) or "1", [p for t in tests for p in t[1]])
-        first, in_title = starts(title, wanted), contains(title, wanted)
-        long_words = [w for w in words if len(w) >= 3]
-        phrase = [wanted] if len(wanted) >= 3 else []
-        ranks = [  # (condition, parameters, what the trigram index can look up)
-            (first[0], first[1], long_words + phrase),
-            (f"{in_title[0]} AND NOT {first[0]}", in_title[1] + first[1], long_words + phrase),
-            (f"NOT {in_title[0]}", in_title[1], long_words),
-        ]
-        out: list[ArticleMeta] = []
-        with self._looking() as conn:
-            if not words:
-                rows = conn.execute(f"SELECT {ARTICLE_SQL} FROM articles a {NEWEST_A} LIMIT ?", (limit,))
-                return [ArticleMeta(*r) for r in rows]
-            for condition, params, lookup in ranks:
-                out += self._newest_matching(conn, f"{every[0]} AND {condition}", every[1] + params, lookup,
-                                             limit - len(out))
-                if len(out) >= limit:
-                    break
-        return out
-
-    @staticmethod
-    def _newest_matching(conn, where: str, params: list, lookup: list[str], limit: int) -> list[ArticleMeta]:
-        if lookup:
-            match = " AND ".join('"' + w.replace('"', '""') + '"' for w in dict.fromkeys(lookup))
-            ids = [r[0] for r in conn.execute("SELECT rowid FROM article_titles WHERE article_titles MATCH ? LIMIT ?",
-                                              (match, LOOKUP_CANDIDATES + 1))]
-            if len(ids) <= LOOKUP_CANDIDATES:
-                rows = conn.execute(f"SELECT {ARTICLE_SQL} FROM articles a WHERE a.rowid IN "
-                                    f"(SELECT value FROM json_each(?)) AND {where} {NEWEST_A} LIMIT ?",
-                                    [json.dumps(ids), *params, limit])
-                return [ArticleMeta(*r) for r in rows]
-        rows = conn.execute(f"SELECT {ARTICLE_SQL} FROM articles a WHERE {where} {NEWEST_A} LIMIT ?",
-                            [*params, limit])
-        return [ArticleMeta(*r) for r in rows]
+        """Articles for what a user typed so far (autocomplete; ``Lookups.match_titles``)."""
+        return self.lookups.match_titles(typed, limit)
 
     # -- writing ---------------------------------------------------------------------------------------------
     @staticmethod
