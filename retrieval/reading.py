@@ -99,6 +99,10 @@ class Reading:
         """An indexed article's attribution."""
         return self._collection.articles[article_id]
 
+    def articles(self) -> list[ArticleMeta]:
+        """Every indexed article's attribution."""
+        return list(self._collection.articles.values())
+
     def article_published(self) -> list[str | None]:
         """Per article slot: its publication date string (None when undated or no longer indexed)."""
         articles = self._collection.articles
@@ -124,6 +128,14 @@ class Reading:
     def paragraph(self, paragraph_id: int) -> Paragraph:
         """An indexed paragraph with its text (``KeyError`` when it is not indexed)."""
         return self._collection.by_id[paragraph_id]
+
+    def find_paragraph(self, paragraph_id: int) -> Paragraph | None:
+        """An indexed paragraph with its text, or None (not indexed, or gone from the store)."""
+        return self._collection.paragraph(paragraph_id)
+
+    def paragraphs_of(self, article_id: str) -> list[Paragraph]:
+        """An article's paragraphs (with text) in order."""
+        return self._collection.paragraphs_of(article_id)
 
     def paragraph_at(self, row: int) -> Paragraph:
         """The paragraph in a row."""
@@ -181,6 +193,10 @@ class Reading:
         rows = collection.rows_of(found)
         live = rows >= 0
         return rows[live], np.asarray(cosines)[live]
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The paragraph vectors of ``rows`` (float32, in the same order)."""
+        return self._collection.dense.vectors_of(self.ids(rows))
 
     def cosines(self, vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The cosine of ``vector`` with the paragraph vector of each row."""

@@ -6,23 +6,23 @@ import difflib
 
 import numpy as np
 
-from retrieval.collection import Collection
 from retrieval.errors import ArticleNotFoundError, CitebotError
 from retrieval.models import ArticleMeta, Summary, newest_first
 from retrieval.query.answerer import Answerer, clean_question
 from retrieval.query.timefilter import TimeWindow, allowed_rows
+from retrieval.reading import Readable
 from retrieval.summarizer import SummaryCandidate, candidates_from_paragraphs, summarize_article, summarize_topic
 
 TOPIC_PARAGRAPHS = 8  # relevant paragraphs the topic summary picks sentences from
 
 
-def find_article(collection: Collection, ref: str) -> ArticleMeta:
+def find_article(collection: Readable, ref: str) -> ArticleMeta:
     """The article whose id or title is ``ref`` (or the only title containing it); else the closest titles."""
     wanted = " ".join(ref.split()).casefold()
     if not wanted:
         raise ArticleNotFoundError("name an article by its id or title (see /sources)")
-    with collection.lock:
-        metas = list(collection.articles.values())
+    with collection.reading() as view:
+        metas = view.articles()
     for meta in metas:
         if wanted in (meta.article_id.casefold(), meta.title.casefold()):
             return meta
@@ -36,18 +36,18 @@ def find_article(collection: Collection, ref: str) -> ArticleMeta:
     raise ArticleNotFoundError(f"no indexed article matches “{ref.strip()}”.{hint}")
 
 
-def latest_article(collection: Collection) -> ArticleMeta:
+def latest_article(collection: Readable) -> ArticleMeta:
     """The most recently published article (undated ones count as oldest)."""
-    with collection.lock:
-        metas = list(collection.articles.values())
+    with collection.reading() as view:
+        metas = view.articles()
     if not metas:
         raise ArticleNotFoundError("no articles are indexed")
     return newest_first(metas)[0]
 
 
-def article_candidates(collection: Collection, meta: ArticleMeta) -> list[SummaryCandidate]:
-    with collection.lock:
-        paragraphs = collection.paragraphs_of(meta.article_id)
+def article_candidates(collection: Readable, meta: ArticleMeta) -> list[SummaryCandidate]:
+    with collection.reading() as view:
+        paragraphs = view.paragraphs_of(meta.article_id)
     return candidates_from_paragraphs(meta, [(p.number, p.text) for p in paragraphs])
 
 
@@ -78,13 +78,13 @@ def summarize(
             return Summary(article=None, topic=text, sentences=[],
                            message=f"The indexed articles don't cover “{text}”.")
         by_article: dict[str, list] = {}
-        with collection.lock:
+        with collection.reading() as view:
             for hit in hits[:TOPIC_PARAGRAPHS]:
-                p = collection.by_id.get(hit.paragraph_id)
+                p = view.find_paragraph(hit.paragraph_id)
                 if p is None:  # removed by a writer since it was ranked
                     continue
                 by_article.setdefault(p.article_id, []).append(p)
-            metas = {article_id: collection.articles[article_id] for article_id in by_article}
+            metas = {article_id: view.article(article_id) for article_id in by_article}
         candidates: list[SummaryCandidate] = []
         for article_id, paragraphs in by_article.items():
             ordered = sorted(paragraphs, key=lambda p: p.number)
@@ -109,16 +109,16 @@ def digest(answerer: Answerer, window: TimeWindow, stories: int) -> Summary:
     collection = answerer.require_collection()
     with collection.reading() as view:
         allowed = allowed_rows(view, window)
-    in_period = [meta for meta in newest_first(collection.articles.values())
-                 if any(allowed[row] for row in collection.rows_by_article.get(meta.article_id, [])[:1])]
-    period = window.describe()
-    if not in_period:
-        return Summary(article=None, topic=None, sentences=[], message=f"No indexed article was published {period}.")
-    vectors = []
-    for meta in in_period:
-        rows = collection.rows_by_article[meta.article_id]
-        mean = np.mean(collection.dense.vectors_of(collection.id_of_slot.data[rows]), axis=0)
-        vectors.append(mean / (np.linalg.norm(mean) or 1.0))
+        in_period = [meta for meta in newest_first(view.articles())
+                     if any(allowed[row] for row in view.article_rows(meta.article_id)[:1])]
+        period = window.describe()
+        if not in_period:
+            return Summary(article=None, topic=None, sentences=[],
+                           message=f"No indexed article was published {period}.")
+        vectors = []
+        for meta in in_period:
+            mean = np.mean(view.vectors(view.article_rows(meta.article_id)), axis=0)
+            vectors.append(mean / (np.linalg.norm(mean) or 1.0))
     matrix = np.asarray(vectors, dtype=np.float32)
     similarity = matrix @ matrix.T
     centrality = (similarity.sum(axis=1) - 1.0) / max(1, len(in_period) - 1)
