@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.sources import clean_url, text_fragment_link, url_key
 from retrieval.sources.pages import article_id_for
+from retrieval.text.urls import clean_url, text_fragment_link, url_key
 
 STORY = "https://www.example.com/news/2024/harbour-reopens"
 
