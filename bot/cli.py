@@ -88,9 +88,11 @@ def cmd_index(args, config: Config) -> int:
             raise CitebotError(f"no such file or folder: {', '.join(map(str, missing))}")
         report = library.index(paths, progress)
     else:
-        report = library.sync(configured_sources(config), http_client(config), progress)
+        report = library.sync(configured_sources(config), http_client(config), progress, confirmed=args.prune)
     print_report(report)
-    return 0
+    for name, reason in report.source_errors:
+        print(printable(f"citebot: error: source {name}: {reason}"), file=sys.stderr)
+    return 1 if report.source_errors else 0
 
 
 def cmd_add(args, config: Config) -> int:
@@ -244,9 +246,9 @@ def cmd_chat(args, config: Config) -> int:
 def cmd_summary(args, config: Config) -> int:
     if args.article is not None and args.topic is not None:
         raise CitebotError("give --article or --topic, not both")
-    n = args.sentences or config.summary.sentences
+    n = config.summary.sentences if args.sentences is None else args.sentences
     if not 1 <= n <= 10:
-        raise CitebotError("--sentences must be between 1 and 10")
+        raise CitebotError(f"--sentences must be between 1 and 10, got {n}")
     request = summary_window({"since": args.since, "until": args.until}, config.today())
     summary = open_library(config).summary(n, article=args.article, topic=args.topic, **request)
     return emit(args.json, summary.to_json(), lambda color: render_summary(summary, color))
@@ -298,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="re-read every configured source once; with PATHs, add or update those files")
     p.add_argument("paths", nargs="*")
     p.add_argument("--progress", action="store_true", help="show progress bars even when not at a terminal")
+    p.add_argument("--prune", action="store_true",
+                   help="remove what the sources no longer hold even when that is more than half of the index "
+                   "(and empty a source whose folder is empty)")
     p.add_argument("--wait", type=float, default=WRITE_WAIT_SECONDS,
                    help="seconds to wait for another writer (default %(default)s)")
     p.set_defaults(func=cmd_index)

@@ -385,6 +385,10 @@ def report_text(report: dict | None) -> str:
     finished = report.get("finished_at")
     if finished:
         text += f", {age_text(time.time() - finished)} ago"
+    unread = report.get("source_errors") or []
+    if unread:
+        shown = "\n".join(f"• {escape(str(name))}: {escape(str(why))}" for name, why in unread[:10])
+        text += f".\nNot read this time (their articles are kept): {plural(len(unread), 'source')}:\n{shown}"
     skipped = report.get("skipped") or []
     if skipped:
         shown = "\n".join(f"• {escape(str(p))}: {escape(str(r))}" for p, r in skipped[:10])

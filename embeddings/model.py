@@ -20,7 +20,11 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-class ModelNotFoundError(RuntimeError):
+class ModelLoadError(RuntimeError):
+    """The configured embedding model cannot be loaded (the message says which and why)."""
+
+
+class ModelNotFoundError(ModelLoadError):
     """The configured embedding model is not on this machine."""
 
 
@@ -91,7 +95,12 @@ class Embedder:
         """The loaded model (loaded once, on first use)."""
         with self._lock:
             if self._model is None:
-                self._model = load_model(resolve_model_path(self.name))
+                path = resolve_model_path(self.name)
+                try:
+                    self._model = load_model(path)
+                except Exception as exc:  # noqa: BLE001 - damaged weights, a folder of something else …
+                    raise ModelLoadError(f"the embedding model {self.name!r} cannot be loaded from {path} "
+                                         f"({type(exc).__name__}: {exc})") from exc
             return self._model
 
     @property

@@ -124,12 +124,15 @@ class Collection:
         if self._sorted:
             pos = np.minimum(np.searchsorted(known, ids), len(known) - 1)
             rows = pos
-        else:
-            if self._order is None or self._order[0] != len(known):
-                order = np.argsort(known, kind="stable")
-                self._order = (len(known), known[order], order)
+        else:  # ordered over the live rows only: a re-added paragraph's id is also on its dead row
+            if self._order is None or self._order[0] != (len(known), self._changes):
+                live = np.flatnonzero(self.bm25.alive)
+                order = live[np.argsort(known[live], kind="stable")]
+                self._order = ((len(known), self._changes), known[order], order)
             _, ordered, order = self._order
-            pos = np.minimum(np.searchsorted(ordered, ids), len(known) - 1)
+            if not len(order):
+                return np.full(len(ids), -1, dtype=np.int64)
+            pos = np.minimum(np.searchsorted(ordered, ids), len(ordered) - 1)
             rows = order[pos]
         ok = (known[rows] == ids) & self.bm25.alive[rows]
         return np.where(ok, rows, -1).astype(np.int64)

@@ -32,3 +32,19 @@ class ArticleError(CitebotError):
 
 class ReindexBusyError(CitebotError):
     """A re-index is already running."""
+
+
+class LargeRemovalError(CitebotError):
+    """A re-index would remove more than half of the index: nothing was removed; it must be confirmed
+    (``citebot index --prune``, the /reindex button)."""
+
+    def __init__(self, removing: int, total: int, sources: list[str] | None = None) -> None:
+        self.removing, self.total, self.sources = removing, total, list(sources or [])
+        which = f" (from {', '.join(self.sources[:3])})" if self.sources else ""
+        super().__init__(f"this re-index would remove {removing} of the {total} indexed articles{which}, more than "
+                         "half: nothing was removed; if that is what you want, run `citebot index --prune` "
+                         "(Discord: press Confirm)")
+
+
+class ModelUnavailableError(CitebotError):
+    """The embedding model cannot be loaded: nothing can be indexed (or asked) until the config names one that can."""

@@ -171,9 +171,10 @@ class Library:
         return self.indexer.index(paths, progress)
 
     def sync(self, sources: list, client=None, progress: Progress | None = None, *, prune: bool = True,
-             refetch: bool = True) -> IndexReport:
-        """``SourceSync.sync``: re-read every source once, prune what left them."""
-        return self.sources_sync.sync(sources, client, progress, prune=prune, refetch=refetch)
+             refetch: bool = True, confirmed: bool = False) -> IndexReport:
+        """``SourceSync.sync``: re-read every source once, prune what left them (more than half of the index only
+        when ``confirmed``)."""
+        return self.sources_sync.sync(sources, client, progress, prune=prune, refetch=refetch, confirmed=confirmed)
 
     def source_status(self, sources: list | None = None) -> list[dict]:
         """``SourceSync.status``: each source with its article count, last poll, last success, last error."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 
@@ -23,7 +24,7 @@ from bot.embeds import (
 )
 from bot.formats import age_text, escape, progress_text, shorten
 from bot.services import configured_sources, http_client
-from retrieval.errors import CitebotError, ReindexBusyError
+from retrieval.errors import CitebotError, LargeRemovalError, ReindexBusyError
 
 SOURCES_PAGE = 60  # newest articles read for /sources: more than its embed shows; the rest are counted
 log = logging.getLogger("citebot.admin")
@@ -33,6 +34,8 @@ NONE = discord.AllowedMentions.none()
 #: shown sooner, but never within MIN_EDIT_GAP of the previous edit.
 PROGRESS_EVERY = 1.5
 MIN_EDIT_GAP = 0.5
+#: Seconds the admin has to confirm a /reindex that would remove more than half of the index.
+CONFIRM_TIMEOUT = 120.0
 
 
 def source_line(row: dict) -> str:
@@ -69,6 +72,44 @@ class Reindex:
 
     def text(self) -> str:
         return progress_text(*self.state, time.monotonic() - self.started)
+
+
+class ConfirmRemoval(discord.ui.View):
+    """Confirm and Cancel under a /reindex that would remove more than half of the index: only the admin who ran it
+    can press them, and they lapse after ``CONFIRM_TIMEOUT`` (nothing removed)."""
+
+    def __init__(self, owner_id: int, timeout: float = CONFIRM_TIMEOUT) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self.confirmed = False
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message("Only the admin who ran this /reindex can confirm it.",
+                                                ephemeral=True, allowed_mentions=NONE)
+        return False
+
+    @discord.ui.button(label="Confirm: remove them", style=discord.ButtonStyle.danger, custom_id="reindex:confirm")
+    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        self.confirmed = True
+        await interaction.response.edit_message(content="Confirmed: re-indexing and removing…", view=None,
+                                                allowed_mentions=NONE)
+        self.stop()
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary, custom_id="reindex:cancel")
+    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.edit_message(content="Cancelled: nothing was removed.", view=None,
+                                                allowed_mentions=NONE)
+        self.stop()
+
+
+def removal_question(exc: LargeRemovalError, timeout: float = CONFIRM_TIMEOUT) -> str:
+    """The text above the Confirm button."""
+    where = f" (from {escape(shorten(', '.join(exc.sources), 300))})" if exc.sources else ""
+    return (f"This re-index would remove **{exc.removing} of the {exc.total}** indexed articles{where}: more than "
+            f"half of the index, so nothing was removed. Anything new was added. Press Confirm within "
+            f"{age_text(timeout)} to remove them, or Cancel.")
 
 
 class Admin(commands.Cog):
@@ -111,7 +152,23 @@ class Admin(commands.Cog):
         work = asyncio.ensure_future(in_thread(library.sync, sources, client, job.progress))
         await self.show_progress(interaction, job, work)
         try:
-            report = work.result()
+            try:
+                report = work.result()
+            except LargeRemovalError as exc:
+                view = ConfirmRemoval(interaction.user.id)
+                await self.edit(interaction, content=removal_question(exc), embed=None, view=view)
+                if await view.wait():  # True: timed out
+                    await self.edit(interaction, content=f"Not confirmed within {age_text(CONFIRM_TIMEOUT)}: "
+                                    "nothing was removed.", view=None)
+                    return
+                if not view.confirmed:  # cancelled (the button said so)
+                    return
+                log.info("re-index removing %d of %d articles confirmed by %s", exc.removing, exc.total, job.user)
+                job.started = time.monotonic()
+                work = asyncio.ensure_future(in_thread(functools.partial(
+                    library.sync, sources, client, job.progress, confirmed=True)))
+                await self.show_progress(interaction, job, work)
+                report = work.result()
         except ReindexBusyError as exc:
             await self.edit(interaction, content=str(exc))
             return

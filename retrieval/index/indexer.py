@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from retrieval.errors import ArticleNotFoundError, CitebotError
+from embeddings import ModelLoadError
+from retrieval.errors import ArticleNotFoundError, CitebotError, ModelUnavailableError
 from retrieval.index.datadir import fsync_write
 from retrieval.index.identity import normalise_url, text_hash
 from retrieval.index.lock import WriteLock
@@ -142,8 +143,12 @@ class Indexer:
         before = self.embedder.computed
         texts = [p.text for plan in plans for p in plan[3]]
         sentences = [p.text[s:e] for plan in plans for p, sp in zip(plan[3], plan[4], strict=True) for s, e in sp]
-        self.embedder.encode(texts, progress=(lambda d, t: progress("paragraphs", d, t)) if progress else None)
-        self.embedder.encode(sentences, progress=(lambda d, t: progress("sentences", d, t)) if progress else None)
+        try:
+            self.embedder.encode(texts, progress=(lambda d, t: progress("paragraphs", d, t)) if progress else None)
+            self.embedder.encode(sentences,
+                                 progress=(lambda d, t: progress("sentences", d, t)) if progress else None)
+        except ModelLoadError as exc:
+            raise ModelUnavailableError(f"{exc}; nothing was changed") from None
         report.embedded += self.embedder.computed - before
         for meta, text, digest, paragraphs, spans, aliases, new in plans:
             store.put(meta, text, digest, paragraphs, spans, origin, aliases)
@@ -188,11 +193,11 @@ class Indexer:
         started = time.time()
         articles, skipped = read_articles(paths)
         report = IndexReport(0, 0, 0, 0.0, skipped=list(skipped))
-        if not articles and not self.has_index():
+        if not articles:
             what = ", ".join(map(str, paths)) or "(nothing)"
-            raise CitebotError(f"nothing to index in {what}: no readable article files "
-                               f"({len(skipped)} skipped)" + (f", e.g. {skipped[0][0]}: {skipped[0][1]}"
-                                                              if skipped else ""))
+            reasons = "; ".join(f"{p}: {r}" for p, r in skipped[:3]) + ("; …" if len(skipped) > 3 else "")
+            raise CitebotError(f"nothing to index in {what}: no readable article file"
+                               + (f" ({len(skipped)} failed: {reasons})" if skipped else " (the folder is empty)"))
         report = self.upsert(articles, ADDED, progress, report)
         report.seconds = time.time() - started
         return report

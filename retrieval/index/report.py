@@ -23,6 +23,7 @@ class IndexReport:
     removed: int = 0
     titles: list[str] = field(default_factory=list)  # keys of the articles added or updated
     new: list[str] = field(default_factory=list)  # keys of the articles added
+    source_errors: list[tuple[str, str]] = field(default_factory=list)  # (source, why) read nothing: articles kept
 
     @property
     def failed(self) -> list[tuple[str, str]]:
@@ -41,4 +42,6 @@ class IndexReport:
         )
         if self.skipped:
             text += f"; {len(self.skipped)} failed"
+        if self.source_errors:
+            text += f"; {len(self.source_errors)} source(s) could not be read (their articles are kept)"
         return text

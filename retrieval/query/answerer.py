@@ -96,6 +96,21 @@ class Answerer:
             relevant=hit.score >= self.settings.min_score,
         )
 
+    def distinct_quotes(self, hits: list[Hit], k: int) -> list[Quote]:
+        """The first ``k`` quotes of ``hits`` whose paragraph texts differ (the same paragraph, stored in two
+        articles, is quoted once). Call under the collection's lock."""
+        quotes: list[Quote] = []
+        seen: set[str] = set()
+        for hit in hits:
+            quote = self.quote(hit)
+            key = " ".join(quote.text.split()).casefold()
+            if key not in seen:
+                seen.add(key)
+                quotes.append(quote)
+                if len(quotes) == k:
+                    break
+        return quotes
+
     def conversation_scores(self, text: str, query_vector: np.ndarray, hits: list[Hit], quoted: np.ndarray,
                             allowed: np.ndarray | None) -> tuple[tuple[int, float], float]:
         """The row and score of the question's own best paragraph (``hits`` first), and the score of its best
@@ -153,7 +168,7 @@ class Answerer:
             if not hits:
                 return Answer(question=text, found=False, quotes=[], follows_up=follows)
             found = max(hit.score for hit in hits) >= self.settings.min_score
-            quotes = [self.quote(hit) for hit in hits[:k]]
+            quotes = self.distinct_quotes(hits, k)
         answer = Answer(question=text, found=found, quotes=quotes, follows_up=follows)
         if recency is not None:
             newest = max((q.article.published or "" for q in answer.shown_quotes), default="")

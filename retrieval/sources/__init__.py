@@ -13,7 +13,7 @@ Public API (everything blocks: call it from a worker thread, never on an event l
     poll_feed(client, spec_or_url, etag=None, modified=None) -> FeedPoll(entries, etag, modified, not_modified,
         title)   # conditional GET; raises FetchError (also "not an RSS or Atom feed")
     collect(client, spec, state=None, progress=None) -> CollectResult(articles, failures, gone, skipped, etag,
-        modified, not_modified)   # unpacks as ``articles, failures = collect(...)``; never raises for one bad
+        modified, not_modified, error)   # unpacks as ``articles, failures = collect(...)``; never raises for one bad
         # item: folder -> read_articles; url -> one page; feed -> each entry's page (max_items, keep_days,
         # state.known skipped unless state.refetch). failures: (url, FailureReason), a str with ``.gone``.
         # state: SourceState or a JSON-able dict {etag, modified, known: [url_key], refetch}; a dict is

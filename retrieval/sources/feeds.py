@@ -31,6 +31,9 @@ _MONTHS = {
                      "dicembre"], 12),
 }
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})\.?\s+([^\W\d_]{3,10})\.?\s+(\d{4})")
+_ITEM_START = re.compile(rb"<(?:item|entry)[\s>]", re.IGNORECASE)
+_ITEM_END = re.compile(rb"</(?:item|entry)\s*>", re.IGNORECASE)
+MAX_SALVAGED = 1000  # items of a malformed feed read one by one
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Feed:
     link: str | None
     entries: list[FeedEntry] = field(default_factory=list)
     version: str = ""
+    problem: str | None = None  # a malformed feed: its parse error (the entries are those that could be read)
 
 
 def plain_text(value: str | None) -> str | None:
@@ -88,30 +92,70 @@ def _author(entry) -> str | None:
     return ", ".join(names) or None
 
 
-def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Feed:
-    """Parse a feed's bytes fetched from ``url``; relative links are resolved against the feed URL (or the
-    document's xml:base). Raises ``ValueError`` when the bytes are not a feed."""
+def _parse(body: bytes, url: str, charset: str):
     import feedparser  # imported on first use: a CLI that never reads a feed does not pay for it
 
-    charset = sniff_charset(body, content_type)
-    parsed = feedparser.parse(
+    return feedparser.parse(
         body,
         response_headers={"content-location": url, "content-type": f"application/xml; charset={charset}"},
         sanitize_html=False,
         resolve_relative_uris=True,
     )
+
+
+def _malformed(parsed) -> str | None:
+    """The XML error of a feed that is not well-formed (not feedparser's notes on encodings), or None."""
+    from xml.sax import SAXException
+
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not isinstance(problem, SAXException):
+        return None
+    where = getattr(problem, "getLineNumber", None)
+    if where is None:
+        return problem.getMessage()
+    return f"line {problem.getLineNumber()}, column {problem.getColumnNumber()}: {problem.getMessage()}"
+
+
+def _salvage(body: bytes, url: str, charset: str, version: bytes) -> list:
+    """The entries of a malformed feed read one item at a time (one broken item cannot swallow the next)."""
+    starts = [m.start() for m in _ITEM_START.finditer(body)][:MAX_SALVAGED]
+    entries = []
+    for n, start in enumerate(starts):
+        stop = starts[n + 1] if n + 1 < len(starts) else len(body)
+        end = _ITEM_END.search(body, start, stop)
+        chunk = body[start:end.end()] if end else body[start:stop]
+        wrapped = (b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">' + chunk + b"</feed>"
+                   if version.startswith(b"atom") else
+                   b'<?xml version="1.0"?><rss version="2.0"><channel>' + chunk + b"</channel></rss>")
+        entries.extend(_parse(wrapped, url, charset).entries)
+    return entries
+
+
+def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Feed:
+    """Parse a feed's bytes fetched from ``url``; relative links are resolved against the feed URL (or the
+    document's xml:base). A malformed feed keeps the items that can be read (each item parsed on its own) and
+    says what is wrong in ``problem``. Raises ``ValueError`` when the bytes are not a feed, or a malformed one
+    with no readable item."""
+    charset = sniff_charset(body, content_type)
+    parsed = _parse(body, url, charset)
     if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception")
         raise ValueError(f"not an RSS or Atom feed{f' ({problem})' if problem else ''}")
+    problem = _malformed(parsed)
+    found = list(parsed.entries)
+    if problem:  # the items read one by one first: they are in the feed's order
+        found = _salvage(body, url, charset, str(parsed.get("version", "")).encode()) + found
     entries = []
-    for entry in parsed.entries:
+    seen: set[str] = set()
+    for entry in found:
         link = entry.get("link") or next(
             (lk.get("href") for lk in entry.get("links", []) if lk.get("href")), None
         )
         if not link and str(entry.get("id", "")).startswith(("http://", "https://")):
             link = entry["id"]
-        if not link:
+        if not link or link.strip() in seen:
             continue
+        seen.add(link.strip())
         entries.append(
             FeedEntry(
                 link=urljoin(url, link.strip()),
@@ -121,5 +165,8 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Feed:
                 summary=plain_text(entry.get("summary")),
             )
         )
+    if problem and not entries:
+        raise ValueError(f"the feed is malformed ({problem}) and no item could be read")
     feed = parsed.feed
-    return Feed(plain_text(feed.get("title")), feed.get("link"), entries, parsed.get("version", ""))
+    return Feed(plain_text(feed.get("title")), feed.get("link"), entries, parsed.get("version", ""),
+                f"the feed is malformed ({problem}): {len(entries)} item(s) read" if problem else None)

@@ -39,6 +39,7 @@ class FeedPoll:
     modified: str | None = None
     not_modified: bool = False
     title: str | None = None  # the feed's own title (a publisher name, often)
+    problem: str | None = None  # a malformed feed's parse error (the entries are those that could be read)
 
 
 @dataclass
@@ -62,6 +63,8 @@ class CollectResult:
     etag: str | None = None
     modified: str | None = None
     not_modified: bool = False
+    error: str | None = None  # the source itself could not be read (feed unreachable or not a feed)
+    problem: str | None = None  # read, but not cleanly: a malformed feed's parse error
 
     def __iter__(self) -> Iterator:
         return iter((self.articles, self.failures))
@@ -107,7 +110,7 @@ def poll_feed(
         feed = parse_feed(response.body, response.url, response.headers.get("content-type"))
     except ValueError as exc:
         raise FetchError(url, str(exc)) from exc
-    return FeedPoll(feed.entries, new_etag, new_modified, False, feed.title)
+    return FeedPoll(feed.entries, new_etag, new_modified, False, feed.title, feed.problem)
 
 
 def _too_old(published: str | None, keep_days: int) -> bool:
@@ -133,6 +136,27 @@ def _state(state: SourceState | dict | None) -> SourceState:
     state = state or {}
     return SourceState(state.get("etag"), state.get("modified"), set(state.get("known") or ()),
                        bool(state.get("refetch", False)))
+
+
+def feed_targets(entries: list[FeedEntry], spec: SourceSpec, state: SourceState, feed_title: str | None = None,
+                 skipped: list[str] | None = None) -> list[tuple[str, PageFallback]]:
+    """The pages to fetch for a feed's entries: the first ``spec.max_items`` (0: all), each URL once (linear: one
+    set of URL keys), known pages (unless ``state.refetch``) and entries older than ``keep_days`` left out and
+    added to ``skipped``."""
+    if spec.max_items:
+        entries = entries[: spec.max_items]
+    targets: list[tuple[str, PageFallback]] = []
+    seen: set[str] = set()
+    for entry in entries:
+        key = url_key(entry.link)
+        if _too_old(entry.published, spec.keep_days) or (key in state.known and not state.refetch):
+            if skipped is not None:
+                skipped.append(entry.link)
+        elif key not in seen:
+            seen.add(key)
+            targets.append((entry.link, PageFallback(entry.title, entry.author, entry.published, feed_title,
+                                                     entry.link)))
+    return targets
 
 
 def collect(
@@ -170,16 +194,11 @@ def _collect(client, spec: SourceSpec, state: SourceState, progress) -> CollectR
             poll = poll_feed(client, spec, state.etag, state.modified)
         except FetchError as exc:
             result.failures.append((spec.location, _reason(exc)))
+            result.error = f"the feed cannot be read ({exc.reason})"
             return result
         result.etag, result.modified, result.not_modified = poll.etag, poll.modified, poll.not_modified
-        entries = poll.entries[: spec.max_items] if spec.max_items else poll.entries
-        targets = []
-        for entry in entries:
-            if _too_old(entry.published, spec.keep_days) or (url_key(entry.link) in state.known and not state.refetch):
-                result.skipped.append(entry.link)
-            elif all(url_key(entry.link) != url_key(t) for t, _ in targets):
-                fallback = PageFallback(entry.title, entry.author, entry.published, poll.title, entry.link)
-                targets.append((entry.link, fallback))
+        result.problem = poll.problem
+        targets = feed_targets(poll.entries, spec, state, poll.title, result.skipped)
     else:
         raise ValueError(f"unknown source kind {spec.kind!r}")
     for done, (url, entry) in enumerate(targets, 1):

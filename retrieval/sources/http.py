@@ -90,19 +90,32 @@ def make_client(settings=None) -> HttpClient:
 
 
 class _PinnedHTTP(http.client.HTTPConnection):
-    """Connects to an address already resolved and checked (no second DNS look-up to race against)."""
+    """Connects to an address already resolved and checked (no second DNS look-up to race against).
+    ``abort()`` (from another thread: the deadline's watchdog) ends whatever the connection is waiting for."""
 
     def __init__(self, host: str, port: int, ip: str, connect_timeout: float, read_timeout: float) -> None:
         super().__init__(host, port, timeout=connect_timeout)
         self._ip, self._read_timeout = ip, read_timeout
+        self.aborted = False
 
     def _open(self) -> socket.socket:
         sock = socket.create_connection((self._ip, self.port), self.timeout)
         sock.settimeout(self._read_timeout)
+        self.sock = sock  # abort() reaches it from here on, during a TLS handshake too
         return sock
 
     def connect(self) -> None:
         self.sock = self._open()
+
+    def abort(self) -> None:
+        """Shut the socket down: a blocked connect, handshake or read returns at once."""
+        self.aborted = True
+        sock = self.sock
+        if sock is not None:
+            try:
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, also under TLS
+            except OSError:
+                pass
 
 
 class _PinnedHTTPS(_PinnedHTTP):
@@ -113,7 +126,11 @@ class _PinnedHTTPS(_PinnedHTTP):
         self._context = context
 
     def connect(self) -> None:
-        self.sock = self._context.wrap_socket(self._open(), server_hostname=self.host)
+        sock = self._context.wrap_socket(self._open(), server_hostname=self.host, do_handshake_on_connect=False)
+        self.sock = sock
+        if self.aborted:
+            raise TimeoutError("aborted")
+        sock.do_handshake()
 
 
 class _Retry(Exception):
@@ -155,12 +172,13 @@ class HttpClient:
             headers["If-Modified-Since"] = modified
         seen: list[str] = []
         current = url
+        deadline = self._clock() + self.settings.total_timeout  # the whole request: robots.txt, redirects, retries
         while True:
             self._check_url(current, url)
             parts = urlsplit(current)
             self._resolve(parts.hostname or "", parts.port or 80, url)  # refuse a private address before robots.txt
-            self._check_robots(current, url)
-            response = self._with_retries(current, headers)
+            self._check_robots(current, url, deadline)
+            response = self._with_retries(current, headers, deadline=deadline)
             if response.status in REDIRECTS:
                 location = response.headers.get("location")
                 if not location:
@@ -203,7 +221,7 @@ class HttpClient:
                     raise FetchError(original, f"refused: {host} is a private or local address ({ip})")
         return ips[0]
 
-    def _check_robots(self, url: str, original: str) -> None:
+    def _check_robots(self, url: str, original: str, deadline: float) -> None:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc.lower()}"
         with self._lock:
@@ -211,26 +229,26 @@ class HttpClient:
         with lock:
             cached = self._robots.get(origin)
             if cached is None or cached[0] < self._clock():
-                cached = self._robots[origin] = self._load_robots(origin)
+                cached = self._robots[origin] = self._load_robots(origin, deadline)
         _, parser, failure = cached
         if parser is None:
             raise FetchError(original, failure)
         if not parser.can_fetch(ROBOTS_AGENT, url):
             raise FetchError(original, "robots.txt disallows fetching this page")
 
-    def _load_robots(self, origin: str) -> tuple[float, RobotFileParser | None, str]:
+    def _load_robots(self, origin: str, deadline: float) -> tuple[float, RobotFileParser | None, str]:
         """RFC 9309: a 4xx robots.txt allows everything; 5xx or no answer disallows (retried in 10 minutes)."""
         url = origin + "/robots.txt"
         parser = RobotFileParser(url)
         try:
             self._check_url(url, url)
-            response = self._with_retries(url, {"Accept": "text/plain"}, retries=0)
+            response = self._with_retries(url, {"Accept": "text/plain"}, retries=0, deadline=deadline)
             for _ in range(self.settings.max_redirects):
                 if response.status not in REDIRECTS or not response.headers.get("location"):
                     break
                 target = urljoin(url, response.headers["location"])
                 self._check_url(target, url)
-                response = self._with_retries(target, {"Accept": "text/plain"}, retries=0)
+                response = self._with_retries(target, {"Accept": "text/plain"}, retries=0, deadline=deadline)
         except FetchError as exc:
             return self._clock() + 600, None, f"robots.txt of {origin} cannot be read ({exc.reason})"
         if 400 <= response.status < 500:
@@ -247,43 +265,57 @@ class HttpClient:
         return self._clock() + ROBOTS_TTL, parser, ""
 
     # -- transport ------------------------------------------------------------------------------------------
-    def _wait_turn(self, host: str) -> None:
+    def _wait_turn(self, host: str, url: str, deadline: float) -> None:
         """At most one request per ``host_delay`` seconds (or the robots.txt Crawl-delay) to one host."""
         delay = max(self.settings.host_delay, self._crawl_delay.get(host, 0.0))
         with self._lock:
             now = self._clock()
             slot = max(now, self._next_slot.get(host, 0.0))
             self._next_slot[host] = slot + delay
+        if slot > deadline:
+            raise self._too_slow(url)
         if slot > now:
             self._sleep(slot - now)
 
-    def _with_retries(self, url: str, headers: dict[str, str], retries: int | None = None) -> Response:
+    def _too_slow(self, url: str) -> FetchError:
+        return FetchError(url, f"took longer than {self.settings.total_timeout:g} s")
+
+    def _with_retries(self, url: str, headers: dict[str, str], retries: int | None = None, *,
+                      deadline: float) -> Response:
         retries = self.settings.retries if retries is None else retries
         backoff = self.settings.backoff
         for attempt in range(retries + 1):
             try:
-                return self._once(url, headers)
+                return self._once(url, headers, deadline)
             except _Retry as exc:
                 wait = exc.wait if exc.wait is not None else backoff * (2**attempt)
-                if attempt == retries or wait > self.settings.max_retry_after:
+                if attempt == retries or wait > self.settings.max_retry_after or self._clock() + wait >= deadline:
                     raise FetchError(url, exc.reason, exc.status) from None
                 self._sleep(wait)
         raise AssertionError("unreachable")
 
-    def _once(self, url: str, headers: dict[str, str]) -> Response:
+    def _once(self, url: str, headers: dict[str, str], deadline: float) -> Response:
+        """One GET, ended by ``deadline`` whatever the server does (a watchdog shuts the socket down: a server
+        trickling its headers or TLS handshake a byte at a time is cut off too)."""
         s = self.settings
         parts = urlsplit(url)
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
         ip = self._resolve(host, port, url)
-        self._wait_turn(parts.netloc.lower())
+        self._wait_turn(parts.netloc.lower(), url, deadline)
+        left = deadline - self._clock()
+        if left <= 0:
+            raise self._too_slow(url)
+        connect_timeout = min(s.connect_timeout, left)
         if parts.scheme == "https":
-            conn: _PinnedHTTP = _PinnedHTTPS(host, port, ip, s.connect_timeout, s.read_timeout, context=self._ssl)
+            conn: _PinnedHTTP = _PinnedHTTPS(host, port, ip, connect_timeout, s.read_timeout, context=self._ssl)
         else:
-            conn = _PinnedHTTP(host, port, ip, s.connect_timeout, s.read_timeout)
+            conn = _PinnedHTTP(host, port, ip, connect_timeout, s.read_timeout)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         request_headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate", **headers}
-        deadline = self._clock() + s.total_timeout
+        watchdog = threading.Timer(left, conn.abort)
+        watchdog.daemon = True
+        watchdog.start()
         try:
             conn.request("GET", path, headers=request_headers)
             resp = conn.getresponse()
@@ -294,13 +326,26 @@ class HttpClient:
                 wait = _retry_after(response_headers.get("retry-after"))
                 raise _Retry(_status_reason(status), status, wait)
             body = b"" if status in REDIRECTS or status == 304 or status >= 400 else self._read(resp, url, deadline)
+            if conn.aborted:  # the body ended because the watchdog shut the socket: cut short, not complete
+                raise self._too_slow(url)
+        except (FetchError, _Retry):
+            if conn.aborted:
+                raise self._too_slow(url) from None
+            raise
         except TimeoutError as exc:
+            if conn.aborted:
+                raise self._too_slow(url) from None
             raise _Retry("timed out") from exc
         except ssl.SSLError as exc:
+            if conn.aborted:
+                raise self._too_slow(url) from None
             raise FetchError(url, f"TLS error ({exc.reason or exc})") from exc
         except (ConnectionError, http.client.HTTPException, OSError) as exc:
+            if conn.aborted:
+                raise self._too_slow(url) from None
             raise _Retry(f"connection failed ({type(exc).__name__})") from exc
         finally:
+            watchdog.cancel()
             conn.close()
         return Response(url=url, status=status, headers=response_headers, body=body)
 
@@ -317,7 +362,7 @@ class HttpClient:
         chunks, size = [], 0
         while True:
             if self._clock() > deadline:
-                raise FetchError(url, f"took longer than {self.settings.total_timeout:g} s")
+                raise self._too_slow(url)
             chunk = resp.read1(65536) if hasattr(resp, "read1") else resp.read(65536)
             if not chunk:
                 break

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from retrieval.errors import CitebotError
 from retrieval.models import ArticleMeta
 from retrieval.text.articles import Article, normalise_date, slugify
-from retrieval.text.html import article_text, extract_page, word_count
+from retrieval.text.html import article_text, error_page, extract_page, word_count
 from retrieval.text.urls import clean_url, url_key
 
 MIN_ARTICLE_WORDS = 50  # below this (about three sentences) a page is a teaser or an error page, not an article
@@ -68,6 +68,8 @@ def article_from_html(
     if not text.strip():
         raise NotAnArticle(url, "no article text found on the page")
     words = word_count(text)
+    if error_page(page.title, text):
+        raise NotAnArticle(url, error_page(page.title, text))
     if words < min_words:
         raise NotAnArticle(url, f"too short to be an article ({words} words; a teaser, paywall or error page?)")
     if words < PAYWALL_MIN_WORDS and _PAYWALLED.search(html):

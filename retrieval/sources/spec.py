@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 SOURCE_KINDS = ("folder", "feed", "url")
 DEFAULT_CONTACT = "https://github.com/citebot/citebot"
+DEFAULT_MAX_ITEMS = 500  # a feed item cap no real feed reaches (they list 10-100) but a hostile one does
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,7 @@ class SourceSpec:
     location: str  # folder path, feed URL or article URL
     name: str = ""  # shown in /sources; defaults to the location
     poll_minutes: int = 30  # feeds: how often to poll
-    max_items: int = 0  # feeds: newest entries fetched per poll (0 = all the feed lists)
+    max_items: int = DEFAULT_MAX_ITEMS  # feeds: first entries read per poll (0 = all; a real feed lists far fewer)
     keep_days: int = 0  # articles older than this are removed (0 = kept for ever)
 
     @property
@@ -38,4 +39,4 @@ class FetchSettings:
     retries: int = 2  # extra tries on timeouts, 5xx and 429
     backoff: float = 2.0  # seconds before the first retry, doubled for each further one
     max_retry_after: float = 60.0  # a longer Retry-After (or back-off) fails instead of waiting
-    total_timeout: float = 60.0  # seconds for one whole request, body included
+    total_timeout: float = 60.0  # seconds for one whole request: connect, TLS, headers, body, robots.txt, retries

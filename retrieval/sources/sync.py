@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from retrieval.errors import CitebotError
+from retrieval.errors import CitebotError, ModelUnavailableError
 from retrieval.index.indexer import Indexer, Progress, article_aliases
+from retrieval.index.removals import RemovalPlan
 from retrieval.index.report import IndexReport
 from retrieval.index.store import ADDED
 from retrieval.text.articles import read_articles
@@ -46,6 +47,20 @@ def older_than(published: str | None, first_seen: float, keep_days: int) -> bool
     return when < cutoff
 
 
+def folder_error(folder: Path, articles: list, failures: list[tuple[str, str]], empty_ok: bool = False) -> str | None:
+    """Why a folder source counts as not read this time (its articles are then kept), or None."""
+    if not folder.exists():
+        return f"the folder {folder} does not exist (a disk not mounted, a folder renamed?)"
+    if not folder.is_dir():
+        return f"{folder} is not a folder"
+    if articles:
+        return None
+    if failures:
+        return f"no readable article file in {folder} ({len(failures)} failed, e.g. {failures[0][1]})"
+    return None if empty_ok else (f"the folder {folder} holds no article files (to empty the source on purpose, "
+                                  "run `citebot index --prune`)")
+
+
 class SourceSync:
     """Sync and status of the sources of one data directory, writing through its :class:`Indexer`."""
 
@@ -53,12 +68,16 @@ class SourceSync:
         self.indexer = indexer
 
     def sync(self, sources: list, client=None, progress: Progress | None = None, *, prune: bool = True,
-             refetch: bool = True) -> IndexReport:
+             refetch: bool = True, confirmed: bool = False) -> IndexReport:
         """Re-read every source once: folders (files gone from a folder are removed), feeds and URLs (through
         ``retrieval.sources``; pages answering 404/410 are removed; ``refetch`` also re-fetches pages already
         known, to see changes). With ``prune``, articles of sources no longer configured are removed (unless
         another source or a hand-add also holds them), and so are articles past a source's ``keep_days``.
-        Per-source status is recorded."""
+
+        A source that cannot be read (folder missing or empty, feed unreachable or unparsable, every item failing)
+        keeps its articles and is listed in ``report.source_errors``. Removals are planned first: more than half of
+        the index is removed only when ``confirmed`` (else ``LargeRemovalError``, after the additions). An empty
+        source list is refused. Per-source status is recorded."""
         started = time.time()
         report = IndexReport(0, 0, 0, 0.0)
         indexer = self.indexer
@@ -66,26 +85,41 @@ class SourceSync:
             try:
                 with indexer.writing():
                     store = indexer.store
+                    if prune and not sources:
+                        raise CitebotError("no sources are configured ([articles] folders and [[sources]] are "
+                                           "empty): nothing was read and nothing removed; configure a folder or a "
+                                           "feed")
+                    plan = RemovalPlan()
                     for spec in sources:
-                        self._sync_source(spec, client, progress, report, refetch)
+                        self._sync_source(spec, client, progress, report, refetch, plan, confirmed)
                     if prune:
                         names = {source_name(s) for s in sources}
                         for origin in store.all_origins() - names - {ADDED}:
                             for key in store.keys_of_origin(origin):
-                                report.removed += int(store.drop_origin(key, origin))
-                        for old in set(store.source_rows()) - names:
+                                plan.drop(key, origin)
+                    try:
+                        plan.check(store, confirmed)
+                    finally:
+                        indexer.after_write()  # what was added stays, even when the removals wait for confirmation
+                    report.removed += plan.apply(store)
+                    if prune:
+                        for old in set(store.source_rows()) - {source_name(s) for s in sources}:
                             store.forget_source(old)
                     indexer.after_write()
                     if prune and store.counts()[0] == 0:
+                        why = "; ".join(f"{p}: {r}" for p, r in (report.source_errors + report.skipped)[:3])
                         raise CitebotError("nothing to index: the configured sources hold no readable articles "
-                                           f"({'; '.join(f'{p}: {r}' for p, r in report.skipped[:3]) or 'empty'})")
+                                           f"({why or 'empty'})")
             except CitebotError as exc:
                 report.ok, report.error = False, str(exc)
                 indexer.finish(report, started)
                 raise
         return indexer.finish(report, started)
 
-    def _sync_source(self, spec, client, progress, report: IndexReport, refetch: bool = True) -> None:
+    def _sync_source(self, spec, client, progress, report: IndexReport, refetch: bool, plan: RemovalPlan,
+                     confirmed: bool = False) -> None:
+        """Read one source, add what it holds and plan what it no longer holds. A source that cannot be read
+        plans no removal and is recorded in ``report.source_errors``."""
         store = self.indexer.store
         name = source_name(spec)
         kind = getattr(spec, "kind", "folder")
@@ -94,9 +128,11 @@ class SourceSync:
         failures: list[tuple[str, str]] = []
         error = None
         try:
+            held = store.keys_of_origin(name)
             if kind == "folder":
                 articles, failures = read_articles([Path(spec.location)])
-                gone = set(store.keys_of_origin(name))
+                error = folder_error(Path(spec.location), articles, failures, empty_ok=confirmed)
+                partial = any(Path(p).is_dir() for p, _ in failures)  # a folder cut short: files may be missing
             else:
                 from retrieval.sources import collect  # the fetching half ([sources]); imported when needed
 
@@ -105,24 +141,36 @@ class SourceSync:
                 state["refetch"] = refetch
                 result = collect(client, spec, state)
                 articles, failures = result.articles, list(result.failures)
-                store.save_source(name, state=json.dumps({k: state.get(k) for k in ("etag", "modified")}))
-                gone = set()
-                for url in getattr(result, "gone", []):
-                    for key in store.find(str(url)):
-                        report.removed += int(store.delete(key))
-            kept: set[str] = set()
+                error = result.error
+                gone = list(result.gone)
+                tried = len(failures) + len(articles)
+                # one item failing is that item's failure; all of several (or a url source's page) the source's
+                if error is None and not articles and len(gone) < tried and (tried > 1 or kind == "url"):
+                    error = f"all {len(failures)} item(s) failed (e.g. {failures[0][0]}: {failures[0][1]})"
+                if result.problem:
+                    failures.append((str(spec.location), result.problem))
+                if error is None:
+                    store.save_source(name, state=json.dumps({k: state.get(k) for k in ("etag", "modified")}))
+                    for url in gone:
+                        for key in store.find(str(url)):
+                            plan.delete(key, name)
+                partial = True  # a feed lists its latest items only: what it no longer lists is not gone
+            if error is not None:
+                location = str(getattr(spec, "location", ""))
+                failures = [f for f in failures if f[0] not in (location, str(Path(location)))]
+                error += f": its {len(held)} article(s) are kept" if held else ""
             self.indexer.upsert_locked(articles, name, progress, report)
-            for article in articles:
-                key = store.resolve(article.meta.article_id, article_aliases(article))
-                if key:
-                    kept.add(key)
-            if kind == "folder":  # a file deleted from the folder is no longer an article of it
-                for key in gone - kept:
-                    report.removed += int(store.drop_origin(key, name))
-            keep_days = int(getattr(spec, "keep_days", 0) or 0)
+            if error is None and not partial:  # a file deleted from the folder is no longer an article of it
+                kept = {store.resolve(a.meta.article_id, article_aliases(a)) for a in articles}
+                kept |= {key for path, _ in failures for key in store.find(str(path))}  # there, but unreadable now
+                for key in set(held) - kept:
+                    plan.drop(key, name)
+            keep_days = int(getattr(spec, "keep_days", 0) or 0) if error is None else 0
             for key, (published, first_seen) in store.keys_of_origin(name).items():
                 if older_than(published, first_seen, keep_days):
-                    report.removed += int(store.drop_origin(key, name))
+                    plan.drop(key, name)
+        except ModelUnavailableError:
+            raise  # no source can be indexed: the whole run stops, nothing removed
         except CitebotError as exc:
             error = str(exc)
         except Exception as exc:  # noqa: BLE001 - one source failing never aborts the others
@@ -130,7 +178,7 @@ class SourceSync:
             error = f"{type(exc).__name__}: {exc}"
         report.skipped.extend((str(item), str(reason)) for item, reason in failures)
         if error:
-            report.skipped.append((name, error))
+            report.source_errors.append((name, error))
         store.save_source(name, kind=kind, location=str(getattr(spec, "location", "")), last_poll=now,
                           last_error=error or (f"{len(failures)} item(s) failed: {failures[0][1]}" if failures
                                                else None),

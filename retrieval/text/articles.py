@@ -25,6 +25,11 @@ ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json")
 HEADER_KEYS = {"source", "publisher", "author", "published", "date", "url", "link", "title"}
 _HEADER_LINE = re.compile(r"^\s*([A-Za-z]+)\s*:\s*(.*?)\s*$")
 MAX_FILE_BYTES = 5_000_000
+MAX_STRAY_NULS = 8  # NUL bytes a text file may hold (stripped) before it counts as binary
+MAX_FOLDER_FILES = 20_000  # article files read from one folder (a source pointed at a whole disk stops there)
+#: Folders never walked for articles: the root and the system's own folders.
+SYSTEM_ROOTS = frozenset({"/", "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/run", "/sbin", "/sys",
+                          "/usr", "/var", "/snap", "/System", "/Library", "/Applications", "/private", "C:\\"})
 #: Terminal escape sequences (CSI/OSC) and control characters that may hide in untrusted text; tabs and line
 #: breaks are kept.
 _ESCAPES = re.compile(
@@ -149,7 +154,7 @@ def parse_txt(path: Path, raw: str, article_id: str) -> Article:
 
 
 def parse_md(path: Path, raw: str, article_id: str) -> Article:
-    text = raw.replace("\r\n", "\n")
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")  # Windows and old-Mac line ends
     fields: dict[str, str] = {}
     if text.startswith("---\n"):
         end = text.find("\n---", 4)
@@ -174,12 +179,15 @@ def parse_md(path: Path, raw: str, article_id: str) -> Article:
 def parse_html(path: Path, raw: str, article_id: str) -> Article:
     """A saved web page, extracted as fetched pages are (``retrieval.text.html``): one paragraph per page
     paragraph."""
-    from retrieval.text.html import article_text, extract_page  # lazy: trafilatura loads only for saved pages
+    from retrieval.text.html import article_text, error_page, extract_page  # lazy: trafilatura loads on use
 
     page = extract_page(raw)
     body = _body(article_text(page.blocks))
     if not body.strip():
         raise ArticleError(f"{path}: no article text found in the HTML")
+    problem = error_page(page.title, body)
+    if problem:
+        raise ArticleError(f"{path}: {problem}")
     fields = {
         "title": page.title,
         "source": page.sitename,
@@ -196,6 +204,8 @@ def parse_json(path: Path, raw: str, article_id: str) -> list[Article]:
     except json.JSONDecodeError as exc:
         raise ArticleError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
     items = data if isinstance(data, list) else [data]
+    if not items:
+        raise ArticleError(f"{path}: the JSON list is empty: no article in it")
     articles = []
     for n, item in enumerate(items, 1):
         if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not item["text"].strip():
@@ -229,6 +239,14 @@ def read_limited(path: Path) -> bytes:
     return data
 
 
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def decode(path: Path, data: bytes) -> str:
     """Text from UTF-8 (a byte-order mark is dropped, so front matter still starts the file) or BOM-marked
     UTF-16/32; ``ArticleError`` for binary data or another encoding."""
@@ -236,8 +254,10 @@ def decode(path: Path, data: bytes) -> str:
             (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
     encoding = next((name for bom, name in boms if data.startswith(bom)), "utf-8")
     if encoding == "utf-8":
-        if b"\x00" in data[:8192]:
+        head = data[:8192]
+        if b"\x00" in head and (head.count(0) > MAX_STRAY_NULS or not _utf8(data.replace(b"\x00", b""))):
             raise ArticleError(f"{path}: looks like a binary file (NUL bytes), not text: skipped")
+        # else a stray NUL in a text: dropped with the other control characters, the text kept
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -275,28 +295,52 @@ def find_article_files(paths: list[Path], skipped: list[tuple[str, str]] | None 
         if not path.is_dir():
             yield path
             continue
-        found: list[Path] = []
-
-        def unreadable(exc: OSError, root: Path = path) -> None:
+        if str(path.resolve()) in SYSTEM_ROOTS or path.resolve() == Path(path.resolve().anchor):
             if skipped is not None:
-                skipped.append((str(exc.filename or root), f"cannot read the folder ({exc.strerror or exc})"))
+                skipped.append((str(path), f"refused: {path.resolve()} is a system folder, not a folder of "
+                                           "articles; point the source at the folder that holds them"))
+            continue
+        yield from sorted(_walk_folder(path, skipped))
 
-        for folder, dirs, files in os.walk(path, onerror=unreadable):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in files:
-                child = Path(folder) / name
-                if name.startswith(".") or child.suffix.lower() not in ARTICLE_SUFFIXES:
-                    continue
-                try:
-                    regular = stat.S_ISREG(child.stat().st_mode)
-                    reason = "not a regular file (a FIFO, device or socket): skipped"
-                except OSError as exc:
-                    regular, reason = False, f"cannot read ({exc.strerror or exc})"
-                if regular:
-                    found.append(child)
-                elif skipped is not None:
-                    skipped.append((str(child), reason))
-        yield from sorted(found)
+
+def _walk_folder(path: Path, skipped: list[tuple[str, str]] | None) -> list[Path]:
+    """The article files under one folder, at most MAX_FOLDER_FILES of them (and 10 times as many files looked
+    at); a folder cut short is reported under its own path."""
+    found: list[Path] = []
+    walked = 0
+
+    def report(reason: str, where: Path = path) -> None:
+        if skipped is not None:
+            skipped.append((str(where), reason))
+
+    def unreadable(exc: OSError) -> None:
+        report(f"cannot read the folder ({exc.strerror or exc})", Path(exc.filename or path))
+
+    for folder, dirs, files in os.walk(path, onerror=unreadable):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            walked += 1
+            child = Path(folder) / name
+            if name.startswith(".") or child.suffix.lower() not in ARTICLE_SUFFIXES:
+                if walked > 10 * MAX_FOLDER_FILES:
+                    report(f"holds more than {10 * MAX_FOLDER_FILES} files: only the first {len(found)} article "
+                           "files are read; point the source at the folder of articles itself")
+                    return found
+                continue
+            if len(found) == MAX_FOLDER_FILES:
+                report(f"holds more than {MAX_FOLDER_FILES} article files: only the first {MAX_FOLDER_FILES} are "
+                       "read; split it into several sources")
+                return found
+            try:
+                regular = stat.S_ISREG(child.stat().st_mode)
+                reason = "not a regular file (a FIFO, device or socket): skipped"
+            except OSError as exc:
+                regular, reason = False, f"cannot read ({exc.strerror or exc})"
+            if regular:
+                found.append(child)
+            else:
+                report(reason, child)
+    return found
 
 
 def read_articles(paths: list[Path]) -> tuple[list[Article], list[tuple[str, str]]]:

@@ -90,6 +90,23 @@ def extract_page(html: str, url: str | None = None) -> ExtractedPage:
     return ExtractedPage(blocks, title, doc.author, doc.date, doc.sitename or doc.hostname, canonical)
 
 
+_ERROR_TITLE = re.compile(
+    r"^\W*(?:(?:http\s*)?error\s*)?(?:40[013-9]|41\d|5\d\d)\b"  # "404 Not Found", "Error 500"
+    r"|\b(?:page|file|article|content|story)?\s*not\s+found\b"
+    r"|\bpage\s+(?:does\s+not|doesn[’']t)\s+exist\b|\bpage\s+(?:cannot|can[’']t|could\s+not|couldn[’']t)\s+be\s+found\b"
+    r"|^\W*(?:access\s+denied|forbidden|service\s+unavailable|internal\s+server\s+error)\W*$",
+    re.IGNORECASE,
+)
+ERROR_PAGE_MAX_WORDS = 300  # a page titled like an error and this short is the error, not an article about one
+
+
+def error_page(title: str | None, text: str) -> str | None:
+    """Why the page looks like a saved or soft error page ("404 Not Found" …), or None."""
+    if title and _ERROR_TITLE.search(title.strip()) and word_count(text) < ERROR_PAGE_MAX_WORDS:
+        return f"looks like an error page (“{title.strip()[:60]}”), not an article"
+    return None
+
+
 def article_text(blocks: list[Block]) -> str:
     """The stored article text: one block per paragraph, separated by blank lines."""
     return "\n\n".join(b.text for b in blocks)

@@ -32,6 +32,8 @@ _SENTENCE_END = re.compile(r"[.?!…:;。！？｡؟۔।][\"'”’»)\]」』�
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 MAX_CONTEXT_LINES = 3  # consecutive sub-headings kept as one paragraph's context
 _HEADING_MARK = re.compile(r"^\s*#{1,6}\s+")
+SPLIT_WINDOW = 4  # an over-long paragraph is split into sentences this many max_paragraph_chars at a time
+_PROBABLE_END = re.compile(r"[.?!…。！？][\"'”’»)\]]*\s+")
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,20 @@ class ParagraphSplitter:
             blocks.append(current)
         return blocks
 
+    def _sentences(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Sentence spans of [start, end), found a window at a time (the sentence splitter slows down more than
+        linearly), a sentence longer than max_paragraph_chars cut between words (or anywhere, with no space)."""
+        limit = self.settings.max_paragraph_chars
+        window = SPLIT_WINDOW * limit
+        spans: list[tuple[int, int]] = []
+        pos = start
+        while pos < end:
+            stop = end if end - pos <= window else _window_end(text, pos, pos + window)
+            for s, e in sentence_spans(text[pos:stop]):
+                spans.extend(_cut_long(text, s + pos, e + pos, limit))
+            pos = stop
+        return spans
+
     def _pieces(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         """Split [start, end) at sentence boundaries into pieces of at most max_paragraph_chars."""
         limit = self.settings.max_paragraph_chars
@@ -93,8 +109,7 @@ class ParagraphSplitter:
             return [(start, end)]
         pieces: list[tuple[int, int]] = []
         piece_start = piece_end = None
-        for s, e in sentence_spans(text[start:end]):
-            s, e = s + start, e + start
+        for s, e in self._sentences(text, start, end):
             if piece_start is None:
                 piece_start, piece_end = s, e
             elif e - piece_start > limit:
@@ -127,6 +142,33 @@ class ParagraphSplitter:
                 paragraphs.append(make_paragraph(article_id, len(paragraphs) + 1, text[s:e], s, e, heading))
             heading = ""
         return paragraphs
+
+
+def _window_end(text: str, lo: int, hi: int) -> int:
+    """Where to end a window of ``text[lo:hi]``: after its last probable sentence end in the second half, else at
+    its last space there, else at ``hi``."""
+    middle = lo + (hi - lo) // 2
+    ends = [m.end() for m in _PROBABLE_END.finditer(text, middle, hi)]
+    if ends:
+        return ends[-1]
+    space = max(text.rfind(" ", middle, hi), text.rfind("\n", middle, hi))
+    return space + 1 if space > lo else hi
+
+
+def _cut_long(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
+    """[start, end) as pieces of at most ``limit`` characters, cut after a space where there is one."""
+    pieces = []
+    while end - start > limit:
+        cut = text.rfind(" ", start + 1, start + limit)
+        cut = cut if cut > start else start + limit
+        piece_end = len(text[start:cut].rstrip()) + start
+        pieces.append((start, piece_end))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        pieces.append((start, end))
+    return pieces
 
 
 def paragraph_id(article_id: str, text: str) -> str:

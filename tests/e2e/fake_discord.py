@@ -13,7 +13,9 @@ Point a client at it, in that client's process and before login::
 
 Test-side API: :meth:`FakeDiscord.send_message` (a user or bot posts, a MESSAGE_CREATE is dispatched),
 :meth:`FakeDiscord.invoke` (a slash command, an INTERACTION_CREATE is dispatched), :meth:`FakeDiscord.autocomplete`
-(a user types in an autocomplete option; the bot answers with choices) and the ``wait_*`` helpers.
+(a user types in an autocomplete option; the bot answers with choices), :meth:`FakeDiscord.click` (a user presses a
+button the bot put on a message: a MESSAGE_COMPONENT interaction, answered with type 7 UPDATE_MESSAGE, 6
+DEFERRED_UPDATE_MESSAGE, or 4/5) and the ``wait_*`` helpers.
 """
 
 from __future__ import annotations
@@ -40,8 +42,11 @@ DISCORD_EPOCH_MS = 1420070400000
 API_PREFIX = "/api/v10"
 
 # Interaction types and the callback type that answers autocomplete.
-INTERACTION_COMMAND, INTERACTION_AUTOCOMPLETE = 2, 4
+INTERACTION_COMMAND, INTERACTION_COMPONENT, INTERACTION_AUTOCOMPLETE = 2, 3, 4
+CALLBACK_MESSAGE, CALLBACK_DEFERRED_MESSAGE, CALLBACK_DEFERRED_UPDATE, CALLBACK_UPDATE_MESSAGE = 4, 5, 6, 7
 CALLBACK_AUTOCOMPLETE_RESULT = 8
+COMPONENT_ACTION_ROW, COMPONENT_BUTTON = 1, 2
+MAX_ACTION_ROWS, MAX_ROW_BUTTONS, BUTTON_LABEL_LIMIT, CUSTOM_ID_LIMIT = 5, 5, 80, 100
 
 # Gateway opcodes and intents that matter here.
 OP_DISPATCH, OP_HEARTBEAT, OP_IDENTIFY, OP_PRESENCE, OP_RESUME = 0, 1, 2, 3, 6
@@ -184,6 +189,7 @@ class FakeInteraction:
     edits: list[dict] = field(default_factory=list)  # each PATCH body, in order
     choices: list[dict] | None = None  # an autocomplete interaction's answer
     late_reported: bool = False
+    component_message: dict | None = None  # a button click's message (what type 6/7 and @original update)
 
     @on_fake_loop
     async def wait_ack(self, timeout: float = 10.0) -> Sent:
@@ -760,6 +766,57 @@ class FakeDiscord:
         must answer it within 3 s with a type 8 callback; :meth:`FakeInteraction.wait_choices` returns them."""
         return await self._interact(command, options, focused=(focused, typed), user=user, channel_id=channel_id)
 
+    @on_fake_loop
+    async def click(
+        self,
+        message: dict,
+        custom_id: str,
+        *,
+        user: dict | None = None,
+        roles: list[int] | None = None,
+    ) -> FakeInteraction:
+        """A member presses the button ``custom_id`` on ``message`` (as the bot last left it): a MESSAGE_COMPONENT
+        interaction (type 3) is dispatched. The bot must acknowledge it within 3 s: type 7 (update the message),
+        6 (deferred update: edit it later through @original), or 4/5 (a new message). A button that is not on the
+        message, or is disabled, cannot be pressed."""
+        buttons = {b.get("custom_id"): b for row in message.get("components", []) for b in row.get("components", [])}
+        if custom_id not in buttons:
+            raise AssertionError(f"no button {custom_id!r} on the message; it has {sorted(map(str, buttons))}")
+        if buttons[custom_id].get("disabled"):
+            raise AssertionError(f"the button {custom_id!r} is disabled")
+        user = user or self.owner
+        roles = roles or []
+        channel_id = int(message["channel_id"])
+        iid, token = self.snowflake(), f"ixtoken-{self.snowflake()}"
+        payload = {
+            "id": str(iid),
+            "application_id": str(self.app_id),
+            "type": INTERACTION_COMPONENT,
+            "token": token,
+            "version": 1,
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "guild_id": str(self.guild_id),
+            "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
+            "guild_locale": "en-US",
+            "locale": "en-GB",
+            "channel_id": str(channel_id),
+            "channel": self.channels[channel_id],
+            "member": {**self._member(user, roles), "user": user, "permissions": str(self.permissions_for(roles))},
+            "message": {k: v for k, v in message.items() if not k.startswith("_")},
+            "data": {"custom_id": custom_id, "component_type": COMPONENT_BUTTON},
+            "app_permissions": str(MEMBER_PERMISSIONS),
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(self.guild_id)},
+            "context": 0,
+        }
+        interaction = FakeInteraction(self, iid, token, f"button:{custom_id}", channel_id, time.monotonic(), payload,
+                                      component_message=message)
+        self.interactions[iid] = interaction
+        self._by_token[token] = interaction
+        for session in self._live_sessions():
+            await session.send(OP_DISPATCH, payload, "INTERACTION_CREATE")
+        return interaction
+
     async def _interact(
         self,
         command: str,
@@ -859,6 +916,7 @@ class FakeDiscord:
         interaction: FakeInteraction | None = None,
         allowed_mentions: dict | None = None,
         store: bool = True,
+        components: list[dict] | None = None,
     ) -> dict:
         mid = self.snowflake()
         message: dict[str, Any] = {
@@ -878,7 +936,7 @@ class FakeDiscord:
             "pinned": False,
             "type": 19 if reference is not None else (msg_type or 0),
             "flags": flags,
-            "components": [],
+            "components": components or [],
         }
         if member is not None:
             message["member"] = member
@@ -961,10 +1019,48 @@ class FakeDiscord:
                         "SET_TYPE_ALREADY_CONTAINS_VALUE",
                         "Mutually exclusive with parse",
                     )
+        if body.get("components"):
+            self._validate_components(body["components"])
         has_content = bool(content and content.strip())
         has_other = any(body.get(k) for k in ("embeds", "attachments", "sticker_ids", "components", "poll"))
         if not allow_empty and not has_content and not has_other:
             raise Reject(400, 50006, "Cannot send an empty message")
+
+    @staticmethod
+    def _validate_components(rows: Any) -> None:
+        """Message components as Discord checks them: at most 5 action rows of at most 5 buttons; a button has a
+        style 1-5, a label of at most 80 characters, and a unique custom_id of 1-100 characters (a link button,
+        style 5, a url instead)."""
+        if not isinstance(rows, list) or len(rows) > MAX_ACTION_ROWS:
+            raise _form_error(["components"], "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_ACTION_ROWS} or fewer in length.")
+        ids: set[str] = set()
+        for r, row in enumerate(rows):
+            where = ["components", str(r)]
+            children = row.get("components") if isinstance(row, dict) else None
+            if not isinstance(row, dict) or row.get("type") != COMPONENT_ACTION_ROW or not isinstance(children, list):
+                raise _form_error(where + ["type"], "COMPONENT_LAYOUT_INVALID", "Top-level components must be rows")
+            if not 1 <= len(children) <= MAX_ROW_BUTTONS:
+                raise _form_error(where + ["components"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")
+            for c, button in enumerate(children):
+                at = where + ["components", str(c)]
+                if button.get("type") != COMPONENT_BUTTON:
+                    raise _form_error(at + ["type"], "UNION_TYPE_CHOICES", "The fake knows buttons only")
+                style, label, custom_id = button.get("style"), button.get("label"), button.get("custom_id")
+                if style not in (1, 2, 3, 4, 5):
+                    raise _form_error(at + ["style"], "BASE_TYPE_CHOICES", f"Value must be one of (1..5), got {style}")
+                if label is not None and (not isinstance(label, str) or len(label) > BUTTON_LABEL_LIMIT):
+                    raise _form_error(at + ["label"], "BASE_TYPE_MAX_LENGTH", "Must be 80 or fewer in length.")
+                if style == 5:
+                    if not button.get("url") or custom_id is not None:
+                        raise _form_error(at + ["url"], "BUTTON_COMPONENT_URL_REQUIRED", "A link button needs a url")
+                    continue
+                if not isinstance(custom_id, str) or not 1 <= len(custom_id) <= CUSTOM_ID_LIMIT:
+                    raise _form_error(at + ["custom_id"], "BUTTON_COMPONENT_CUSTOM_ID_REQUIRED",
+                                      "A button needs a custom_id of 1-100 characters")
+                if custom_id in ids:
+                    raise _form_error(at + ["custom_id"], "COMPONENT_CUSTOM_ID_DUPLICATED",
+                                      "Component custom id cannot be duplicated")
+                ids.add(custom_id)
 
     @staticmethod
     def _validate_embed(embed: dict, path: list[str]) -> int:
@@ -1332,11 +1428,14 @@ class FakeDiscord:
         return self._json({k: v for k, v in edited.items() if not k.startswith("_")})
 
     def _apply_edit(self, message: dict, body: dict) -> dict:
-        merged = {"content": message["content"], "embeds": message["embeds"]}
+        merged = {"content": message["content"], "embeds": message["embeds"],
+                  "components": message.get("components", [])}
         if "content" in body:
             merged["content"] = body["content"] or ""
         if "embeds" in body:
             merged["embeds"] = body["embeds"] or []
+        if "components" in body:
+            merged["components"] = body["components"] or []
         self._validate_message({**body, **merged})
         message.update(merged)
         message["content"] = message["content"] or ""
@@ -1371,7 +1470,9 @@ class FakeDiscord:
         rtype, data = body.get("type"), body.get("data") or {}
         if ix.payload["type"] == INTERACTION_AUTOCOMPLETE:
             return await self._autocomplete_result(request, ix, body)
-        if rtype not in (4, 5):
+        if ix.payload["type"] == INTERACTION_COMPONENT and rtype in (CALLBACK_DEFERRED_UPDATE, CALLBACK_UPDATE_MESSAGE):
+            return await self._update_result(request, ix, body)
+        if rtype not in (CALLBACK_MESSAGE, CALLBACK_DEFERRED_MESSAGE):
             raise _form_error(["type"], "INTERACTION_RESPONSE_TYPE_INVALID", f"Invalid response type {rtype}")
         if rtype == 4:
             self._validate_message(data)
@@ -1388,6 +1489,7 @@ class FakeDiscord:
             interaction=ix,
             allowed_mentions=data.get("allowed_mentions"),
             store=not ix.ephemeral,
+            components=(data.get("components") or []) if rtype == 4 else [],
         )
         await self._record(Sent("callback", body, channel_id=ix.channel_id, message=ix.original, interaction_id=ix.id))
         if not ix.ephemeral:
@@ -1407,6 +1509,27 @@ class FakeDiscord:
                 "resource": {"type": rtype, "message": public},
             }
         )
+
+    async def _update_result(self, request: web.Request, ix: FakeInteraction, body: dict) -> web.Response:
+        """A component interaction answered by updating the message its button is on: type 7 edits it now, type 6
+        only acknowledges (the edit follows through the webhook's @original, which is that message)."""
+        message = ix.component_message
+        assert message is not None
+        if body["type"] == CALLBACK_UPDATE_MESSAGE:
+            self._apply_edit(message, body.get("data") or {})
+        ix.response_type, ix.acked_at, ix.original = body["type"], time.monotonic(), message
+        await self._record(Sent("callback", body, channel_id=ix.channel_id, message=message, interaction_id=ix.id))
+        if body["type"] == CALLBACK_UPDATE_MESSAGE and not message["flags"] & FLAG_EPHEMERAL:
+            await self._dispatch_message("MESSAGE_UPDATE", message)
+        if request.query.get("with_response") not in ("1", "true", "True"):
+            return web.Response(status=204)
+        public = {k: v for k, v in message.items() if not k.startswith("_")}
+        return self._json({
+            "interaction": {"id": str(ix.id), "type": INTERACTION_COMPONENT, "response_message_id": public["id"],
+                            "response_message_loading": False,
+                            "response_message_ephemeral": bool(message["flags"] & FLAG_EPHEMERAL)},
+            "resource": {"type": body["type"], "message": public},
+        })
 
     async def _autocomplete_result(self, request: web.Request, ix: FakeInteraction, body: dict) -> web.Response:
         """Answer to an autocomplete interaction: only type 8, at most 25 choices of the option's type."""
@@ -1458,6 +1581,7 @@ class FakeDiscord:
             interaction=ix,
             allowed_mentions=body.get("allowed_mentions"),
             store=not flags & FLAG_EPHEMERAL,
+            components=body.get("components") or [],
         )
         ix.followups.append(message)
         await self._record(Sent("followup", body, channel_id=ix.channel_id, message=message, interaction_id=ix.id))

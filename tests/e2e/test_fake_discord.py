@@ -37,6 +37,10 @@ class MiniBot(discord.Client):
         async with message.channel.typing():
             await message.reply("pong @everyone", allowed_mentions=discord.AllowedMentions.none())
 
+    async def pressed(self, interaction: discord.Interaction) -> None:
+        """A button's callback: update the message it is on (callback type 7), buttons removed."""
+        await interaction.response.edit_message(content=f"Pressed by {interaction.user.name}", view=None)
+
     async def probe(self, interaction: discord.Interaction, action: str, private: bool = False) -> None:
         """Each action is one thing a bot might do to an interaction; failures are kept for the test."""
         response = interaction.response
@@ -59,6 +63,13 @@ class MiniBot(discord.Client):
                 await response.defer()
             elif action == "long":
                 await response.send_message("x" * 2001)
+            elif action == "button":
+                view = discord.ui.View(timeout=30)
+                press = discord.ui.Button(label="Press", custom_id="press")
+                press.callback = self.pressed
+                view.add_item(press)
+                view.add_item(discord.ui.Button(label="Off", custom_id="off", disabled=True))
+                await response.send_message("Press it", view=view, ephemeral=private)
         except discord.HTTPException as exc:
             self.failures.append(exc)
 
@@ -134,6 +145,27 @@ async def test_interaction_misuse_is_rejected(
     assert isinstance(failure, discord.HTTPException) and (failure.status, failure.code) == (status, code)
     assert [e.kind for e in fake.take_errors()] == ["rejected"]
     del ix
+
+
+@pytest.mark.parametrize("private", [False, True])
+async def test_a_button_press_is_a_component_interaction_that_updates_the_message(
+    fake: FakeDiscord, bot: MiniBot, private: bool
+) -> None:
+    ix = await fake.invoke("probe", {"action": "button", "private": private})
+    ack = await ix.wait_ack(timeout=5)
+    message = ix.original
+    assert ack.payload["type"] == 4 and message is not None and message["content"] == "Press it"
+    assert [b["custom_id"] for row in message["components"] for b in row["components"]] == ["press", "off"]
+    with pytest.raises(AssertionError, match="disabled"):
+        await fake.click(message, "off")
+    with pytest.raises(AssertionError, match="no button"):
+        await fake.click(message, "missing")
+    alice = fake.add_user("alice")
+    click = await fake.click(message, "press", user=alice)
+    update = await click.wait_ack(timeout=5)
+    assert update.payload["type"] == 7 and update.payload["data"]["components"] == []
+    assert message["content"] == "Pressed by alice" and message["components"] == []
+    assert bot.failures == [] and fake.errors == []
 
 
 async def test_late_acknowledgement_is_rejected(fake: FakeDiscord, bot: MiniBot) -> None:

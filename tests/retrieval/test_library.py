@@ -133,11 +133,13 @@ def test_sync_removes_deleted_files_but_keeps_added_articles(tmp_path, embedder)
     assert report.removed == 1
     keys = set(library.collection().articles)
     assert "geology" not in keys and "https://news.example.org/harbour" in keys
-    # a source removed from config takes its articles with it; hand-added ones stay
-    report = library.sync([])
+    # a source removed from config takes its articles with it (most of the index: confirmed); hand-added ones stay
+    other = tmp_path / "other"
+    other.mkdir()
+    report = library.sync([FolderSource(str(other))], confirmed=True)
     assert set(Library(tmp_path / "data", embedder).collection().articles) == {"https://news.example.org/harbour"}
     status = {row["name"]: row for row in library.source_status([])}
-    assert status["added"]["articles"] == 1
+    assert status["added"]["articles"] == 1 and report.removed == 3
 
 
 def test_index_path_adds_without_replacing(library, tmp_path):
