@@ -23,6 +23,7 @@ QUOTES = {"quote", "blockquote"}
 PARAGRAPHS = {"p", "pre", "code", "figcaption", "address"}
 LINKS = {"ref", "a"}
 BREAKS = {"lb", "br"}
+LINK_RUN = 3  # links in a row with nothing but spaces between them: a link list, not prose
 SKIP = {"script", "style", "noscript", "graphic", "img", "figure", "svg", "button", "form", "input", "select",
         "textarea", "iframe", "nav", "aside", "template"}
 BLOCKS = HEADINGS | LISTS | TABLES | QUOTES | PARAGRAPHS | {"div", "section", "article", "main", "body", "doc",
@@ -61,9 +62,11 @@ class _Inline:
         link = in_link or tag in LINKS
         if el.text:
             self._text(el.text, link)
+        skip = link_list_rest(el)
         for child in el:
-            self.add(child, link)
-            if child.tail:
+            if child not in skip:
+                self.add(child, link)
+            if child.tail and (child not in skip or child.tail.strip()):
                 self._text(child.tail, link)
 
     def _text(self, text: str, link: bool) -> None:
@@ -74,6 +77,22 @@ class _Inline:
     def lines(self) -> list[str]:
         joined = "".join(self.parts).replace("\n", " ")
         return [line for line in (_SPACE.sub(" ", x).strip() for x in joined.split(_BREAK)) if line]
+
+
+def link_list_rest(el) -> set:
+    """Children of ``el`` that continue a run of at least ``LINK_RUN`` links with only spaces between them (a
+    hover card's or a "related" strip's headlines inside a sentence): all but the run's first link, which the
+    sentence reads through ("Rep. <a>Ilhan Omar</a><a>Ilhan Omar</a><a>headline</a> <a>MORE</a> (D-Minn.)")."""
+    rest: set = set()
+    run: list = []
+    for child in [*el, None]:
+        if child is not None and _tag(child) in LINKS and (not run or not (run[-1].tail or "").strip()):
+            run.append(child)
+            continue
+        if len(run) >= LINK_RUN:
+            rest.update(run[1:])
+        run = [child] if child is not None and _tag(child) in LINKS else []
+    return rest
 
 
 def _one_line(el) -> tuple[str, int]:

@@ -52,6 +52,12 @@ _LEADING = re.compile(
     r")+(?=[\"“‘'(]?[A-Z0-9])"
 )
 
+# An author's contact line: "Email Jane Doe at jdoe@example.com or follow her @jdoe.", "Follow him on Twitter @x."
+_CONTACT = re.compile(
+    r"^\W*(?:(?:E-?mail|Contact|Reach)\s+[^.\n]{0,60}?\bat\s+\S+@\S+|Follow\s+(?:him|her|them|me)\s+(?:on|at|@))",
+    re.IGNORECASE,
+)
+
 # A short "By ..." line: a byline, not a sentence that starts with "By" ("By Monday the river had burst").
 _BYLINE = re.compile(r"^\W*By\b[\s.]*(?:" + _NAME + r"|and|&|for|the|in|\.|,|\|)*\s*$")
 
@@ -66,6 +72,12 @@ def is_statement(text: str) -> bool:
     return len(lower) >= 2 and len(lower) >= 0.25 * len(words)
 
 
+def is_furniture(text: str) -> bool:
+    """``text`` (a sentence or a short line) is a byline, stamp, credit or prompt by the patterns above."""
+    text = text.strip()
+    return bool(_BYLINE.match(text) or _FURNITURE.search(text) or _CONTACT.match(text))
+
+
 def key_sentence_text(sentence: str) -> str:
     """The part of ``sentence`` that may be a key sentence: a leading byline or time stamp cut off
     (the rest is still a substring of ``sentence``), or ``""`` when the sentence is furniture."""
@@ -73,6 +85,6 @@ def key_sentence_text(sentence: str) -> str:
     match = _LEADING.match(text)
     if match:
         text = text[match.end() :]
-    if not text or _BYLINE.match(text) or _FURNITURE.search(text) or not is_statement(text):
+    if not text or is_furniture(text) or not is_statement(text):
         return ""
     return text

@@ -5,7 +5,8 @@ Extraction runs twice: once favouring precision (trafilatura's stricter mode) an
 precise text is the base; a paragraph only the default run found is restored when it lies *between* two paragraphs
 both runs agree on (the article body is contiguous, so an omission inside it is a loss, while extra text before or
 after it is boilerplate). Any block that is more than half link text ("read more" promos, related-article lists)
-is dropped, as readability-style extractors do. Page paragraphs
+is dropped, as readability-style extractors do, and so are teasers, pull quotes and embedded posts inside the body
+(``retrieval.text.inserts``). Page paragraphs
 become paragraphs of the article text separated by blank lines, so the splitter indexes one paragraph per page
 paragraph.
 """
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from retrieval.text.blocks import Block, tree_blocks
+from retrieval.text.inserts import drop_inserts
 
 MAX_LINK_SHARE = 0.5  # a block more than half link text is navigation or a promo, not prose (readability's rule)
 _WORD = re.compile(r"\w+")
@@ -83,6 +85,9 @@ def extract_page(html: str, url: str | None = None) -> ExtractedPage:
     blocks_p = tree_blocks(precise.body) if precise is not None and precise.body is not None else []
     blocks_d = tree_blocks(default.body) if default is not None and default.body is not None else []
     blocks = [b for b in merge_blocks(blocks_p, blocks_d) if b.link_share <= MAX_LINK_SHARE]
+    # a page of nothing but a prompt ("Subscribe to read this story.") stays as it is: the length rule refuses it
+    # and names the likely cause (a teaser, paywall or error page)
+    blocks = drop_inserts(blocks) or blocks
     title = doc.title or (default.title if default is not None else None)
     if blocks and blocks[0].kind == "head" and title and _key(blocks[0].text) == _key(title):
         blocks = blocks[1:]  # the headline is the title, not body text

@@ -171,6 +171,7 @@ FURNITURE = [
     "PUBLISHED: 12:00 EST, 1 May 2014 | UPDATED: 14:02 EST, 1 May 2014 .", "Photo: Getty Images .",
     "Scroll down for video .", "and Associated Press .", "Copyright 2015 The Associated Press. All rights reserved.",
     "CNN's Jane Doe and John Roe contributed to this report.",
+    "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik.", "Follow him on Twitter @michaelwall.",
 ]
 
 
@@ -186,6 +187,7 @@ def test_furniture_is_never_a_key_sentence(text):
         "By doing so, he saved the lives of four children .",
         "The crash happened at 10:34 on Monday, police said .",
         "Zayn Malik is leaving One Direction.",
+        "Email at the agency was read by at least three officials, the report said.",
     ],
 )
 def test_statements_that_look_like_furniture_are_kept(text):
