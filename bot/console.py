@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.formats import attribution_parts, format_date, fragment_link
+from bot.formats import attribution_parts, format_date, fragment_link, on_subject_text
 from bot.terminal import printable
 from retrieval.errors import CitebotError
 from retrieval.models import Answer, Quote, Summary
@@ -41,6 +41,12 @@ def render_answer(answer: Answer, color: bool = False) -> str:
     if answer.content_free:
         return HELP
     lead = f"Following up on: “{printable(answer.follows_up)}”\n" if answer.follows_up is not None else ""
+    if not answer.found and answer.message:
+        return lead + printable(answer.message)
+    if not answer.found and answer.on_subject is not None:
+        article = answer.on_subject
+        link = f"\n    {printable(article.url)}" if article.url else ""
+        return lead + on_subject_text(f"“{printable(article.title)}”") + link
     if not answer.found:
         nearest = answer.quotes[0].article.title if answer.quotes else None
         text = "The indexed articles don't cover this."

@@ -20,6 +20,7 @@ from bot.formats import (
     escape,
     follow_up_line,
     link_target,
+    on_subject_text,
     plural,
     render_quotes,
     render_summary_sentences,
@@ -57,6 +58,11 @@ def answer_embed(answer: Answer) -> discord.Embed:
     title = _question_title(answer.question)
     context = follow_up_line(answer)
     lead = context + QUOTE_SEPARATOR if context else ""
+    if not answer.found and answer.message:
+        return discord.Embed(title=title, description=lead + escape(answer.message), colour=NOT_COVERED_COLOUR)
+    if not answer.found and answer.on_subject is not None:
+        text = on_subject_text(article_link(answer.on_subject))
+        return discord.Embed(title=title, description=lead + text, colour=NOT_COVERED_COLOUR)
     if not answer.found or not answer.quotes:
         text = NOT_COVERED
         if answer.quotes:

@@ -25,6 +25,12 @@ _INLINE = re.compile(r"([\\*_~`|<>\[\]])")
 _LINE_START = re.compile(r"^(\s*\d+(?=[.)]\s)|\s*(?=[#\-+]))", re.MULTILINE)  # then a list or heading mark
 
 
+def on_subject_text(title: str) -> str:
+    """The honest reply when an article is about the question's subject but nothing in it answers the question
+    (``title`` as the surface shows it: quoted, or a link)."""
+    return f"{title} is about this, but I found nothing in it that answers your question."
+
+
 def format_date(published: str | None) -> str | None:
     """'2022-02-11' -> '11 Feb 2022' (None stays None)."""
     if not published:

@@ -75,6 +75,9 @@ class Answer:
     follows_up: str | None = None  # the earlier question this one was read as a follow-up to
     newest_age: str | None = None  # for questions about the latest news: how old the newest quoted article is
     content_free: bool = False  # a greeting, "help" or the like: nothing to search for, show the help text
+    # not found, but this article is about the question's subject (nothing in it answers): said honestly
+    on_subject: ArticleMeta | None = None
+    message: str = ""  # set when nothing could be searched (no indexed article was published in the period)
 
     @property
     def shown_quotes(self) -> list[Quote]:
@@ -89,6 +92,12 @@ class Answer:
             data["newest_age"] = self.newest_age
         if self.content_free:
             data["content_free"] = True
+        if self.on_subject is not None:
+            meta = self.on_subject
+            data["on_subject"] = {"article_id": meta.article_id, "title": meta.title, "url": meta.url,
+                                  "source": meta.source, "published": meta.published}
+        if self.message:
+            data["message"] = self.message
         return data
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from retrieval.errors import ArticleNotFoundError, CitebotError
 from retrieval.models import ArticleMeta, Summary, newest_first
 from retrieval.query.answerer import Answerer, clean_question
-from retrieval.query.timefilter import TimeWindow, allowed_rows
+from retrieval.query.timefilter import TimeWindow, allowed_rows, empty_period_message
 from retrieval.reading import Readable
 from retrieval.summarizer import SummaryCandidate, candidates_from_paragraphs, summarize_article, summarize_topic
 
@@ -113,8 +113,7 @@ def digest(answerer: Answerer, window: TimeWindow, stories: int) -> Summary:
                      if any(allowed[row] for row in view.article_rows(meta.article_id)[:1])]
         period = window.describe()
         if not in_period:
-            return Summary(article=None, topic=None, sentences=[],
-                           message=f"No indexed article was published {period}.")
+            return Summary(article=None, topic=None, sentences=[], message=empty_period_message(window))
         vectors = []
         for meta in in_period:
             mean = np.mean(view.vectors(view.article_rows(meta.article_id)), axis=0)

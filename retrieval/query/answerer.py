@@ -23,7 +23,8 @@ from retrieval.query.conversation import (
 from retrieval.query.fusion import for_model
 from retrieval.query.intent import is_content_free
 from retrieval.query.ranking import Hit, rank
-from retrieval.query.timefilter import TimeWindow, age_phrase, allowed_rows, recency_prior
+from retrieval.query.subject import on_subject
+from retrieval.query.timefilter import TimeWindow, age_phrase, allowed_rows, nothing_published, recency_prior
 from retrieval.reading import Readable
 from retrieval.settings import RetrievalSettings
 from retrieval.text.articles import strip_controls
@@ -166,10 +167,12 @@ class Answerer:
                 hits = rank(view, text, plan.query_vector, self.settings, k, allowed, prior)
                 follows = plan.follows.question if plan.follows else None
             if not hits:
-                return Answer(question=text, found=False, quotes=[], follows_up=follows)
+                message = nothing_published(view, window)
+                return Answer(question=text, found=False, quotes=[], follows_up=follows, message=message)
             found = max(hit.score for hit in hits) >= self.settings.min_score
             quotes = self.distinct_quotes(hits, k)
-        answer = Answer(question=text, found=found, quotes=quotes, follows_up=follows)
+            subject = None if found else on_subject(view, text, quotes, self.settings.min_score)
+        answer = Answer(question=text, found=found, quotes=quotes, follows_up=follows, on_subject=subject)
         if recency is not None:
             newest = max((q.article.published or "" for q in answer.shown_quotes), default="")
             answer = replace(answer, newest_age=age_phrase(newest, (window and window.as_of) or today or date.today()))

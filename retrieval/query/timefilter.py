@@ -112,6 +112,19 @@ def allowed_rows(view: Reading, window: TimeWindow | None) -> np.ndarray | None:
     return mask
 
 
+def empty_period_message(window: TimeWindow) -> str:
+    """What a reply says when no indexed article was published in ``window`` (answers and digests alike)."""
+    return f"No indexed article was published {window.describe() or 'in that period'}."
+
+
+def nothing_published(view: Reading, window: TimeWindow | None) -> str:
+    """:func:`empty_period_message` when ``window`` keeps no indexed paragraph, else ''."""
+    allowed = allowed_rows(view, window)
+    if window is None or allowed is None or (allowed & view.alive[: len(allowed)]).any():
+        return ""
+    return empty_period_message(window)
+
+
 # -- recency ----------------------------------------------------------------------------------------------------
 
 #: Time words and the horizon (days) over which they favour newer articles.

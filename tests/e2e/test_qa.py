@@ -92,6 +92,22 @@ async def test_question_the_articles_do_not_cover(world: World, citebot: BotProc
     assert "> " not in embed["description"]  # no quotes for a miss
 
 
+async def test_an_article_on_the_subject_that_does_not_answer_is_named_honestly(world: World,
+                                                                                citebot: BotProcess) -> None:
+    question = "How many tourists visit the Amazon rainforest each year?"  # the sample never mentions tourists
+    interaction = await world.fake.invoke("ask", {"question": question}, user=world.alice)
+    embed = only_embed(await interaction.wait_answer(timeout=TIMEOUT))
+    assert embed["description"] == ("[Amazon rainforest](<https://en.wikipedia.org/wiki/Amazon_rainforest>) is about "
+                                    "this, but I found nothing in it that answers your question.")
+
+
+async def test_ask_since_a_period_without_articles_says_so(world: World, citebot: BotProcess) -> None:
+    interaction = await world.fake.invoke("ask", {"question": TROOPS, "since": "7d"}, user=world.alice)
+    embed = only_embed(await interaction.wait_answer(timeout=TIMEOUT))
+    assert embed["description"].startswith("No indexed article was published since ")
+    assert "> " not in embed["description"]
+
+
 async def test_own_and_other_bots_messages_are_ignored(world: World, citebot: BotProcess) -> None:
     fake, mark = world.fake, world.fake.mark()
     ignored = [
