@@ -36,6 +36,8 @@ _FURNITURE = re.compile(
             r"(?:Getty|AFP|Reuters|AP|EPA|PA|Rex|Shutterstock|Alamy|Corbis)\b",
             r"\b(?:All|Some)\s+rights\s+reserved\b|^\W*(?:Copyright\b|©)",
             r"\bcontributed\s+(?:to\s+this\s+(?:report|story)|reporting)\b",
+            r"^\W*(?:Contributing|Contributors?)\s*:|^\W*(?i:from\s+)?(?i:staff|wire)(?i:\s+and\s+wire)?\s+(?i:reports?)\W*$"
+            r"|^\W*With\s+(?:[A-Z][\w.]*\s+)?wires?\W*$",
             r"^\W*" + _CLOCK + r"\s*,?\s*\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r"\b",
         ]
     )

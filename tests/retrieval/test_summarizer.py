@@ -172,6 +172,7 @@ FURNITURE = [
     "Scroll down for video .", "and Associated Press .", "Copyright 2015 The Associated Press. All rights reserved.",
     "CNN's Jane Doe and John Roe contributed to this report.",
     "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik.", "Follow him on Twitter @michaelwall.",
+    "Staff Reports", "With Post wires", "Contributing: Kristine Phillips",
 ]
 
 
@@ -188,6 +189,7 @@ def test_furniture_is_never_a_key_sentence(text):
         "The crash happened at 10:34 on Monday, police said .",
         "Zayn Malik is leaving One Direction.",
         "Email at the agency was read by at least three officials, the report said.",
+        "Staff reports say the plant will close next year .",
     ],
 )
 def test_statements_that_look_like_furniture_are_kept(text):
