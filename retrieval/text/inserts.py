@@ -46,7 +46,7 @@ _TEASER_PREFIX = re.compile(
     r"\s*(?:[:|»>]|\s[–—-]\s)",
     re.IGNORECASE,
 )
-_TEASER_CAPS = re.compile(r"^\W*(?:ALSO READ|READ MORE|READ ALSO|SEE ALSO|RELATED|MORE|WATCH)\b(?![’'])")
+_TEASER_CAPS = re.compile(r"^\W*(?:ALSO READ|READ MORE|READ ALSO|SEE ALSO|RELATED)\b(?![’'])")  # "ALSO READ | …"
 # a label alone on its line, announcing links that follow ("You may also like...", "DON'T MISS")
 _LABEL_ALONE = re.compile(
     r"^\W*(?:you\s+(?:may|might)\s+(?:also\s+)?(?:like|enjoy)|see\s+more\s+(?:photos|videos|stories)|"

@@ -103,3 +103,4 @@ def test_lines_that_look_alike_but_are_the_article_stay() -> None:
     assert drop_inserts(keep) == keep
     assert is_teaser("RELATED: Jail where Epstein died has a long history of problems")
     assert is_teaser("Story continues below gallery") and not is_teaser("Story of the year: the harbour reopens.")
+    assert not is_teaser("MORE THAN 30 people died in the blast on Monday, officials said")
