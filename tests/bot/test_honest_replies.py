@@ -74,3 +74,15 @@ def test_discord_reply_escapes_the_title_and_links_without_a_preview():
     unlinked = ArticleMeta("b", "Tour dates", url="javascript:alert(1)")
     embed = answer_embed(Answer("How much are tickets?", False, [], on_subject=unlinked))
     assert embed.description.startswith("Tour dates is about this") and "javascript" not in embed.description
+
+
+def test_an_article_lacking_a_name_the_question_gives_is_not_called_on_the_subject(capsys, config_file):
+    from retrieval.query.subject import question_names
+
+    assert question_names("Which team won the MLS Cup final on Sunday?") == {"mls", "cup"}  # days are no names
+    question = "How many tourists visit the Amazon rainforest in Yokohama each year?"
+    _, out, _ = run_cli(capsys, "--config", str(config_file), "ask", question, "--json")
+    answer = json.loads(out)
+    assert answer["found"] is False and "on_subject" not in answer
+    _, out, _ = run_cli(capsys, "--config", str(config_file), "ask", question)
+    assert out.startswith("The indexed articles don't cover this.")
