@@ -161,8 +161,8 @@ def citebot_session(world: World, workspace: Path) -> Iterator[BotProcess]:
     bot = start_bot(fake, workspace)
     proc = bot.proc
     try:
-        assert fake.command_names(guild=True) == ["add", "ask", "reindex", "remove", "report", "sources", "status",
-                                                  "summary"]
+        assert fake.command_names(guild=True) == ["add", "ask", "digest", "follow", "following", "reindex", "remove",
+                                                  "report", "sources", "status", "summary", "unfollow"]
         assert fake.command_names(guild=False) == []
         yield bot
     finally:

@@ -94,6 +94,7 @@ TOKEN_LIFETIME_S = 15 * 60
 
 COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
 OPTION_TYPES = {str: 3, int: 4, bool: 5, float: 10}
+OPTION_CHANNEL = 7  # given by the test as the channel's id; sent with the channel in data.resolved
 MENTION = re.compile(r"<@!?(\d+)>")
 
 
@@ -846,10 +847,22 @@ class FakeDiscord:
             raise AssertionError(f"/{command} is not a registered command; synced: {self.command_names()}")
         by_name = {o["name"]: o for o in definition.get("options", [])}
         data_options = []
+        resolved_channels: dict[str, dict] = {}
         for name, value in (options or {}).items():
             if name not in by_name:
                 raise AssertionError(f"/{command} has no option {name!r}; it has {sorted(by_name)}")
             expected = by_name[name]["type"]
+            if expected == OPTION_CHANNEL:  # the user picks a channel: Discord resolves it for the bot
+                cid = int(value) if str(value).isdigit() else 0
+                channel = self.channels.get(cid) or self.threads.get(cid)
+                if channel is None:
+                    raise AssertionError(f"option {name!r} of /{command} takes a channel id, got {value!r}")
+                allowed_types = by_name[name].get("channel_types")
+                if allowed_types and channel["type"] not in allowed_types:
+                    raise AssertionError(f"option {name!r} of /{command} takes channel types {allowed_types}")
+                resolved_channels[str(value)] = {**channel, "permissions": str(ALL_PERMISSIONS)}
+                data_options.append({"name": name, "type": expected, "value": str(value)})
+                continue
             if OPTION_TYPES.get(type(value)) != expected:
                 raise AssertionError(f"option {name!r} of /{command} has type {expected}, got {value!r}")
             data_options.append({"name": name, "type": expected, "value": value})
@@ -866,6 +879,8 @@ class FakeDiscord:
             permissions = self.permissions_for(roles)
         iid, token = self.snowflake(), f"ixtoken-{self.snowflake()}"
         data: dict[str, Any] = {"id": definition["id"], "name": command, "type": 1, "options": data_options}
+        if resolved_channels:
+            data["resolved"] = {"channels": resolved_channels}
         if definition.get("guild_id"):
             data["guild_id"] = definition["guild_id"]
         payload = {
