@@ -37,6 +37,7 @@ def topic_matches(answerer: Answerer, topics: list[str], article_ids: list[str])
             for topic, vector in vectors.items():
                 text = clean_question(topic, answerer.settings.max_question_chars)
                 hits = rank(collection, text, vector, answerer.settings, 1, allowed)
-                if hits and hits[0].score >= answerer.settings.min_score:
-                    found[(topic, article_id)] = answerer.quote(hits[0])
+                best = max(hits, key=lambda h: h.score, default=None)  # the threshold applies to the score
+                if best is not None and best.score >= answerer.settings.min_score:
+                    found[(topic, article_id)] = answerer.quote(best)
     return found
