@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import zlib
 from datetime import date
 
 import discord
@@ -19,6 +20,7 @@ from bot.clock import clock_from_env
 from bot.digest_store import Digest, DigestStore
 from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import summary_embed
+from bot.follow_store import clean_topic
 from bot.formats import escape, shorten
 from retrieval.errors import CitebotError
 from retrieval.models import Summary
@@ -88,7 +90,11 @@ class Digests(commands.Cog):
         if not is_admin(interaction, self.bot.config.discord):
             await interaction.response.send_message(REFUSAL, ephemeral=True, allowed_mentions=NONE)
             return
-        topic = " ".join((topic or "").split())
+        try:
+            topic = clean_topic(topic) if topic and topic.strip() else ""
+        except CitebotError as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True, allowed_mentions=NONE)
+            return
         if time.strip().lower() in OFF:
             stopped = await in_thread(self.store.remove, channel.id, topic)
             text = (f"Stopped the daily digest{self.about(topic)} in {channel.mention}." if stopped else
@@ -159,7 +165,8 @@ class Digests(commands.Cog):
         try:
             if channel is None:
                 channel = await self.bot.fetch_channel(digest.channel_id)
-            nonce = f"d{day:%y%m%d}{digest.channel_id % 10**12}{len(digest.topic) % 10}"[:25]
+            # the same nonce on a retry: Discord returns the message already made instead of a second one
+            nonce = f"dg{day:%y%m%d}{(digest.channel_id ^ zlib.crc32(digest.topic.encode())) % 10**14}"
             await channel.send(embed=digest_embed(summary, current, day), allowed_mentions=NONE,  # type: ignore
                                nonce=nonce)
         except (discord.Forbidden, discord.NotFound) as exc:  # a channel gone or closed to the bot: skip the day

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from datetime import UTC, datetime
 
 import discord
 from discord import app_commands
@@ -33,8 +34,8 @@ def percent(part: int, whole: int) -> str:
 def report_embed(report: dict, period: str) -> discord.Embed:
     """/report's answer: the counts as fields, then the not-covered groups and the worst-rated answers."""
     asked, answered, missed = report["questions"], report["answered"], report["not_covered"]
-    embed = discord.Embed(title=f"Questions over the last {period}" if period[0].isdigit() else
-                          f"Questions since {period}", colour=COLOUR)
+    since = datetime.fromtimestamp(report["since"], UTC).strftime("%Y-%m-%d %H:%M UTC")
+    embed = discord.Embed(title=shorten(f"Questions since {since} ({period})", 256), colour=COLOUR)
     embed.add_field(name="Questions asked", value=str(asked))
     embed.add_field(name="Answered", value=f"{answered} ({percent(answered, asked)})")
     embed.add_field(name="Not covered", value=f"{missed} ({percent(missed, asked)})")
