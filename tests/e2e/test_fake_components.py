@@ -32,6 +32,9 @@ class Counter(discord.ui.DynamicItem[discord.ui.Button], template=r"count:(?P<n>
         view = discord.ui.View(timeout=None).add_item(Counter(self.n + 1))
         if self.n == 0:  # the first click: a private note (type 4, ephemeral) with its own button
             await interaction.response.send_message("noted", ephemeral=True, view=view)
+        elif self.n == 2:  # acknowledged first (type 6), the message edited afterwards through @original
+            await interaction.response.defer()
+            await interaction.edit_original_response(content="deferred, then edited", view=view)
         else:  # later clicks: the message the button is on is updated (type 7)
             await interaction.response.edit_message(content=f"count {self.n + 1}", view=view)
 
@@ -91,6 +94,12 @@ async def test_buttons_click_reply_and_update(fake: FakeDiscord, bot: ButtonBot)
     assert (await second.wait_ack(timeout=5)).payload["type"] == 7
     assert fake.ephemeral[int(note["id"])]["content"] == "count 2"
     assert fake.ephemeral[int(note["id"])]["components"][0]["components"][0]["custom_id"] == "count:2"
+
+    third = await fake.click(note, "count:2", user=user)
+    assert (await third.wait_ack(timeout=5)).payload["type"] == 6
+    await fake.wait_for_condition(lambda: fake.ephemeral[int(note["id"])]["content"] == "deferred, then edited",
+                                  timeout=5)
+    assert fake.ephemeral[int(note["id"])]["components"][0]["components"][0]["custom_id"] == "count:3"
 
 
 async def test_invalid_components_are_rejected(fake: FakeDiscord, bot: ButtonBot) -> None:
