@@ -62,6 +62,7 @@ class Digests(commands.Cog):
         self.clock = getattr(bot, "clock", None) or clock_from_env()
         self.store = DigestStore.in_folder(bot.config.data_dir)
         self.task: asyncio.Task | None = None
+        self.checking = asyncio.Lock()  # one check at a time: the schedule's and one woken by /digest
 
     async def cog_load(self) -> None:
         self.task = asyncio.ensure_future(self.run())
@@ -139,11 +140,12 @@ class Digests(commands.Cog):
             await asyncio.sleep(self.bot.config.digest.check_seconds)
 
     async def post_due(self) -> None:
-        now = self.clock.now()
-        for digest in await in_thread(self.store.all):
-            day = digest.due_day(now)
-            if day is not None:
-                await self.post(digest, day)
+        async with self.checking:
+            now = self.clock.now()
+            for digest in await in_thread(self.store.all):
+                day = digest.due_day(now)
+                if day is not None:
+                    await self.post(digest, day)
 
     async def post(self, digest: Digest, day: date) -> None:
         """Post ``day``'s digest (or note that there was no news), then record the day as done."""
