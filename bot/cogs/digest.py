@@ -62,6 +62,7 @@ class Digests(commands.Cog):
         self.clock = getattr(bot, "clock", None) or clock_from_env()
         self.store = DigestStore.in_folder(bot.config.data_dir)
         self.task: asyncio.Task | None = None
+        self.woken: asyncio.Future | None = None
         self.checking = asyncio.Lock()  # one check at a time: the schedule's and one woken by /digest
 
     async def cog_load(self) -> None:
@@ -124,7 +125,7 @@ class Digests(commands.Cog):
     # -- the schedule ----------------------------------------------------------------------------------------
     def wake(self) -> None:
         """Look for due digests now (a digest just set for a time already past today)."""
-        asyncio.ensure_future(self.post_due())
+        self.woken = asyncio.ensure_future(self.post_due())  # kept: a task nobody holds may be collected
 
     async def run(self) -> None:
         """Every ``digest.check_seconds``: post the digests that are due (start-up included)."""
