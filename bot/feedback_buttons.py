@@ -16,11 +16,11 @@ from datetime import date
 import discord
 
 from bot.discord_app import in_thread
-from bot.embeds import COLOUR, render_quotes
-from bot.formats import shorten
+from bot.embeds import COLOUR
+from bot.formats import render_quotes, shorten
 from retrieval.feedback import DOWN, UP, FeedbackStore, UnknownAnswerError, quote_from_record
 from retrieval.models import Answer
-from retrieval.timefilter import age_phrase
+from retrieval.query.timefilter import age_phrase
 
 log = logging.getLogger("citebot.feedback")
 

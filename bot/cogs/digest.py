@@ -24,7 +24,7 @@ from bot.follow_store import clean_topic
 from bot.formats import escape, shorten
 from retrieval.errors import CitebotError
 from retrieval.models import Summary
-from retrieval.timefilter import TimeWindow
+from retrieval.query.timefilter import TimeWindow
 
 log = logging.getLogger("citebot.digest")
 

@@ -20,9 +20,9 @@ from bot.checks import REFUSAL, is_admin
 from bot.discord_app import CitebotBot, in_thread
 from bot.follow_store import CHANNEL, USER, Follow, FollowStore
 from bot.formats import escape, format_date, shorten, shorten_lines
-from retrieval.alerts import topic_matches
 from retrieval.errors import CitebotError
 from retrieval.models import Quote
+from retrieval.query.alerts import topic_matches
 
 log = logging.getLogger("citebot.follow")
 

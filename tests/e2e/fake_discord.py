@@ -786,16 +786,15 @@ class FakeDiscord:
         6 (deferred update: edit it later through @original), or 4/5 (a new message). A button that is not on the
         message, or is disabled, cannot be pressed."""
         message = self._live_message(int(message["id"])) or message  # as it is now, not the test's snapshot
-        user = user or self.owner
-        shown_to = (message.get("interaction_metadata") or {}).get("user", {}).get("id")
-        if message["flags"] & FLAG_EPHEMERAL and shown_to not in (None, user["id"]):
-            raise AssertionError("only the user an ephemeral message was shown to can press its buttons")
         buttons = {b.get("custom_id"): b for row in message.get("components", []) for b in row.get("components", [])}
         if custom_id not in buttons:
             raise AssertionError(f"no button {custom_id!r} on the message; it has {sorted(map(str, buttons))}")
         if buttons[custom_id].get("disabled"):
             raise AssertionError(f"the button {custom_id!r} is disabled")
         user = user or self.owner
+        shown_to = (message.get("interaction_metadata") or {}).get("user", {}).get("id")
+        if message["flags"] & FLAG_EPHEMERAL and shown_to not in (None, user["id"]):
+            raise AssertionError("only the user an ephemeral message was shown to can press its buttons")
         roles = roles or []
         channel_id = int(message["channel_id"])
         iid, token = self.snowflake(), f"ixtoken-{self.snowflake()}"
@@ -1457,6 +1456,7 @@ class FakeDiscord:
             member=self._member(self.bot_user, []),
             flags=int(body.get("flags", 0)),
             allowed_mentions=body.get("allowed_mentions"),
+            components=body.get("components") or [],
         )
         if nonce is not None:
             message["nonce"] = nonce

@@ -3,7 +3,7 @@ paragraphs alone (real model, the bundled samples)."""
 
 from __future__ import annotations
 
-from retrieval.alerts import topic_matches
+from retrieval.query.alerts import topic_matches
 
 
 def test_topic_matches_only_articles_about_it(sample_library) -> None:
