@@ -10,6 +10,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from bot.cli_feedback import register as register_feedback_commands
 from bot.cli_sources import register as register_source_commands
 from bot.config import Config, load_config
 from bot.console import chat, render_answer, render_sources, render_summary
@@ -372,6 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval_summary)
     register_source_commands(sub, ev)
+    register_feedback_commands(sub)
     return parser
 
 

@@ -79,6 +79,16 @@ class LimitsSettings:
 
 
 @dataclass
+class DigestSettings:
+    """Daily digests (/digest) and topic alerts (/follow); see config.example.toml [digest]."""
+
+    timezone: str = ""  # the servers' time zone for digest times ("": discord.timezone)
+    stories: int = 5  # main stories per digest
+    check_seconds: float = 30.0  # how often the bot looks for digests that are due
+    alerts_per_hour: int = 10  # topic alerts one follower gets per hour at most (the rest are dropped, logged)
+
+
+@dataclass
 class LoggingSettings:
     """Log levels."""
 
@@ -104,6 +114,7 @@ class Config:
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
     performance: PerformanceSettings = field(default_factory=PerformanceSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     source_list: list[SourceSpec] = field(default_factory=list)  # the [[sources]] tables, validated
@@ -278,6 +289,12 @@ def _validate(config: Config) -> None:
         checks.append((f"limits.{key}", 0.0 <= getattr(lim, key) <= 86_400, "between 0 and 86400 seconds"))
     checks.append(("discord.heartbeat_timeout_s", 2.0 <= config.discord.heartbeat_timeout_s <= 600,
                    "between 2 and 600 seconds"))
+    dg = config.digest
+    checks += [
+        ("digest.stories", 1 <= dg.stories <= 10, "between 1 and 10"),
+        ("digest.check_seconds", 0.1 <= dg.check_seconds <= 3600, "between 0.1 and 3600 seconds"),
+        ("digest.alerts_per_hour", 1 <= dg.alerts_per_hour <= 3600, "between 1 and 3600"),
+    ]
     checks.append(("limits.delivery_deadline_s", 5.0 <= lim.delivery_deadline_s <= 840, "between 5 and 840 seconds"))
     for name in ("guild_ids", "answer_channel_ids", "admin_role_ids", "admin_user_ids"):
         for i, value in enumerate(getattr(config.discord, name)):
@@ -294,6 +311,13 @@ def _validate(config: Config) -> None:
             f"config key 'discord.timezone' must be an IANA time zone such as \"UTC\" or \"Europe/Paris\", "
             f"got {config.discord.timezone!r}"
         ) from None
+    if config.digest.timezone:
+        try:
+            ZoneInfo(config.digest.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"config key 'digest.timezone' must be an IANA time zone such as \"UTC\" or "
+                              f"\"Europe/Paris\" (or empty: discord.timezone), got {config.digest.timezone!r}"
+                              ) from None
     for name in ("caption_patterns", "boilerplate_patterns"):
         for i, pattern in enumerate(getattr(config.splitter, name)):
             try:

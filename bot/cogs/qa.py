@@ -15,6 +15,7 @@ from bot import delivery
 from bot.conversations import FILE_NAME, ConversationStore
 from bot.discord_app import QUEUE_WAIT, CitebotBot, in_thread
 from bot.embeds import answer_embed, error_embed
+from bot.feedback_buttons import MORE_QUOTES, first_quotes, record_answer
 from bot.observability import log_answered
 from retrieval.errors import CitebotError
 from retrieval.models import Answer
@@ -158,9 +159,12 @@ class QA(commands.Cog):
         bot.typing_indicators.start(message.channel)  # one per channel, until its last answer is sent
         try:
             try:
-                embed, answer, wait = await self.embed_for(question, previous)
+                embed, answer, wait, full = await self.embed_for(question, previous)
             finally:
                 bot.flood.done(time.monotonic() - received)
+            guild_id = message.guild.id if message.guild is not None else None
+            view = await record_answer(bot, message.id, full, message.author.id, guild_id=guild_id,
+                                       channel_id=message.channel.id, via="message")
             started = None
             if self.wants_thread(message, previous, answer):
                 started = await self.open_thread(message, question)
@@ -169,7 +173,7 @@ class QA(commands.Cog):
                     channels.append(started.id)
             sent = await delivery.reply(
                 message, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s,
-                channel=started,
+                channel=started, view=view,
             )
         finally:
             bot.typing_indicators.stop(message.channel)
@@ -236,13 +240,16 @@ class QA(commands.Cog):
         )
 
     async def embed_for(self, question: str, previous: int | None = None, window: TimeWindow | None = None,
-                        ) -> tuple[discord.Embed, Answer | None, float]:
-        """The answer embed (or an error embed the asker can act on), the answer, and the seconds it waited for
-        an answer slot. ``previous``: the bot answer it follows up on; ``window``: since/until."""
-        answer = None
+                        ) -> tuple[discord.Embed, Answer | None, float, Answer | None]:
+        """The answer embed (or an error embed the asker can act on), the answer as shown, the seconds it waited
+        for an answer slot, and the answer with the further quotes "More sources" pages through. ``previous``: the
+        bot answer it follows up on; ``window``: since/until."""
+        answer = full = None
         try:
             history = await in_thread(self.memory.history, previous) if previous is not None else []
-            answer = await self.bot.answer(question, history=history, window=window, today=self.bot.config.today())
+            today = self.bot.config.today()
+            full = await self.bot.answer(question, MORE_QUOTES, history=history, window=window, today=today)
+            answer = first_quotes(full, self.bot.config.retrieval.top_k, today)
             embed = self.help_embed() if answer.content_free else answer_embed(answer)
         except CitebotError as exc:
             embed = error_embed(str(exc))
@@ -250,7 +257,7 @@ class QA(commands.Cog):
             log.exception("answering %r failed", question)
             self.bot.stats.error(f"answering failed: {question[:80]!r}")
             embed = error_embed(FAILED)
-        return embed, answer, QUEUE_WAIT.get()
+        return embed, answer, QUEUE_WAIT.get(), full
 
     # -- /ask -----------------------------------------------------------------------------------------------
 
@@ -274,9 +281,11 @@ class QA(commands.Cog):
             return
         limits = bot.config.limits
 
-        async def edit(embed: discord.Embed) -> discord.Message | None:
+        async def edit(embed: discord.Embed, view: discord.ui.View | None = None) -> discord.Message | None:
+            buttons = {"view": view} if view is not None else {}
             return await delivery.edit_original(
-                interaction, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s
+                interaction, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s,
+                **buttons,
             )
 
         channel_id = interaction.channel_id or 0
@@ -285,10 +294,12 @@ class QA(commands.Cog):
             await self.refuse(refusal, edit)
             return
         try:
-            embed, answer, wait = await self.embed_for(question, window=window)
+            embed, answer, wait, full = await self.embed_for(question, window=window)
         finally:
             bot.flood.done(time.monotonic() - received)
-        sent = await edit(embed)
+        view = await record_answer(bot, interaction.id, full, interaction.user.id, guild_id=interaction.guild_id,
+                                   channel_id=interaction.channel_id, via="/ask")
+        sent = await edit(embed, view)
         if sent is not None and not private:
             bot.flood.delivered(interaction.user.id, question, sent.jump_url)
             if answer is not None and not answer.content_free:  # a greeting or help starts no conversation

@@ -76,8 +76,10 @@ class Sources(commands.Cog):
         if not await self.admin_acknowledged(interaction):
             return
         library = await self.bot.library_ready()
+        new_article = None
         try:
             meta, paragraphs, status = await in_thread(self._add, library, url.strip())
+            new_article = meta.article_id if status == "added" else None
             embed = discord.Embed(title=f"Article {status}", description=article_line(meta, paragraphs),
                                   colour=COLOUR)
         except CitebotError as exc:
@@ -86,6 +88,8 @@ class Sources(commands.Cog):
             log.exception("/add %s failed", url)
             embed = error_embed(f"Could not add {escape(shorten(url, 300))}: {type(exc).__name__}: {exc}")
         await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)
+        if new_article is not None:
+            self.bot.dispatch("articles_indexed", [new_article])  # topic alerts (bot/cogs/follow.py)
         await self.bot.announce()
 
     def _add(self, library, url: str):
@@ -164,6 +168,7 @@ class Sources(commands.Cog):
                 self.polling = False
             log.info("polled %s: %s", source_name(spec), report.summary())
             if report.new and not first_poll:  # a new feed's backlog is indexed silently
+                self.bot.dispatch("articles_indexed", list(report.new))  # topic alerts (bot/cogs/follow.py)
                 await self.announce_new(report.new)
             if report.added or report.removed:
                 await self.bot.announce()

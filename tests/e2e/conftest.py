@@ -125,9 +125,9 @@ def bot_folder(root: Path, sample_data_dir: Path, embedder, settings: list[str])
 
 
 @contextmanager
-def running_bot(fake: FakeDiscord, workspace: Path) -> Iterator[BotProcess]:
+def running_bot(fake: FakeDiscord, workspace: Path, **env: str) -> Iterator[BotProcess]:
     """`citebot run` in ``workspace`` against ``fake`` (see start_bot), stopped when the block ends."""
-    bot = start_bot(fake, workspace)
+    bot = start_bot(fake, workspace, **env)
     try:
         yield bot
     finally:
@@ -161,7 +161,8 @@ def citebot_session(world: World, workspace: Path) -> Iterator[BotProcess]:
     bot = start_bot(fake, workspace)
     proc = bot.proc
     try:
-        assert fake.command_names(guild=True) == ["add", "ask", "reindex", "remove", "sources", "status", "summary"]
+        assert fake.command_names(guild=True) == ["add", "ask", "digest", "follow", "following", "reindex", "remove",
+                                                  "report", "sources", "status", "summary", "unfollow"]
         assert fake.command_names(guild=False) == []
         yield bot
     finally:
@@ -169,12 +170,13 @@ def citebot_session(world: World, workspace: Path) -> Iterator[BotProcess]:
     assert proc.returncode == 0, f"citebot did not shut down cleanly on SIGTERM:\n{bot.log_tail()}"
 
 
-def start_bot(fake: FakeDiscord, workspace: Path) -> BotProcess:
+def start_bot(fake: FakeDiscord, workspace: Path, **env_extra: str) -> BotProcess:
     """`citebot run` with ``workspace/config.toml`` against ``fake``, once it shows itself online (logs in
-    ``workspace/citebot.log``); stopped and the test failed if it exits or is not ready in START_TIMEOUT."""
+    ``workspace/citebot.log``, appended to); stopped and the test failed if it exits or is not ready in
+    START_TIMEOUT. ``env_extra``: more environment variables (e.g. a test clock)."""
     log = workspace / "citebot.log"
-    env = bot_env(DISCORD_TOKEN=fake.token, CITEBOT_DISCORD_API_BASE=fake.base_url)
-    with open(log, "wb") as out:
+    env = bot_env(DISCORD_TOKEN=fake.token, CITEBOT_DISCORD_API_BASE=fake.base_url, **env_extra)
+    with open(log, "ab") as out:
         proc = subprocess.Popen([*citebot_command(), "--config", str(workspace / "config.toml"), "run"], cwd=ROOT,
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
     bot = BotProcess(proc, log, workspace / "articles", workspace / "data")

@@ -15,7 +15,9 @@ Test-side API: :meth:`FakeDiscord.send_message` (a user or bot posts, a MESSAGE_
 :meth:`FakeDiscord.invoke` (a slash command, an INTERACTION_CREATE is dispatched), :meth:`FakeDiscord.autocomplete`
 (a user types in an autocomplete option; the bot answers with choices), :meth:`FakeDiscord.click` (a user presses a
 button the bot put on a message: a MESSAGE_COMPONENT interaction, answered with type 7 UPDATE_MESSAGE, 6
-DEFERRED_UPDATE_MESSAGE, or 4/5) and the ``wait_*`` helpers.
+DEFERRED_UPDATE_MESSAGE, or 4/5) and the ``wait_*`` helpers. Ephemeral messages are kept (:attr:`FakeDiscord.ephemeral`)
+so their buttons can be pressed, by the user they were shown to only; the bot may open DM channels
+(:meth:`FakeDiscord.dm_channel_of`).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ INTENT_GUILDS = 1 << 0
 INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_PRESENCES = 1 << 8
 INTENT_GUILD_MESSAGES = 1 << 9
+INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_MESSAGE_CONTENT = 1 << 15
 
 # Permission bits used by tests.
@@ -91,6 +94,7 @@ TOKEN_LIFETIME_S = 15 * 60
 
 COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
 OPTION_TYPES = {str: 3, int: 4, bool: 5, float: 10}
+OPTION_CHANNEL = 7  # given by the test as the channel's id; sent with the channel in data.resolved
 MENTION = re.compile(r"<@!?(\d+)>")
 
 
@@ -318,6 +322,8 @@ class FakeDiscord:
         self._add_role_payload(self.guild_id, "@everyone", MEMBER_PERMISSIONS)
         self.messages: dict[int, dict] = {}
         self.threads: dict[int, dict] = {}  # public threads started on a message (POST .../messages/{id}/threads)
+        self.ephemeral: dict[int, dict] = {}  # ephemeral messages (seen by one user only; their buttons still work)
+        self.dm_channels: dict[int, dict] = {}  # DM channels the bot opened (POST /users/@me/channels)
         self.global_commands: dict[str, dict] = {}
         self.guild_commands: dict[int, dict[str, dict]] = {}
         self.command_syncs: list[tuple[int | None, list[dict]]] = []
@@ -779,12 +785,16 @@ class FakeDiscord:
         interaction (type 3) is dispatched. The bot must acknowledge it within 3 s: type 7 (update the message),
         6 (deferred update: edit it later through @original), or 4/5 (a new message). A button that is not on the
         message, or is disabled, cannot be pressed."""
+        message = self._live_message(int(message["id"])) or message  # as it is now, not the test's snapshot
         buttons = {b.get("custom_id"): b for row in message.get("components", []) for b in row.get("components", [])}
         if custom_id not in buttons:
             raise AssertionError(f"no button {custom_id!r} on the message; it has {sorted(map(str, buttons))}")
         if buttons[custom_id].get("disabled"):
             raise AssertionError(f"the button {custom_id!r} is disabled")
         user = user or self.owner
+        shown_to = (message.get("interaction_metadata") or {}).get("user", {}).get("id")
+        if message["flags"] & FLAG_EPHEMERAL and shown_to not in (None, user["id"]):
+            raise AssertionError("only the user an ephemeral message was shown to can press its buttons")
         roles = roles or []
         channel_id = int(message["channel_id"])
         iid, token = self.snowflake(), f"ixtoken-{self.snowflake()}"
@@ -836,10 +846,22 @@ class FakeDiscord:
             raise AssertionError(f"/{command} is not a registered command; synced: {self.command_names()}")
         by_name = {o["name"]: o for o in definition.get("options", [])}
         data_options = []
+        resolved_channels: dict[str, dict] = {}
         for name, value in (options or {}).items():
             if name not in by_name:
                 raise AssertionError(f"/{command} has no option {name!r}; it has {sorted(by_name)}")
             expected = by_name[name]["type"]
+            if expected == OPTION_CHANNEL:  # the user picks a channel: Discord resolves it for the bot
+                cid = int(value) if str(value).isdigit() else 0
+                channel = self.channels.get(cid) or self.threads.get(cid)
+                if channel is None:
+                    raise AssertionError(f"option {name!r} of /{command} takes a channel id, got {value!r}")
+                allowed_types = by_name[name].get("channel_types")
+                if allowed_types and channel["type"] not in allowed_types:
+                    raise AssertionError(f"option {name!r} of /{command} takes channel types {allowed_types}")
+                resolved_channels[str(value)] = {**channel, "permissions": str(ALL_PERMISSIONS)}
+                data_options.append({"name": name, "type": expected, "value": str(value)})
+                continue
             if OPTION_TYPES.get(type(value)) != expected:
                 raise AssertionError(f"option {name!r} of /{command} has type {expected}, got {value!r}")
             data_options.append({"name": name, "type": expected, "value": value})
@@ -856,6 +878,8 @@ class FakeDiscord:
             permissions = self.permissions_for(roles)
         iid, token = self.snowflake(), f"ixtoken-{self.snowflake()}"
         data: dict[str, Any] = {"id": definition["id"], "name": command, "type": 1, "options": data_options}
+        if resolved_channels:
+            data["resolved"] = {"channels": resolved_channels}
         if definition.get("guild_id"):
             data["guild_id"] = definition["guild_id"]
         payload = {
@@ -938,6 +962,9 @@ class FakeDiscord:
             "flags": flags,
             "components": components or [],
         }
+        if channel_id in self.dm_channels:  # a DM: no guild, no member
+            del message["guild_id"]
+            member = None
         if member is not None:
             message["member"] = member
         if reference is not None:
@@ -953,9 +980,9 @@ class FakeDiscord:
             message["webhook_id"] = str(self.app_id)
             message["interaction_metadata"] = {
                 "id": str(interaction.id),
-                "type": 2,
+                "type": interaction.payload["type"],
                 "name": interaction.name,
-                "user": interaction.payload["member"]["user"],
+                "user": (interaction.payload.get("member") or {}).get("user") or interaction.payload.get("user"),
                 "authorizing_integration_owners": {"0": str(self.guild_id)},
             }
         if allowed_mentions is not None:
@@ -963,6 +990,8 @@ class FakeDiscord:
         message["_pings"] = self._pings(content, allowed_mentions, reference)
         if store:
             self.messages[mid] = message
+        else:
+            self.ephemeral[mid] = message
         return message
 
     def _pings(self, content: str, allowed: dict | None, reference: dict | None) -> list[str]:
@@ -983,7 +1012,8 @@ class FakeDiscord:
         """Dispatch MESSAGE_CREATE/UPDATE to every ready session, honouring its intents."""
         public = {k: v for k, v in message.items() if not k.startswith("_")}
         for session in self._live_sessions():
-            if not session.intents & INTENT_GUILD_MESSAGES:
+            in_dm = "guild_id" not in message
+            if not session.intents & (INTENT_DIRECT_MESSAGES if in_dm else INTENT_GUILD_MESSAGES):
                 continue
             data = dict(public)
             author_is_self = data["author"]["id"] == self.bot_user["id"]
@@ -1061,6 +1091,8 @@ class FakeDiscord:
                     raise _form_error(at + ["custom_id"], "COMPONENT_CUSTOM_ID_DUPLICATED",
                                       "Component custom id cannot be duplicated")
                 ids.add(custom_id)
+                if not label and not button.get("emoji"):
+                    raise _form_error(at, "BUTTON_COMPONENT_LABEL_OR_EMOJI_REQUIRED", "A button needs a label or emoji")
 
     @staticmethod
     def _validate_embed(embed: dict, path: list[str]) -> int:
@@ -1178,6 +1210,8 @@ class FakeDiscord:
             case ["users", "@me"] if method == "GET":
                 self._check_auth(request)
                 return self._json(self.bot_user)
+            case ["users", "@me", "channels"] if method == "POST":
+                return await self._open_dm(request)
             case ["oauth2", "applications", "@me"] if method == "GET":
                 self._check_auth(request)
                 return self._json(self._application())
@@ -1231,9 +1265,35 @@ class FakeDiscord:
 
     def _channel(self, cid: str) -> dict:
         try:
+            if int(cid) in self.dm_channels:
+                return self.dm_channels[int(cid)]
             return self.channels[int(cid)] if int(cid) in self.channels else self.threads[int(cid)]
         except (KeyError, ValueError):
             raise Reject(404, 10003, "Unknown Channel") from None
+
+    async def _open_dm(self, request: web.Request) -> web.Response:
+        """The DM channel with a user (the same one on every call), as Discord's Create DM."""
+        self._check_auth(request)
+        body = await self._body(request)
+        try:
+            user = self.users[int(body.get("recipient_id", 0))]
+        except (KeyError, TypeError, ValueError):
+            raise _form_error(["recipient_id"], "NUMBER_TYPE_COERCE", "Value is not a known user.") from None
+        for channel in self.dm_channels.values():
+            if channel["recipients"][0]["id"] == user["id"]:
+                return self._json(channel)
+        cid = self.snowflake()
+        channel = {"id": str(cid), "type": 1, "recipients": [user], "last_message_id": None, "flags": 0}
+        self.dm_channels[cid] = channel
+        return self._json(channel)
+
+    def dm_channel_of(self, user: dict) -> int | None:
+        """The id of the DM channel the bot opened with ``user``, if any."""
+        return next((cid for cid, c in self.dm_channels.items() if c["recipients"][0]["id"] == user["id"]), None)
+
+    def _live_message(self, mid: int) -> dict | None:
+        """A message as it is now: stored, or ephemeral (seen by one user)."""
+        return self.messages.get(mid) or self.ephemeral.get(mid)
 
     async def _start_thread(self, request: web.Request, cid: str, mid: str) -> web.Response:
         """Start a public thread on a message (its id becomes the thread's), like Discord: the parent must be a
@@ -1396,6 +1456,7 @@ class FakeDiscord:
             member=self._member(self.bot_user, []),
             flags=int(body.get("flags", 0)),
             allowed_mentions=body.get("allowed_mentions"),
+            components=body.get("components") or [],
         )
         if nonce is not None:
             message["nonce"] = nonce
@@ -1501,7 +1562,7 @@ class FakeDiscord:
             {
                 "interaction": {
                     "id": str(ix.id),
-                    "type": 2,
+                    "type": ix.payload["type"],
                     "response_message_id": public["id"],
                     "response_message_loading": rtype == 5,
                     "response_message_ephemeral": ix.ephemeral,

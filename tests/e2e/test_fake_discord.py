@@ -151,7 +151,8 @@ async def test_interaction_misuse_is_rejected(
 async def test_a_button_press_is_a_component_interaction_that_updates_the_message(
     fake: FakeDiscord, bot: MiniBot, private: bool
 ) -> None:
-    ix = await fake.invoke("probe", {"action": "button", "private": private})
+    alice = fake.add_user("alice")  # an ephemeral message's buttons can be pressed only by whom it was shown to
+    ix = await fake.invoke("probe", {"action": "button", "private": private}, user=alice)
     ack = await ix.wait_ack(timeout=5)
     message = ix.original
     assert ack.payload["type"] == 4 and message is not None and message["content"] == "Press it"
@@ -160,7 +161,6 @@ async def test_a_button_press_is_a_component_interaction_that_updates_the_messag
         await fake.click(message, "off")
     with pytest.raises(AssertionError, match="no button"):
         await fake.click(message, "missing")
-    alice = fake.add_user("alice")
     click = await fake.click(message, "press", user=alice)
     update = await click.wait_ack(timeout=5)
     assert update.payload["type"] == 7 and update.payload["data"]["components"] == []
