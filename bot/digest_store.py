@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from retrieval.errors import CitebotError
+from retrieval.sqlite_file import SqliteFile
 
 DIGESTS_FILE = "digests.sqlite3"
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -84,27 +83,11 @@ class Digest:
         return day - timedelta(days=1), day
 
 
-class DigestStore:
+class DigestStore(SqliteFile):
     """The configured digests. Thread-safe; call from worker threads."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.lock = threading.Lock()
-        self.conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30.0)
-        self.conn.row_factory = sqlite3.Row
-        with self.lock, self.conn:
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=FULL")
-            self.conn.executescript(SCHEMA)
-
-    @classmethod
-    def in_folder(cls, data_dir: str | Path) -> DigestStore:
-        return cls(Path(data_dir) / DIGESTS_FILE)
-
-    def close(self) -> None:
-        with self.lock:
-            self.conn.close()
+    FILE = DIGESTS_FILE
+    SCHEMA = SCHEMA
 
     def set(self, channel_id: int, at: str, tz: str, *, topic: str = "", guild_id: int | None = None,
             created_by: int | None = None, now: datetime | None = None) -> Digest:

@@ -6,12 +6,11 @@ Stored in ``follows.sqlite3`` in the data folder (WAL, full fsync)."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from retrieval.errors import CitebotError
+from retrieval.sqlite_file import SqliteFile
 
 FOLLOWS_FILE = "follows.sqlite3"
 USER, CHANNEL = "user", "channel"
@@ -58,27 +57,11 @@ def clean_topic(topic: str) -> str:
     return text
 
 
-class FollowStore:
+class FollowStore(SqliteFile):
     """Follows and sent alerts. Thread-safe; call from worker threads."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.lock = threading.Lock()
-        self.conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30.0)
-        self.conn.row_factory = sqlite3.Row
-        with self.lock, self.conn:
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=FULL")
-            self.conn.executescript(SCHEMA)
-
-    @classmethod
-    def in_folder(cls, data_dir: str | Path) -> FollowStore:
-        return cls(Path(data_dir) / FOLLOWS_FILE)
-
-    def close(self) -> None:
-        with self.lock:
-            self.conn.close()
+    FILE = FOLLOWS_FILE
+    SCHEMA = SCHEMA
 
     def follow(self, kind: str, target: int, topic: str, *, guild_id: int | None = None,
                created_by: int | None = None) -> tuple[Follow, bool]:

@@ -12,12 +12,11 @@ import hashlib
 import json
 import secrets
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 from retrieval.models import Answer, ArticleMeta, Quote
+from retrieval.sqlite_file import SqliteFile
 
 FEEDBACK_FILE = "feedback.sqlite3"
 UP, DOWN = 1, -1
@@ -66,34 +65,21 @@ def quote_from_record(row: dict) -> Quote:
                  relevant=bool(row.get("relevant", True)))
 
 
-class FeedbackStore:
+class FeedbackStore(SqliteFile):
     """Answers and votes. Thread-safe (one connection behind a lock); call from worker threads, not the loop."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.lock = threading.Lock()
-        self.conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30.0)
-        self.conn.row_factory = sqlite3.Row
-        with self.lock, self.conn:
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=FULL")
-            self.conn.execute("PRAGMA foreign_keys=ON")
-            self.conn.executescript(SCHEMA)
-            row = self.conn.execute("SELECT value FROM meta WHERE name = 'salt'").fetchone()
-            if row is None:
-                self.salt = secrets.token_hex(16)
-                self.conn.execute("INSERT INTO meta (name, value) VALUES ('salt', ?)", (self.salt,))
-            else:
-                self.salt = row["value"]
+    FILE = FEEDBACK_FILE
+    SCHEMA = SCHEMA
+    FOREIGN_KEYS = True
 
-    @classmethod
-    def in_folder(cls, data_dir: str | Path) -> FeedbackStore:
-        return cls(Path(data_dir) / FEEDBACK_FILE)
+    def opened(self) -> None:
+        row = self.conn.execute("SELECT value FROM meta WHERE name = 'salt'").fetchone()
+        if row is None:
+            self.salt = secrets.token_hex(16)
+            self.conn.execute("INSERT INTO meta (name, value) VALUES ('salt', ?)", (self.salt,))
+        else:
+            self.salt = row["value"]
 
-    def close(self) -> None:
-        with self.lock:
-            self.conn.close()
 
     def user_hash(self, user_id: int) -> str:
         """A salted hash standing for a user (the same within this data folder, meaningless outside it)."""
