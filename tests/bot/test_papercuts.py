@@ -4,7 +4,6 @@ lost. docs/hardening.md lists every case with its outcome."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from retrieval.sources.sync import FolderSource
 from retrieval.text import articles as article_files
 from retrieval.text.articles import Article, read_articles
 from retrieval.text.paragraphs import ParagraphSplitter
+from tests.conftest import copy_data_dir
 
 AGENCY = ("The regional transport authority confirmed on Tuesday that the night ferry between Carrick Bay and "
           "the islands will stop running from the first of March because of falling passenger numbers.")
@@ -108,7 +108,7 @@ def test_files_per_folder_are_capped_with_a_message_and_the_rest_kept(tmp_path, 
 
 def test_the_same_paragraph_is_never_quoted_twice(tmp_path, embedder, sample_data_dir):
     data = tmp_path / "data"
-    shutil.copytree(sample_data_dir, data)
+    copy_data_dir(sample_data_dir, data)
     library = Library(data, embedder)
     for n, extra in enumerate(["The mayor said the decision was a blow to the islands.",
                                "Islanders have started a petition to keep the service."]):

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import copy_data_dir
+
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `tests.e2e.fake_discord` must import the same way from every entry point
     sys.path.insert(0, str(ROOT))
@@ -116,7 +118,7 @@ def bot_folder(root: Path, sample_data_dir: Path, embedder, settings: list[str])
     """``root`` with articles/ (the samples), data/ (indexed samples + the session's embedding cache) and a
     config.toml of [data], [articles] and ``settings`` (further TOML lines)."""
     shutil.copytree(SAMPLES, root / "articles")
-    shutil.copytree(sample_data_dir, root / "data")
+    copy_data_dir(sample_data_dir, root / "data")
     copy_cache(embedder, root / "data" / CACHE_FILE)
     lines = ["[data]", f"dir = {json.dumps(str(root / 'data'))}",
              "[articles]", f"folders = [{json.dumps(str(root / 'articles'))}]", *settings, ""]

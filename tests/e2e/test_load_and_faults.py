@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.library import CACHE_FILE
+from tests.conftest import copy_data_dir
 from tests.e2e.conftest import (
     SAMPLES,
     BotProcess,
@@ -67,7 +68,7 @@ def stress(tmp_path_factory, sample_data_dir: Path, embedder) -> Iterator[tuple[
     ).start_in_thread()
     root = tmp_path_factory.mktemp("citebot-stress")
     shutil.copytree(SAMPLES, root / "articles")
-    shutil.copytree(sample_data_dir, root / "data")
+    copy_data_dir(sample_data_dir, root / "data")
     copy_cache(embedder, root / "data" / CACHE_FILE)
     (root / "config.toml").write_text(
         "\n".join([

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from retrieval.library import CACHE_FILE
+from tests.conftest import copy_data_dir
 from tests.e2e.conftest import (
     SAMPLES,
     BotProcess,
@@ -106,7 +107,7 @@ def feed_bot(tmp_path: Path, sample_data_dir: Path, embedder,
     fake = FakeDiscord(heartbeat_interval_ms=2000, heartbeat_grace_s=4.0,
                        channel_names=("general", "news")).start_in_thread()
     shutil.copytree(SAMPLES, tmp_path / "articles")
-    shutil.copytree(sample_data_dir, tmp_path / "data")
+    copy_data_dir(sample_data_dir, tmp_path / "data")
     copy_cache(embedder, tmp_path / "data" / CACHE_FILE)
     (tmp_path / "config.toml").write_text("\n".join([
         "[data]", f"dir = {json.dumps(str(tmp_path / 'data'))}",

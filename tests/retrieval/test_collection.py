@@ -12,7 +12,7 @@ from retrieval.library import SNAPSHOT_FILE, Library
 from retrieval.query.ranking import rank
 from retrieval.sources.sync import FolderSource
 from retrieval.text.articles import read_articles
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, copy_data_dir
 
 QUESTIONS = ["Who is the British ambassador to Ukraine?", "What do geologists study?",
              "How much of the Amazon rainforest is in Brazil?", "What is construction?"]
@@ -62,7 +62,7 @@ def test_reopened_collection_answers_identically_from_mapped_files(tmp_path, emb
     """A collection opened from its snapshot (memory-mapped, nothing recomputed) ranks and highlights exactly as
     the one that wrote it; texts come from the store, no paragraph objects are built at load."""
     data = tmp_path / "data"
-    shutil.copytree(sample_data_dir, data)
+    copy_data_dir(sample_data_dir, data)
     first = Library(data, embedder)
     before = {q: ranked(first, q) for q in QUESTIONS}
     first.collection().save_snapshot(data / SNAPSHOT_FILE)
@@ -92,7 +92,7 @@ def test_float16_sentence_vectors_pick_the_same_highlight(sample_library):
 
 def test_snapshot_behind_the_store_is_completed_and_stale_rows_masked(tmp_path, embedder, sample_data_dir):
     data = tmp_path / "data"
-    shutil.copytree(sample_data_dir, data)
+    copy_data_dir(sample_data_dir, data)
     library = Library(data, embedder)
     library.collection().save_snapshot(data / SNAPSHOT_FILE)
     library.remove("geology")
@@ -107,7 +107,7 @@ def test_snapshot_behind_the_store_is_completed_and_stale_rows_masked(tmp_path, 
 
 def test_compaction_drops_dead_rows_and_ranks_the_same(tmp_path, embedder, sample_data_dir):
     data = tmp_path / "data"
-    shutil.copytree(sample_data_dir, data)
+    copy_data_dir(sample_data_dir, data)
     library = Library(data, embedder)
     library.remove("geology")
     collection = library.collection()
@@ -126,7 +126,7 @@ def test_a_build_spills_sentence_vectors_to_disk_and_answers_the_same(tmp_path, 
     an unnamed temporary file and are read back; the snapshot written from them reopens identically."""
     monkeypatch.setattr(sentence_vectors_module, "SPILL_ROWS", 7)
     data = tmp_path / "data"
-    shutil.copytree(sample_data_dir, data)
+    copy_data_dir(sample_data_dir, data)
     (data / SNAPSHOT_FILE).unlink()
     library = Library(data, embedder)
     collection = library.collection()

@@ -13,7 +13,7 @@ from retrieval.models import ArticleMeta
 from retrieval.sources import SourceSpec
 from retrieval.sources.sync import FolderSource
 from retrieval.text.articles import Article
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, copy_data_dir
 
 HARBOUR = (
     "The harbour of Port Elsworth reopened on Monday after six weeks of storm repairs, the port authority said.\n\n"
@@ -31,7 +31,7 @@ def harbour(text: str = HARBOUR, url: str = "https://news.example.org/harbour", 
 @pytest.fixture
 def library(tmp_path, embedder, sample_data_dir) -> Library:
     data = tmp_path / "data"
-    shutil.copytree(sample_data_dir, data)
+    copy_data_dir(sample_data_dir, data)
     return Library(data, embedder)
 
 

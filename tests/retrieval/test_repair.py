@@ -10,14 +10,14 @@ from pathlib import Path
 from bot import cli
 from retrieval.collection import VECTORS_DIR
 from retrieval.library import SNAPSHOT_FILE, Library
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, copy_data_dir
 
 AMBASSADOR = "Who is the British ambassador to Ukraine?"
 
 
 def test_first_question_after_the_vector_files_are_deleted_is_answered(tmp_path, embedder, sample_data_dir):
     data = tmp_path / "data"
-    shutil.copytree(sample_data_dir, data)
+    copy_data_dir(sample_data_dir, data)
     expected = Library(data, embedder).ask(AMBASSADOR)
     shutil.rmtree(data / VECTORS_DIR)  # the snapshot stays: its rows name paragraphs the dense index lacks
     assert (data / SNAPSHOT_FILE).exists()
@@ -39,7 +39,7 @@ def test_index_with_a_model_that_cannot_load_is_one_line_and_changes_nothing(cap
     for name, model in (("fresh", str(tmp_path / "no-such-model")), ("built", str(broken))):
         data = tmp_path / name
         if name == "built":
-            shutil.copytree(sample_data_dir, data)
+            copy_data_dir(sample_data_dir, data)
         before = _digest(data) if data.exists() else {}
         config = tmp_path / f"{name}.toml"
         config.write_text(f"[data]\ndir = {json.dumps(str(data))}\n[articles]\nfolders = [{json.dumps(str(SAMPLES))}]\n"

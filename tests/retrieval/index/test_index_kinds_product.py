@@ -4,7 +4,6 @@ kind, and ``citebot ask`` answers with ``[index] kind = "milvus"`` (milvus-lite,
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -18,7 +17,7 @@ from retrieval.index.vectors.factory import IndexSettings
 from retrieval.index.vectors.hnsw import HNSWIndex
 from retrieval.index.vectors.milvus import MilvusIndex
 from retrieval.library import Library
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, copy_data_dir
 
 QUESTION = "How many troops has Russia gathered on Ukraine's border?"
 
@@ -29,7 +28,7 @@ def top_pids(library: Library, question: str) -> list[str]:
 
 def test_library_moves_to_hnsw_saves_it_and_reloads_it(tmp_path, sample_data_dir, embedder):
     data = tmp_path / "data"
-    shutil.copytree(sample_data_dir, data)
+    copy_data_dir(sample_data_dir, data)
     exact = Library(data, embedder, index=IndexSettings(kind="exact"))
     expected = top_pids(exact, QUESTION)
     assert exact.collection().dense.kind == "exact"
@@ -63,7 +62,7 @@ def run_cli(capsys, *args) -> tuple[int, str, str]:
 
 def test_ask_through_milvus_end_to_end(capsys, tmp_path, sample_data_dir):
     data = tmp_path / "data"
-    shutil.copytree(sample_data_dir, data)
+    copy_data_dir(sample_data_dir, data)
     config = tmp_path / "config.toml"
     config.write_text(f'[data]\ndir = {json.dumps(str(data))}\n\n[articles]\nfolders = [{json.dumps(str(SAMPLES))}]\n'
                       '\n[index]\nkind = "milvus"\n', encoding="utf-8")

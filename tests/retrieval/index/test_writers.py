@@ -13,7 +13,7 @@ import pytest
 from retrieval.errors import ReindexBusyError
 from retrieval.library import SNAPSHOT_FILE, STORE_FILE, Library
 from retrieval.sources.sync import FolderSource
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, copy_data_dir
 
 HOLD_LOCK = """
 import sys, time
@@ -32,7 +32,7 @@ def start(script: str, *args: str) -> subprocess.Popen:
 
 def test_second_writer_is_told_who_holds_the_lock_then_waits(tmp_path, embedder, sample_data_dir):
     data = tmp_path / "data"
-    shutil.copytree(sample_data_dir, data)
+    copy_data_dir(sample_data_dir, data)
     holder = start(HOLD_LOCK, str(data), "3")
     try:
         assert holder.stdout.readline().strip() == "locked"
@@ -113,7 +113,7 @@ NEW_PARAGRAPH = "The survey team returned in spring with forty new core samples 
 def test_kill_9_at_each_step_leaves_an_answering_index_and_a_rerun_heals(point, tmp_path, embedder,
                                                                           sample_data_dir):
     data, folder = tmp_path / "data", tmp_path / "articles"
-    shutil.copytree(sample_data_dir, data)
+    copy_data_dir(sample_data_dir, data)
     shutil.copytree(SAMPLES, folder)
     Library(data, embedder).sync([FolderSource(str(folder))])  # the samples, from this folder source
     geology = folder / "geology.txt"

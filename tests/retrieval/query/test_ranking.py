@@ -1,6 +1,5 @@
 """Ranking over stable paragraph ids: hits name paragraphs by id, removal of other articles changes nothing else."""
 
-import shutil
 from dataclasses import replace
 
 import numpy as np
@@ -8,11 +7,12 @@ import numpy as np
 from retrieval.library import Library
 from retrieval.query.ranking import lexical_candidates, rank, top_k
 from retrieval.text.tokens import query_terms
+from tests.conftest import copy_data_dir
 
 
 def test_hits_carry_stable_ids_that_outlive_other_removals(tmp_path, embedder, sample_data_dir):
     data = tmp_path / "data"
-    shutil.copytree(sample_data_dir, data)
+    copy_data_dir(sample_data_dir, data)
     library = Library(data, embedder)
     question = "Who is the British ambassador to Ukraine?"
     vector = embedder.encode_query(question)

@@ -3,12 +3,11 @@ hand; a feed's items that roll off the feed stay. A local server on 127.0.0.1 pl
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from retrieval.library import Library
 from retrieval.sources import HttpClient, SourceSpec, fetch_article
+from tests.conftest import copy_data_dir
 from tests.local_http import serve
 from tests.retrieval.sources.conftest import fast_settings
 
@@ -56,7 +55,7 @@ def client() -> HttpClient:
 @pytest.fixture
 def library(tmp_path, embedder, sample_data_dir) -> Library:
     data = tmp_path / "data"
-    shutil.copytree(sample_data_dir, data)
+    copy_data_dir(sample_data_dir, data)
     return Library(data, embedder)
 
 
