@@ -238,6 +238,9 @@ class FakeInteraction:
         return sent.message
 
 
+BACKLOG = 1000  # dispatches kept per session for RESUME
+
+
 class GatewaySession:
     """One client WebSocket connection."""
 
@@ -254,6 +257,7 @@ class GatewaySession:
         self.overdue_reported = False
         self.zombie = False  # a test switch: heartbeats are no longer acknowledged and nothing is sent
         self.pending_identify: asyncio.Future | None = None  # an IDENTIFY held by FakeDiscord.hold_ready
+        self.backlog: list[dict] = []  # dispatches sent (or lost in a zombie), replayed on RESUME like Discord
         self.lock = asyncio.Lock()
 
     async def send(self, op: int, data: Any, event: str | None = None) -> None:
@@ -263,6 +267,8 @@ class GatewaySession:
             if op == OP_DISPATCH:
                 self.seq += 1
                 frame["s"], frame["t"] = self.seq, event
+                self.backlog.append(frame)
+                del self.backlog[:-BACKLOG]
             if not self.ws.closed and not self.zombie:
                 await self.ws.send_str(json.dumps(frame))
 
@@ -349,6 +355,8 @@ class FakeDiscord:
         self._ack_faults: tuple[float, tuple[int, ...], float, random.Random] | None = None
         self._nonces: dict[tuple[int, str], dict] = {}
         self._known_sessions: dict[str, tuple[int, int]] = {}  # session_id -> (seq, intents), for RESUME
+        self._backlogs: dict[str, list[dict]] = {}  # session_id -> its dispatches, replayed on RESUME
+        self.replayed = 0  # dispatches replayed on RESUME
         self.faults = Counter()  # what the switches served: "502", "429-channel", "429-global", "nonce-hit", …
         self.ready_at: list[tuple[float, str]] = []  # (monotonic time, "READY" or "RESUMED")
         self.hold_ready = False  # a test switch: IDENTIFY waits (no READY) while set, so the bot stays away
@@ -1022,7 +1030,7 @@ class FakeDiscord:
         live = [s for s in self.sessions if s.ready and not s.ws.closed and not s.zombie]
         if require_client and not live:
             self._live_sessions()  # raises
-        for session in live:
+        for session in [s for s in self.sessions if s.ready and not s.ws.closed]:  # a zombie's frames are lost
             in_dm = "guild_id" not in message
             if not session.intents & (INTENT_DIRECT_MESSAGES if in_dm else INTENT_GUILD_MESSAGES):
                 continue
@@ -1761,6 +1769,12 @@ class FakeDiscord:
             else:
                 session.session_id = data["session_id"]
                 session.seq, session.intents = known
+                session.backlog = self._backlogs.get(session.session_id, [])
+                self._backlogs[session.session_id] = session.backlog
+                missed = [f for f in session.backlog if f["s"] > int(data.get("seq") or 0)]
+                for frame in missed:  # what the client missed, in order, then RESUMED (as Discord does)
+                    await session.ws.send_str(json.dumps(frame))
+                self.replayed += len(missed)
                 session.ready = True
                 await session.send(OP_DISPATCH, {}, "RESUMED")
                 self.ready_at.append((time.monotonic(), "RESUMED"))
@@ -1802,6 +1816,7 @@ class FakeDiscord:
         await session.send(OP_DISPATCH, self._guild_payload(), "GUILD_CREATE")
         session.ready = True
         self._known_sessions[session.session_id] = (session.seq, session.intents)
+        self._backlogs[session.session_id] = session.backlog
         self.ready_at.append((time.monotonic(), "READY"))
         await self._notify()
 

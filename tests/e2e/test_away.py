@@ -20,13 +20,15 @@ QUESTIONS = (
     "What did the central bank decide about interest rates?",
 )
 CAUGHT_UP = "new session: read"
+DISCORD_INTERVAL_MS = 41250  # Discord's heartbeat interval: the bot's default heartbeat_timeout_s (15) is shorter
+QUIET_S = 45.0  # longer than one interval with nothing sent: a live connection must not be taken for a zombie
 LATE_S = 20.0  # each question asked while away is answered within this of the new session
 
 
 @pytest.fixture(scope="module")
 def away(tmp_path_factory, sample_data_dir: Path, embedder) -> Iterator[tuple[FakeDiscord, list[BotProcess], Path]]:
     """A fake with one answer channel and a bot (restartable: the list holds the running one)."""
-    fake = FakeDiscord(heartbeat_interval_ms=2000, heartbeat_grace_s=4.0).start_in_thread()
+    fake = FakeDiscord(heartbeat_interval_ms=DISCORD_INTERVAL_MS, heartbeat_grace_s=5.0).start_in_thread()
     root = bot_folder(tmp_path_factory.mktemp("citebot-away"), sample_data_dir, embedder, [
         "[discord]", f"guild_ids = [{fake.guild_id}]", f"answer_channel_ids = [{fake.channel_id('ask-the-news')}]",
         "[limits]", "user_questions = 100", "duplicate_window_s = 0",
@@ -73,6 +75,29 @@ async def test_questions_asked_during_an_invalid_session_are_answered_once(away)
     assert [len(replies(fake, q)) for q in [live, *asked]] == [1, 1, 1, 1]
     assert "READY" in [kind for t, kind in fake.ready_at if t > at]
     print(f"\nFIGURES op9: recovered_s={recovered:.2f} late_answers_s={late:.2f} questions={len(asked)}")
+
+
+async def test_a_zombie_connection_is_resumed_within_15_s_and_its_lost_questions_answered(away) -> None:
+    fake, bots, _ = away
+    channel = fake.channel_id("ask-the-news")
+    carol = fake.add_user("carol")
+    (session,) = [s for s in fake.sessions if s.ready and not s.ws.closed]
+    beats, sessions_before = session.heartbeats, len(fake.ready_at)
+    await asyncio.sleep(QUIET_S)  # a quiet guild: only heartbeats on the connection
+    assert len(fake.ready_at) == sessions_before and not session.ws.closed, "a live connection was dropped"
+    probes = session.heartbeats - beats - 1  # at most one regular heartbeat in 45 s
+    assert probes >= 3
+    at = await fake.gateway_fault("zombie")  # from now on the bot receives nothing
+    asked = [await fake.send_message(q, author=carol, channel_id=channel, while_away=True) for q in QUESTIONS[:2]]
+    recovered = await fake.wait_recovered(at, timeout=30)
+    late = await wait_replied(fake, asked, timeout=LATE_S)
+    await asyncio.sleep(2.0)
+    assert [len(replies(fake, q)) for q in asked] == [1, 1]
+    assert [kind for t, kind in fake.ready_at if t > at] == ["RESUMED"] and fake.replayed >= 2
+    assert recovered < 17.0
+    bots[-1].assert_alive()
+    print(f"\nFIGURES zombie: quiet_s={QUIET_S} probes={probes} detected_and_resumed_s={recovered:.2f} "
+          f"answers_after_resume_s={late:.2f}")
 
 
 async def test_a_question_asked_while_the_bot_was_down_is_answered_once_across_restarts(away) -> None:
