@@ -62,7 +62,7 @@ class DiscordSettings:
     timezone: str = "UTC"  # what "today" is for since:/until: and time questions
     conversation_hours: float = 168.0  # how long replies to an answer still continue its conversation
     answer_in_threads: bool = False  # answer each new question in a thread started on it (follow-ups go there)
-    heartbeat_timeout_s: float = 60.0  # nothing from the gateway for this long: a zombie connection, reconnect
+    heartbeat_timeout_s: float = 15.0  # nothing from the gateway for this long (probed at a third): a zombie, resume
 
 
 @dataclass

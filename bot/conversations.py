@@ -105,6 +105,15 @@ class ConversationStore:
             ).fetchone()
         return int(row[0]) if row else None
 
+    def recent_threads(self, seconds: float, limit: int) -> list[int]:
+        """Threads the bot started that got an answer (or were started) within ``seconds``, newest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT thread_id FROM threads WHERE created >= ? ORDER BY created DESC LIMIT ?",
+                (time.time() - seconds, limit),
+            ).fetchall()
+        return [int(r[0]) for r in rows]
+
     def start_thread(self, thread_id: int) -> None:
         """Mark ``thread_id`` as started by the bot (before its first answer is stored)."""
         with self._lock:

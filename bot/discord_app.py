@@ -30,6 +30,7 @@ from bot.delivery import Pacer
 from bot.flood import ChannelTyping, FloodGate
 from bot.observability import Stats
 from bot.services import configured_sources, http_client, open_library
+from bot.watchdog import GatewayWatch
 from retrieval.errors import CitebotError, ModelChangedError
 from retrieval.library import Library
 from retrieval.models import Answer, ArticleMeta
@@ -46,6 +47,9 @@ EXTENSIONS: tuple[str, ...] = ("bot.cogs.qa", "bot.cogs.admin", "bot.cogs.summar
 #: instead of discord.com: REST goes to ``$BASE/api/v10`` and the gateway to ``ws://HOST:PORT/``. The
 #: end-to-end tests in tests/e2e set it for the ``citebot run`` subprocess; never set it in production.
 API_BASE_ENV = "CITEBOT_DISCORD_API_BASE"
+
+#: discord.py's own zombie check (seconds of silence); the watch in bot/watchdog.py applies heartbeat_timeout_s.
+BACKSTOP_TIMEOUT_S = 60.0
 
 #: Questions embedded and searched at the same time (each in its own worker thread).
 ANSWER_SLOTS = 4
@@ -126,7 +130,10 @@ class CitebotBot(commands.Bot):
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             activity=discord.CustomActivity(name="Starting up…"),
-            heartbeat_timeout=config.discord.heartbeat_timeout_s,
+            # discord.py's own check (silence since the last frame) cannot go below the heartbeat interval without
+            # false alarms: a backstop; the watch below keeps heartbeat_timeout_s with probe heartbeats.
+            heartbeat_timeout=max(config.discord.heartbeat_timeout_s, BACKSTOP_TIMEOUT_S),
+            enable_debug_events=True,  # on_socket_raw_receive: every frame tells the watch the connection lives
         )
         self.config = config
         self.library = library
@@ -140,12 +147,14 @@ class CitebotBot(commands.Bot):
         self.pacer = Pacer()  # replies and edits: at most 36 writes/s
         self.typing_indicators = ChannelTyping(pacer=Pacer(per_second=8))  # its own share of Discord's 50/s
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+        self.gateway_watch = GatewayWatch(config.discord.heartbeat_timeout_s)
 
     # -- start-up ---------------------------------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
         """After login, before the gateway: start loading the model and index, load the cogs, sync commands."""
         self._warm = asyncio.ensure_future(in_thread(self._warm_up))
+        self._watching = asyncio.ensure_future(self.gateway_watch.run(self))
         self._warm.add_done_callback(self._warmed_up)
         for name in self.extension_names:
             await self.load_extension(name)
@@ -252,6 +261,10 @@ class CitebotBot(commands.Bot):
         answer = await self.in_slot(functools.partial(library.ask, question, k, **options))
         self.answered += 1
         return answer
+
+    async def on_socket_raw_receive(self, _frame: object, /) -> None:
+        """Any gateway frame: the connection is alive."""
+        self.gateway_watch.heard()
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: the Q&A cog's listener handles messages."""

@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import delivery
+from bot import catchup, delivery
 from bot.conversations import FILE_NAME, ConversationStore
 from bot.discord_app import QUEUE_WAIT, CitebotBot, in_thread
 from bot.embeds import answer_embed, error_embed
@@ -58,6 +58,9 @@ class QA(commands.Cog):
         self.memory = ConversationStore(bot.config.data_dir / FILE_NAME,
                                         max_age_s=bot.config.discord.conversation_hours * 3600)
         self.unsettled: dict[int, set[asyncio.Event]] = {}  # per channel: answers not yet sent and remembered
+        self.handled = catchup.Handled()  # questions taken on by this process (live or caught up)
+        self.last_seen: dict[int, int] = {}  # per channel: the newest message id seen
+        self.catching_up = asyncio.Lock()
 
     async def earlier_answers_settled(self, channel_id: int) -> None:
         """Wait (bounded) until every answer already under way in the channel is sent and remembered, so a quick
@@ -111,10 +114,59 @@ class QA(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
+        channel_id = message.channel.id
+        self.last_seen[channel_id] = max(self.last_seen.get(channel_id, 0), message.id)
         question = self.question_in(message)
-        if question is None:
+        if question is None or not self.handled.claim(message.id):
             return
         await self.answer_message(message, question)
+
+    # -- questions asked while the bot was away ---------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """A new gateway session (start-up, or after an invalidated one; not a resume, which replays what was
+        missed): answer the questions asked while the bot was away."""
+        try:
+            late = await self.unanswered_questions()
+        except Exception:  # noqa: BLE001 - a failed catch-up must not stop live answering
+            log.exception("reading the questions asked while away failed")
+            return
+        await asyncio.gather(*(self.answer_message(message, question) for message, question in late))
+
+    async def watched_channels(self) -> list[discord.abc.Messageable]:
+        """The answer channels and the recent conversation threads the bot can see."""
+        ids = list(self.bot.config.discord.answer_channel_ids)
+        ids += await in_thread(self.memory.recent_threads, catchup.THREAD_HOURS * 3600, catchup.MAX_THREADS)
+        channels = [self.bot.get_channel(cid) for cid in dict.fromkeys(ids)]
+        return [c for c in channels if isinstance(c, discord.abc.Messageable)]
+
+    async def unanswered_questions(self) -> list[tuple[discord.Message, str]]:
+        """Questions in the watched channels since the last message seen (bounded: catchup.WINDOW_S and
+        MAX_MESSAGES a channel) that no bot message answered and this process has not taken on, claimed."""
+        me = self.bot.user
+        if me is None:
+            return []
+        late: list[tuple[discord.Message, str]] = []
+        read = 0
+        async with self.catching_up:
+            for channel in await self.watched_channels():
+                after = catchup.since_id(self.last_seen.get(channel.id))
+                try:
+                    messages = await catchup.recent_messages(channel, after)
+                except discord.HTTPException as exc:  # no Read Message History, Discord down: live answering goes on
+                    log.warning("cannot read the recent messages of channel %s: %s", channel.id, exc)
+                    continue
+                read += 1
+                if messages:
+                    self.last_seen[channel.id] = max(self.last_seen.get(channel.id, 0), messages[-1].id)
+                done = catchup.replied_to(messages, me.id)
+                for message in messages:
+                    question = None if message.id in done else self.question_in(message)
+                    if question is not None and self.handled.claim(message.id):
+                        late.append((message, question))
+        log.info("new session: read %d channel(s), %d question(s) asked while away to answer", read, len(late))
+        return late
 
     def help_embed(self) -> discord.Embed:
         return discord.Embed(description=HELP.format(name=self.bot.user.name if self.bot.user else "citebot"))

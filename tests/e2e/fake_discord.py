@@ -238,6 +238,9 @@ class FakeInteraction:
         return sent.message
 
 
+BACKLOG = 1000  # dispatches kept per session for RESUME
+
+
 class GatewaySession:
     """One client WebSocket connection."""
 
@@ -253,6 +256,8 @@ class GatewaySession:
         self.max_gap = 0.0  # longest wait between heartbeats once READY (the interval plus loop delays)
         self.overdue_reported = False
         self.zombie = False  # a test switch: heartbeats are no longer acknowledged and nothing is sent
+        self.pending_identify: asyncio.Future | None = None  # an IDENTIFY held by FakeDiscord.hold_ready
+        self.backlog: list[dict] = []  # dispatches sent (or lost in a zombie), replayed on RESUME like Discord
         self.lock = asyncio.Lock()
 
     async def send(self, op: int, data: Any, event: str | None = None) -> None:
@@ -262,6 +267,8 @@ class GatewaySession:
             if op == OP_DISPATCH:
                 self.seq += 1
                 frame["s"], frame["t"] = self.seq, event
+                self.backlog.append(frame)
+                del self.backlog[:-BACKLOG]
             if not self.ws.closed and not self.zombie:
                 await self.ws.send_str(json.dumps(frame))
 
@@ -334,6 +341,7 @@ class FakeDiscord:
         self.presences: list[dict] = []
         self.sent: list[Sent] = []
         self.requests: list[tuple[str, str]] = []
+        self.history_requests: list[tuple[int, dict]] = []  # (channel id, query) of each GET .../messages
         self.errors: list[FakeError] = []
         # Load and fault switches (off by default; see "limits and faults" below) and what they did.
         self.channel_limit: tuple[int, float] | None = None  # (sends, seconds) per channel, like Discord's 5/5 s
@@ -347,8 +355,11 @@ class FakeDiscord:
         self._ack_faults: tuple[float, tuple[int, ...], float, random.Random] | None = None
         self._nonces: dict[tuple[int, str], dict] = {}
         self._known_sessions: dict[str, tuple[int, int]] = {}  # session_id -> (seq, intents), for RESUME
+        self._backlogs: dict[str, list[dict]] = {}  # session_id -> its dispatches, replayed on RESUME
+        self.replayed = 0  # dispatches replayed on RESUME
         self.faults = Counter()  # what the switches served: "502", "429-channel", "429-global", "nonce-hit", …
         self.ready_at: list[tuple[float, str]] = []  # (monotonic time, "READY" or "RESUMED")
+        self.hold_ready = False  # a test switch: IDENTIFY waits (no READY) while set, so the bot stays away
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._monitor: asyncio.Task | None = None
@@ -709,8 +720,12 @@ class FakeDiscord:
         reply_to: dict | None = None,
         reply_ping: bool = True,
         roles: list[int] | None = None,
+        while_away: bool = False,
     ) -> dict:
         """A user (a bot when ``author['bot']``) posts in a channel: a MESSAGE_CREATE is dispatched.
+
+        ``while_away``: the bot may be disconnected (the message is stored, and dispatched to nobody, as Discord
+        does); otherwise posting with no client connected is a test mistake and raises.
 
         ``<@id>`` in ``content`` becomes a mention, as Discord parses it. With ``reply_to`` (a message dict)
         the message is a reply; with ``reply_ping`` the replied-to author is mentioned too, as in the app.
@@ -730,7 +745,7 @@ class FakeDiscord:
             member=self._member(author, roles or []),
         )
         message["mention_everyone"] = "@everyone" in content or "@here" in content
-        await self._dispatch_message("MESSAGE_CREATE", message)
+        await self._dispatch_message("MESSAGE_CREATE", message, require_client=not while_away)
         return message
 
     def _user_by_id(self, uid: int) -> dict | None:
@@ -1008,10 +1023,14 @@ class FakeDiscord:
             pings.append(reference["author"]["id"])
         return pings
 
-    async def _dispatch_message(self, event: str, message: dict) -> None:
-        """Dispatch MESSAGE_CREATE/UPDATE to every ready session, honouring its intents."""
+    async def _dispatch_message(self, event: str, message: dict, *, require_client: bool = False) -> None:
+        """Dispatch MESSAGE_CREATE/UPDATE to every ready session, honouring its intents (none connected: the
+        message is only stored, unless ``require_client``, when that raises)."""
         public = {k: v for k, v in message.items() if not k.startswith("_")}
-        for session in self._live_sessions():
+        live = [s for s in self.sessions if s.ready and not s.ws.closed and not s.zombie]
+        if require_client and not live:
+            self._live_sessions()  # raises
+        for session in [s for s in self.sessions if s.ready and not s.ws.closed]:  # a zombie's frames are lost
             in_dm = "guild_id" not in message
             if not session.intents & (INTENT_DIRECT_MESSAGES if in_dm else INTENT_GUILD_MESSAGES):
                 continue
@@ -1227,6 +1246,8 @@ class FakeDiscord:
                 return await self._commands(request, app, gid)
             case ["channels", cid, "messages"] if method == "POST":
                 return await self._create_message(request, cid)
+            case ["channels", cid, "messages"] if method == "GET":
+                return self._history(request, cid)
             case ["channels", cid, "messages", mid] if method in ("GET", "PATCH", "DELETE"):
                 return await self._channel_message(request, cid, mid)
             case ["channels", cid, "messages", mid, "threads"] if method == "POST":
@@ -1467,6 +1488,31 @@ class FakeDiscord:
         response = self._json({k: v for k, v in message.items() if not k.startswith("_")})
         response.headers.update(limit_headers)
         return response
+
+    def _history(self, request: web.Request, cid: str) -> web.Response:
+        """Get Channel Messages like Discord: ``limit`` 1-100 (default 50), ``before``/``after`` a message id;
+        newest first. With ``after``, the ``limit`` messages just after it (still returned newest first)."""
+        self._check_auth(request)
+        self._channel(cid)
+        query = request.query
+        if "around" in query:
+            self._error("unknown_route", "the fake does not serve history ?around=", request)
+        try:
+            limit = int(query.get("limit", 50))
+            before, after = (int(query[k]) if k in query else None for k in ("before", "after"))
+        except ValueError:
+            raise _form_error(["limit"], "NUMBER_TYPE_COERCE", "Value is not int.") from None
+        if not 1 <= limit <= 100:
+            raise _form_error(["limit"], "NUMBER_TYPE_MAX", "int value should be between 1 and 100.")
+        found = sorted((mid for mid, m in self.messages.items() if m["channel_id"] == cid), reverse=True)
+        self.history_requests.append((int(cid), dict(query)))
+        if before is not None:
+            found = [mid for mid in found if mid < before][:limit]
+        elif after is not None:
+            found = sorted(mid for mid in found if mid > after)[:limit][::-1]
+        else:
+            found = found[:limit]
+        return self._json([{k: v for k, v in self.messages[mid].items() if not k.startswith("_")} for mid in found])
 
     async def _channel_message(self, request: web.Request, cid: str, mid: str) -> web.StreamResponse:
         self._check_auth(request)
@@ -1712,6 +1758,8 @@ class FakeDiscord:
             session.heartbeats += 1
             session.overdue_reported = False
             await session.send(OP_HEARTBEAT_ACK, None)
+        elif op == OP_IDENTIFY and self.hold_ready:  # wait for READY aside: heartbeats are still acknowledged
+            session.pending_identify = asyncio.ensure_future(self._identify(session, data))
         elif op == OP_IDENTIFY:
             await self._identify(session, data)
         elif op == OP_RESUME:
@@ -1721,6 +1769,12 @@ class FakeDiscord:
             else:
                 session.session_id = data["session_id"]
                 session.seq, session.intents = known
+                session.backlog = self._backlogs.get(session.session_id, [])
+                self._backlogs[session.session_id] = session.backlog
+                missed = [f for f in session.backlog if f["s"] > int(data.get("seq") or 0)]
+                for frame in missed:  # what the client missed, in order, then RESUMED (as Discord does)
+                    await session.ws.send_str(json.dumps(frame))
+                self.replayed += len(missed)
                 session.ready = True
                 await session.send(OP_DISPATCH, {}, "RESUMED")
                 self.ready_at.append((time.monotonic(), "RESUMED"))
@@ -1733,6 +1787,8 @@ class FakeDiscord:
 
     async def _identify(self, session: GatewaySession, data: dict) -> None:
         self.identify_payloads.append(data)
+        while self.hold_ready and not session.ws.closed:  # the bot is away: questions posted now reach nobody
+            await asyncio.sleep(0.05)
         if data.get("token") != self.token:
             await session.ws.close(code=4004, message=b"Authentication failed.")
             return
@@ -1760,6 +1816,7 @@ class FakeDiscord:
         await session.send(OP_DISPATCH, self._guild_payload(), "GUILD_CREATE")
         session.ready = True
         self._known_sessions[session.session_id] = (session.seq, session.intents)
+        self._backlogs[session.session_id] = session.backlog
         self.ready_at.append((time.monotonic(), "READY"))
         await self._notify()
 
