@@ -5,6 +5,7 @@ path of a command through Discord is tested against the emulator in tests/e2e.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -113,8 +114,9 @@ def settings() -> DiscordSettings:
     return DiscordSettings(admin_role_ids=[ADMIN_ROLE], admin_user_ids=[OPERATOR], guild_ids=[GUILD])
 
 
-def make_bot(library: Library) -> CitebotBot:
-    """A real, unconnected bot over ``library`` (the admin role and operator id configured, no cogs loaded)."""
-    data_dir = library.data_dir
+def make_bot(library: Library, data_dir: Path | None = None) -> CitebotBot:
+    """A real, unconnected bot over ``library`` (the admin role and operator id configured, no cogs loaded); its
+    cogs keep their own files (conversations, digests, follows) in ``data_dir`` (default: the library's folder)."""
+    data_dir = data_dir or library.data_dir
     config = Config(data=DataSettings(dir=str(data_dir)), discord=settings(), base_dir=data_dir.parent)
     return CitebotBot(config, library, extensions=())
