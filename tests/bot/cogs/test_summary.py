@@ -3,7 +3,7 @@ period that is empty by definition) and what it answers for an article that is n
 
 from __future__ import annotations
 
-from bot.cogs.summary import BOTH, Summaries
+from bot.cogs.summary import BOTH, FAILED, Summaries
 from tests.bot.cogs.interactions import make_bot, member
 
 
@@ -31,3 +31,9 @@ async def test_an_unknown_article_gets_an_error_naming_it(sample_library) -> Non
     cog = Summaries(make_bot(sample_library))
     embed = await cog.embed_for(3, "volcanic eruption on the moon", None)
     assert "no indexed article matches “volcanic eruption on the moon”" in embed.description
+
+
+async def test_no_index_yet_gets_an_error_the_admin_can_act_on(bot) -> None:
+    embed = await Summaries(bot).embed_for(3, None, None)
+    assert embed.description != FAILED and embed.description.startswith("No articles are indexed in ")
+    assert "`citebot index`" in embed.description
