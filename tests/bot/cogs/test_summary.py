@@ -35,5 +35,5 @@ async def test_an_unknown_article_gets_an_error_naming_it(sample_library) -> Non
 
 async def test_no_index_yet_gets_an_error_the_admin_can_act_on(bot) -> None:
     embed = await Summaries(bot).embed_for(3, None, None)
-    assert embed.description != FAILED and embed.description.startswith("No articles are indexed in ")
+    assert embed.description != FAILED and embed.description.startswith("no articles are indexed in ")
     assert "`citebot index`" in embed.description
