@@ -66,6 +66,19 @@ class DiscordSettings:
 
 
 @dataclass
+class ServersSettings:
+    """One bot, several servers (see README "One bot for several communities" and bot/servers.py)."""
+
+    home_guild_ids: list[int] = field(default_factory=list)  # servers that manage the config collection (default:
+    # discord.guild_ids); every other server has its own articles
+    share_config_articles: bool = True  # other servers also see (read-only) the config collection's articles
+    max_articles: int = 0  # articles one (non-home) server may add; 0 = no limit
+    max_sources: int = 0  # sources one (non-home) server may add; 0 = no limit
+    answer_dms: bool = True  # answer direct messages (from the collection below); false: refuse them
+    dm_guild_id: int = 0  # the server whose collection answers DMs; 0 = the config collection
+
+
+@dataclass
 class LimitsSettings:
     """Flood control for Discord questions (see config.example.toml [limits])."""
 
@@ -113,6 +126,7 @@ class Config:
     summary: SummarySettings = field(default_factory=SummarySettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
+    servers: ServersSettings = field(default_factory=ServersSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
     performance: PerformanceSettings = field(default_factory=PerformanceSettings)
@@ -299,6 +313,12 @@ def _validate(config: Config) -> None:
     for name in ("guild_ids", "answer_channel_ids", "admin_role_ids", "admin_user_ids"):
         for i, value in enumerate(getattr(config.discord, name)):
             checks.append((f"discord.{name}[{i}]", 0 < value < 2**64, "a Discord id (a positive 64-bit number)"))
+    sv = config.servers
+    checks += [(f"servers.home_guild_ids[{i}]", 0 < v < 2**64, "a Discord id (a positive 64-bit number)")
+               for i, v in enumerate(sv.home_guild_ids)]
+    checks += [("servers.max_articles", sv.max_articles >= 0, "at least 0 (0: no limit)"),
+               ("servers.max_sources", sv.max_sources >= 0, "at least 0 (0: no limit)"),
+               ("servers.dm_guild_id", 0 <= sv.dm_guild_id < 2**64, "0 (the config collection) or a Discord id")]
     for i, folder in enumerate(config.articles.folders):
         checks.append((f"articles.folders[{i}]", bool(folder.strip()), "a file or folder, not empty"))
     for key, ok, what in checks:

@@ -1,0 +1,103 @@
+"""One bot in three servers (global commands, no home server): each server is answered from its own articles plus
+the operator's shared config articles; one server's admins change only their server; a page added in two servers
+is fetched once. A bot and a fake of their own (three guilds)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import BotProcess, bot_folder, running_bot
+from tests.e2e.fake_discord import PERM_MANAGE_GUILD, FakeDiscord
+from tests.local_http import serve
+from tests.retrieval.sources.test_index_sources import HARBOUR, QUESTION, page
+
+pytestmark = pytest.mark.e2e
+
+TIMEOUT = 120.0
+TITLE = "Harbour reopens after storm repairs"
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[tuple[str, list[str]]]:
+    body, hits = page(TITLE, HARBOUR), []
+
+    def respond(path: str) -> tuple[int, bytes, str]:
+        hits.append(path)
+        return (200, body, "text/html; charset=utf-8") if path == "/harbour" else (404, b"no", "text/html")
+
+    with serve(respond) as base:
+        yield base, hits
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory, sample_data_dir: Path, embedder) -> Iterator[tuple[FakeDiscord, BotProcess, dict]]:
+    fake = FakeDiscord(heartbeat_interval_ms=2000, heartbeat_grace_s=4.0)
+    b = fake.add_guild("Server B", ("b-news",))
+    c = fake.add_guild("Server C", ("c-news",))
+    fake.start_in_thread()
+    channels = {"a": fake.channel_id("general"), "b": fake.channel_id("b-news"), "c": fake.channel_id("c-news")}
+    assert fake.guild_of(channels["b"]) == b and fake.guild_of(channels["c"]) == c
+    root = bot_folder(tmp_path_factory.mktemp("citebot-servers"), sample_data_dir, embedder, [
+        "[fetch]", "allow_private_addresses = true",
+        "[limits]", "user_questions = 10000", "channel_questions = 10000", "duplicate_window_s = 0",
+    ])
+    try:
+        with running_bot(fake, root) as bot:
+            yield fake, bot, channels
+    finally:
+        fake.stop_thread()
+
+
+async def run(fake: FakeDiscord, channel: int, command: str, options: dict | None = None, *, user: dict,
+              admin: bool = False) -> str:
+    """The reply (as JSON text) to ``command`` run in ``channel`` by ``user`` (with Manage Server there)."""
+    interaction = await fake.invoke(command, options, user=user, channel_id=channel,
+                                    **({"permissions": PERM_MANAGE_GUILD} if admin else {}))
+    return json.dumps(await interaction.wait_answer(timeout=TIMEOUT), ensure_ascii=False)
+
+
+async def test_each_server_is_answered_and_changed_on_its_own(servers, site) -> None:
+    fake, bot, ch = servers
+    base, hits = site
+    a_admin, b_admin, c_admin, alice = (fake.add_user(n) for n in ("a-admin", "b-admin", "c-admin", "alice"))
+    url = f"{base}/harbour"
+
+    # added in A: quoted in A, never in B nor C
+    assert "Article added" in await run(fake, ch["a"], "add", {"url": url}, user=a_admin, admin=True)
+    assert "Saint Brendan" in await run(fake, ch["a"], "ask", {"question": QUESTION}, user=alice)
+    for other in ("b", "c"):
+        assert "Saint Brendan" not in await run(fake, ch[other], "ask", {"question": QUESTION}, user=alice)
+        assert TITLE not in await run(fake, ch[other], "sources", user=alice)
+    # the same page added in B: stored once, not fetched again
+    assert "added from the shared store" in await run(fake, ch["b"], "add", {"url": url}, user=b_admin, admin=True)
+    assert hits.count("/harbour") == 1
+    assert "Saint Brendan" in await run(fake, ch["b"], "ask", {"question": QUESTION}, user=alice)
+
+    # C's admin (Manage Server in C only): sees the shared articles, cannot reach A's or B's, nor act in A
+    status = json.loads(await run(fake, ch["c"], "status", user=c_admin))
+    assert {f["name"]: f["value"] for f in status["embeds"][0]["fields"]}["Articles"] == "4"
+    assert "no indexed article matches" in await run(fake, ch["c"], "remove", {"article": TITLE}, user=c_admin,
+                                                     admin=True)
+    refused = await fake.invoke("remove", {"article": TITLE}, user=c_admin, channel_id=ch["a"])
+    assert "Only admins" in (await refused.wait_ack(timeout=10)).payload["data"]["content"]
+    assert "operator" in await run(fake, ch["c"], "remove", {"article": "geology"}, user=c_admin, admin=True)
+
+    # A's /reindex re-reads A's page only; A's /remove leaves B's copy
+    job = await fake.invoke("reindex", user=a_admin, channel_id=ch["a"], permissions=PERM_MANAGE_GUILD)
+    final = await job.wait_original(lambda m: bool(m["embeds"]), timeout=TIMEOUT)
+    assert final["embeds"][0]["title"] == "Re-index finished"
+    assert hits.count("/harbour") == 2
+    choices = await (await fake.autocomplete("remove", "article", "Harbour", user=b_admin,
+                                             channel_id=ch["b"])).wait_choices()
+    assert [c["name"] for c in choices] == [TITLE]
+    assert "Removed" in await run(fake, ch["a"], "remove", {"article": TITLE}, user=a_admin, admin=True)
+    assert "Saint Brendan" not in await run(fake, ch["a"], "ask", {"question": QUESTION}, user=alice)
+    assert "Saint Brendan" in await run(fake, ch["b"], "ask", {"question": QUESTION}, user=alice)
+    choices = await (await fake.autocomplete("remove", "article", "Harbour", user=a_admin,
+                                             channel_id=ch["a"])).wait_choices()
+    assert choices == []
+    bot.assert_alive()
