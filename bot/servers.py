@@ -48,3 +48,15 @@ def is_home(config: Config, guild_id: int | None) -> bool:
         return tenant_for(config, guild_id).server is None
     except CitebotError:
         return False
+
+
+def visible_to(config: Config, library, guild_ids: set[int | None]) -> dict[int | None, frozenset[str]]:
+    """(Worker thread.) The articles each of ``guild_ids`` sees (a refused DM sees none): alerts go only to the
+    servers that hold the new article."""
+    out: dict[int | None, frozenset[str]] = {}
+    for guild_id in guild_ids:
+        try:
+            out[guild_id] = server_view(config, library, guild_id).keys()
+        except CitebotError:
+            out[guild_id] = frozenset()
+    return out
