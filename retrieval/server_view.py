@@ -150,8 +150,9 @@ class ServerView:
 
     def remove(self, ref: str) -> list[ArticleMeta]:
         """Remove this tenant's memberships of the article ``ref`` (the article itself only when nothing else holds
-        it); the operator's shared articles are refused to a server."""
-        if self.tenant.server is None:
+        it: the config collection's removal leaves a server's copy); the operator's shared articles are refused to
+        a server."""
+        if self.tenant.server is None and self.sees_everything():  # no server holds anything: as always
             return self.library.remove(ref)
         return remove_for(self.library.indexer, self.tenant, ref, self.keys())
 
