@@ -107,7 +107,10 @@ class QA(commands.Cog):
             return question
         channel = message.channel
         channel_ids = {channel.id, getattr(channel, "parent_id", None)}
-        if channel_ids.isdisjoint(self.bot.config.discord.answer_channel_ids):
+        server = getattr(self.bot, "server_settings", None)  # a server's own /settings, else the config's
+        answer_channels = self.bot.config.discord.answer_channel_ids
+        if channel_ids.isdisjoint(server.answer_channels(message.guild.id, answer_channels) if server else
+                                  answer_channels):
             return None
         talking_to_someone = bool(message.mentions) or isinstance(replied, discord.Message)
         return question if looks_like_question(question) and not talking_to_someone else None

@@ -38,8 +38,10 @@ def servers(tmp_path_factory, sample_data_dir: Path, embedder) -> Iterator[tuple
     fake = FakeDiscord(heartbeat_interval_ms=2000, heartbeat_grace_s=4.0)
     b = fake.add_guild("Server B", ("b-news",))
     c = fake.add_guild("Server C", ("c-news",))
+    b_role = fake.add_role("B editors", guild_id=b)
     fake.start_in_thread()
-    channels = {"a": fake.channel_id("general"), "b": fake.channel_id("b-news"), "c": fake.channel_id("c-news")}
+    channels = {"a": fake.channel_id("general"), "b": fake.channel_id("b-news"), "c": fake.channel_id("c-news"),
+                "b_role": b_role}
     assert fake.guild_of(channels["b"]) == b and fake.guild_of(channels["c"]) == c
     root = bot_folder(tmp_path_factory.mktemp("citebot-servers"), sample_data_dir, embedder, [
         "[fetch]", "allow_private_addresses = true",
@@ -53,9 +55,9 @@ def servers(tmp_path_factory, sample_data_dir: Path, embedder) -> Iterator[tuple
 
 
 async def run(fake: FakeDiscord, channel: int, command: str, options: dict | None = None, *, user: dict,
-              admin: bool = False) -> str:
+              admin: bool = False, roles: list[int] | None = None) -> str:
     """The reply (as JSON text) to ``command`` run in ``channel`` by ``user`` (with Manage Server there)."""
-    interaction = await fake.invoke(command, options, user=user, channel_id=channel,
+    interaction = await fake.invoke(command, options, user=user, channel_id=channel, roles=roles,
                                     **({"permissions": PERM_MANAGE_GUILD} if admin else {}))
     return json.dumps(await interaction.wait_answer(timeout=TIMEOUT), ensure_ascii=False)
 
@@ -100,4 +102,36 @@ async def test_each_server_is_answered_and_changed_on_its_own(servers, site) -> 
     choices = await (await fake.autocomplete("remove", "article", "Harbour", user=a_admin,
                                              channel_id=ch["a"])).wait_choices()
     assert choices == []
+    bot.assert_alive()
+
+
+async def test_settings_are_each_servers_own(servers) -> None:
+    fake, bot, ch = servers
+    b_admin, helper, alice = (fake.add_user(n) for n in ("b-owner", "b-helper", "b-reader"))
+    b_role = ch["b_role"]
+    refused = await fake.invoke("settings", user=helper, roles=[b_role], channel_id=ch["b"])
+    assert "Only admins" in (await refused.wait_ack(timeout=10)).payload["data"]["content"]
+
+    # a channel of another server is refused by name; nothing changes
+    bad = await fake.invoke("settings", {"answer_channels": f"<#{ch['a']}>"}, user=b_admin, channel_id=ch["b"],
+                            permissions=PERM_MANAGE_GUILD)
+    assert "is not a channel of this server" in json.dumps((await bad.wait_ack(timeout=10)).payload)
+    shown = await run(fake, ch["b"], "settings", {"answer_channels": f"<#{ch['b']}>", "admin_roles": f"<@&{b_role}>"},
+                      user=b_admin, admin=True)
+    assert f"<#{ch['b']}>" in shown and f"<@&{b_role}>" in shown
+
+    # B's admin role acts in B (checked at run time), not in A
+    assert "Settings of this server" in await run(fake, ch["b"], "settings", user=helper, roles=[b_role])
+    elsewhere = await fake.invoke("settings", user=helper, roles=[b_role], channel_id=ch["a"])
+    assert "Only admins" in (await elsewhere.wait_ack(timeout=10)).payload["data"]["content"]
+
+    # B's answer channel answers without a mention; A (no answer channel in config) leaves a plain question alone
+    mark = fake.mark()
+    await fake.send_message("How many passengers did the ferry Saint Brendan carry?", author=alice,
+                            channel_id=ch["a"])
+    await fake.send_message("How many passengers did the ferry Saint Brendan carry?", author=alice,
+                            channel_id=ch["b"])
+    reply = await fake.wait_message(channel_id=ch["b"], since=mark, timeout=TIMEOUT)
+    assert reply["embeds"], reply
+    assert not [m for m in fake.bot_messages(mark) if m["channel_id"] == str(ch["a"])]
     bot.assert_alive()

@@ -1,0 +1,112 @@
+"""/settings (a server's admins): that server's answer channels, admin roles and announce channel, kept in the data
+folder (bot/server_settings.py); the config's ``[discord]`` values are the defaults."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.checks import REFUSAL, is_admin
+from bot.discord_app import CitebotBot, in_thread
+from bot.embeds import COLOUR, error_embed
+from bot.server_settings import ServerSettings, ServerSettingsStore, parse_ids
+from retrieval.errors import CitebotError
+
+NONE = discord.AllowedMentions.none()
+
+
+def channel_list(ids, default: list[int]) -> str:
+    shown = " ".join(f"<#{i}>" for i in (default if ids is None else ids)) or "none"
+    return f"{shown} (the bot's default)" if ids is None else shown
+
+
+def settings_embed(current: ServerSettings, config) -> discord.Embed:
+    """What a server's settings are now, defaults marked."""
+    embed = discord.Embed(title="Settings of this server", colour=COLOUR)
+    embed.add_field(name="Answer channels", value=channel_list(current.answer_channel_ids,
+                                                               config.discord.answer_channel_ids), inline=False)
+    roles = " ".join(f"<@&{r}>" for r in current.admin_role_ids) or "none (Manage Server only)"
+    embed.add_field(name="Admin roles", value=roles, inline=False)
+    announce = current.announce_channel_id
+    default = config.discord.announce_channel_id
+    text = (f"<#{default}> (the bot's default)" if default else "none (the bot's default)") if announce is None else (
+        f"<#{announce}>" if announce else "none")
+    embed.add_field(name="Announce channel", value=text, inline=False)
+    return embed
+
+
+class Settings(commands.Cog):
+    """/settings."""
+
+    def __init__(self, bot: CitebotBot) -> None:
+        self.bot = bot
+        self.store = ServerSettingsStore(bot.config.data_dir)
+        bot.server_settings = self.store  # read by bot/checks.py (admin roles) and the Q&A cog (answer channels)
+
+    async def cog_load(self) -> None:
+        try:
+            await in_thread(self.store.load)
+        except Exception as exc:  # noqa: BLE001 - no settings file readable: the config's defaults apply
+            raise CitebotError(f"cannot read the servers' settings in {self.store.path}: {exc}") from exc
+
+    @app_commands.command(name="settings", description="This server's answer channels, admin roles and announce "
+                                                       "channel (admins)")
+    @app_commands.describe(
+        answer_channels="Channels answered without a mention: #channels or ids; none; default (the bot's)",
+        admin_roles="Roles allowed to /add, /remove, /reindex, /settings here: @roles or ids; none",
+        announce_channel="Where new articles are announced: a #channel or id; none; default (the bot's)",
+    )
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def settings(self, interaction: discord.Interaction, answer_channels: str | None = None,
+                       admin_roles: str | None = None, announce_channel: str | None = None) -> None:
+        if interaction.guild_id is None or not is_admin(interaction, self.bot.config.discord):
+            await interaction.response.send_message(REFUSAL, ephemeral=True, allowed_mentions=NONE)
+            return
+        try:
+            changes = self.changes(interaction.guild, answer_channels, admin_roles, announce_channel)
+        except CitebotError as exc:
+            await interaction.response.send_message(embed=error_embed(str(exc)), ephemeral=True,
+                                                    allowed_mentions=NONE)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if changes:
+            current = await in_thread(self.store.update, interaction.guild_id, **changes)
+        else:
+            current = self.store.get(interaction.guild_id)
+        await interaction.edit_original_response(embed=settings_embed(current, self.bot.config), allowed_mentions=NONE)
+
+    @staticmethod
+    def changes(guild: discord.Guild | None, answer_channels: str | None, admin_roles: str | None,
+                announce_channel: str | None) -> dict:
+        """The settings to change, each checked against the server (a channel or role of another server, or
+        unknown, is refused by name)."""
+
+        def channels(ids) -> None:
+            for cid in ids or ():
+                if guild is not None and guild.get_channel(cid) is None:
+                    raise CitebotError(f"<#{cid}> ({cid}) is not a channel of this server")
+
+        changes: dict = {}
+        if answer_channels is not None:
+            ids = parse_ids(answer_channels, "channel")
+            channels(ids)
+            changes["answer_channel_ids"] = ids
+        if admin_roles is not None:
+            ids = parse_ids(admin_roles, "role") or ()
+            for rid in ids:
+                if guild is not None and guild.get_role(rid) is None:
+                    raise CitebotError(f"role {rid} is not a role of this server")
+            changes["admin_role_ids"] = ids
+        if announce_channel is not None:
+            ids = parse_ids(announce_channel, "channel")
+            if ids is not None and len(ids) > 1:
+                raise CitebotError("give one announce channel (or none)")
+            channels(ids)
+            changes["announce_channel_id"] = None if ids is None else (ids[0] if ids else 0)
+        return changes
+
+
+async def setup(bot: CitebotBot) -> None:
+    await bot.add_cog(Settings(bot))

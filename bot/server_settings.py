@@ -1,0 +1,119 @@
+"""Each server's own settings, set by its admins with /settings: answer channels, admin roles, announce channel.
+
+Stored in ``servers.sqlite3`` in the data folder (one row per server, WAL, full fsync: a setting acknowledged is
+a setting kept across a crash); config (``[discord]``) gives the defaults. Reads come from a copy in memory (the
+event loop may ask for them without waiting on the disk); writes go to the file first, then to the copy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from retrieval.errors import CitebotError
+
+SETTINGS_FILE = "servers.sqlite3"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (
+    guild_id INTEGER PRIMARY KEY,
+    answer_channel_ids TEXT,          -- JSON list; NULL: config's discord.answer_channel_ids
+    admin_role_ids TEXT NOT NULL DEFAULT '[]',  -- JSON list, besides Manage Server and config's roles
+    announce_channel_id INTEGER       -- NULL: config's discord.announce_channel_id; 0: none
+);
+"""
+_ID = re.compile(r"^<?[#@]?&?(\d{5,20})>?$")
+CLEAR = ("none", "off", "-")
+DEFAULT = ("default", "reset")
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """One server's settings; None: the config's default."""
+
+    answer_channel_ids: tuple[int, ...] | None = None
+    admin_role_ids: tuple[int, ...] = field(default_factory=tuple)
+    announce_channel_id: int | None = None
+
+
+def parse_ids(text: str, what: str) -> tuple[int, ...] | None:
+    """'<#1> <#2>', '1, 2', 'none' -> ids ('none': empty; 'default': None); ``CitebotError`` naming a bad item."""
+    words = [w for w in re.split(r"[\s,]+", (text or "").strip()) if w]
+    if len(words) == 1 and words[0].lower() in DEFAULT:
+        return None
+    if len(words) == 1 and words[0].lower() in CLEAR:
+        return ()
+    ids = []
+    for word in words:
+        match = _ID.match(word)
+        if not match:
+            raise CitebotError(f"“{word}” is not a {what}: mention it (#channel, @role) or give its id; "
+                               "“none” clears the list, “default” goes back to the bot's config")
+        ids.append(int(match.group(1)))
+    return tuple(dict.fromkeys(ids))
+
+
+class ServerSettingsStore:
+    """The settings of every server, in ``data_dir/servers.sqlite3`` (opened on first use)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / SETTINGS_FILE
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._cache: dict[int, ServerSettings] | None = None
+
+    def _open(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.executescript(SCHEMA)
+            self._conn = conn
+        return self._conn
+
+    def load(self) -> dict[int, ServerSettings]:
+        """(Worker thread.) Every server's settings, read once into memory."""
+        with self._lock:
+            if self._cache is None:
+                rows = self._open().execute("SELECT guild_id, answer_channel_ids, admin_role_ids, "
+                                            "announce_channel_id FROM settings").fetchall()
+                self._cache = {int(g): ServerSettings(None if a is None else tuple(json.loads(a)),
+                                                      tuple(json.loads(r or "[]")), n) for g, a, r, n in rows}
+            return self._cache
+
+    def get(self, guild_id: int | None) -> ServerSettings:
+        """A server's settings from memory (defaults when never set, or not loaded yet)."""
+        cache = self._cache or {}
+        return cache.get(int(guild_id), ServerSettings()) if guild_id is not None else ServerSettings()
+
+    def update(self, guild_id: int, **changes) -> ServerSettings:
+        """(Worker thread.) Change some of a server's settings; written and synced before it is returned."""
+        self.load()
+        with self._lock:
+            current = replace(self.get(guild_id), **changes)
+            answer = None if current.answer_channel_ids is None else json.dumps(list(current.answer_channel_ids))
+            self._open().execute(
+                "INSERT INTO settings VALUES (?, ?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET "
+                "answer_channel_ids = excluded.answer_channel_ids, admin_role_ids = excluded.admin_role_ids, "
+                "announce_channel_id = excluded.announce_channel_id",
+                (int(guild_id), answer, json.dumps(list(current.admin_role_ids)), current.announce_channel_id))
+            self._cache = {**(self._cache or {}), int(guild_id): current}
+            return current
+
+    def answer_channels(self, guild_id: int | None, default: list[int]) -> set[int]:
+        """The channels where a server's questions are answered without a mention."""
+        own = self.get(guild_id).answer_channel_ids
+        return set(default if own is None else own)
+
+    def admin_roles(self, guild_id: int | None) -> set[int]:
+        """The roles a server's admins named as admins too."""
+        return set(self.get(guild_id).admin_role_ids)
+
+    def announce_channel(self, guild_id: int | None, default: int) -> int:
+        """Where a server's announcements go (0: nowhere)."""
+        own = self.get(guild_id).announce_channel_id
+        return default if own is None else own
