@@ -24,6 +24,10 @@ CREATE TABLE IF NOT EXISTS settings (
     admin_role_ids TEXT NOT NULL DEFAULT '[]',  -- JSON list, besides Manage Server and config's roles
     announce_channel_id INTEGER       -- NULL: config's discord.announce_channel_id; 0: none
 );
+CREATE TABLE IF NOT EXISTS departures (
+    guild_id INTEGER PRIMARY KEY,
+    left_at REAL NOT NULL             -- when the bot was removed from the server (its articles go keep_days later)
+);
 """
 _ID = re.compile(r"^<?[#@]?&?(\d{5,20})>?$")
 CLEAR = ("none", "off", "-")
@@ -117,3 +121,29 @@ class ServerSettingsStore:
         """Where a server's announcements go (0: nowhere)."""
         own = self.get(guild_id).announce_channel_id
         return default if own is None else own
+
+    # -- servers the bot left ------------------------------------------------------------------------------------
+    def left(self, guild_id: int, at: float) -> None:
+        """(Worker thread.) The bot was removed from ``guild_id`` at ``at`` (the first removal counts)."""
+        with self._lock:
+            self._open().execute("INSERT OR IGNORE INTO departures VALUES (?, ?)", (int(guild_id), at))
+
+    def returned(self, guild_id: int) -> None:
+        """(Worker thread.) The bot is in ``guild_id`` again: its articles are kept."""
+        with self._lock:
+            self._open().execute("DELETE FROM departures WHERE guild_id = ?", (int(guild_id),))
+
+    def departed_before(self, cutoff: float) -> list[int]:
+        """(Worker thread.) Servers the bot left before ``cutoff``."""
+        with self._lock:
+            rows = self._open().execute("SELECT guild_id FROM departures WHERE left_at < ?", (cutoff,)).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def forget(self, guild_id: int) -> None:
+        """(Worker thread.) A departed server's settings and departure, once its articles are gone."""
+        with self._lock:
+            conn = self._open()
+            conn.execute("DELETE FROM departures WHERE guild_id = ?", (int(guild_id),))
+            conn.execute("DELETE FROM settings WHERE guild_id = ?", (int(guild_id),))
+            if self._cache is not None:
+                self._cache.pop(int(guild_id), None)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from bot.config import Config
 from retrieval.errors import CitebotError
 from retrieval.server_view import ServerView
-from retrieval.tenants import Tenant
+from retrieval.tenants import Tenant, drop_server
 
 DM_REFUSED = "I don't answer direct messages here: ask in a server channel where I am."
 
@@ -60,3 +60,13 @@ def visible_to(config: Config, library, guild_ids: set[int | None]) -> dict[int 
         except CitebotError:
             out[guild_id] = frozenset()
     return out
+
+
+def purge_departed(config: Config, library, store, now: float) -> dict[int, int]:
+    """(Worker thread.) The servers the bot left more than ``[servers] keep_days`` before ``now``: their articles
+    (those no other server nor the config holds) and settings deleted. Returns server -> articles deleted."""
+    done = {}
+    for guild_id in store.departed_before(now - config.servers.keep_days * 86_400):
+        done[guild_id] = drop_server(library.indexer, guild_id)
+        store.forget(guild_id)
+    return done

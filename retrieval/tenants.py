@@ -143,3 +143,18 @@ def remove_for(indexer: Indexer, tenant: Tenant, ref: str, visible: Iterable[str
                 removed.append(state[1])
             indexer.after_write()
     return removed
+
+
+def drop_server(indexer: Indexer, server: int) -> int:
+    """Forget every article ``server`` holds (a server the bot left long enough ago); the articles no other server
+    nor the config holds are deleted. Returns how many were deleted."""
+    store = indexer.store
+    deleted = 0
+    with indexer.active():
+        with indexer.writing():
+            for origin in store.all_origins():
+                if origin_server(origin) == server:
+                    for key in list(store.keys_of_origin(origin)):
+                        deleted += bool(store.drop_origin(key, origin))
+            indexer.after_write()
+    return deleted

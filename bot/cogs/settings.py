@@ -1,19 +1,30 @@
 """/settings (a server's admins): that server's answer channels, admin roles and announce channel, kept in the data
-folder (bot/server_settings.py); the config's ``[discord]`` values are the defaults."""
+folder (bot/server_settings.py); the config's ``[discord]`` values are the defaults. Also the servers' comings and
+goings: a server the bot is removed from keeps its articles ``[servers] keep_days``, then they are deleted; with
+``[discord] allowed_guild_ids`` the bot says once why it leaves any other server, and leaves."""
 
 from __future__ import annotations
+
+import asyncio
+import logging
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import REFUSAL, is_admin
+from bot.clock import clock_from_env
 from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import COLOUR, error_embed
 from bot.server_settings import ServerSettings, ServerSettingsStore, parse_ids
+from bot.servers import purge_departed
 from retrieval.errors import CitebotError
 
 NONE = discord.AllowedMentions.none()
+log = logging.getLogger("citebot.servers")
+PURGE_CHECK_SECONDS = 15.0  # how often servers left more than keep_days ago are looked for
+NOT_ALLOWED = ("This bot only serves the servers its operator chose, so it is leaving this one. (Its operator can "
+               "add this server to `[discord] allowed_guild_ids`.)")
 
 
 def channel_list(ids, default: list[int]) -> str:
@@ -43,12 +54,74 @@ class Settings(commands.Cog):
         self.bot = bot
         self.store = ServerSettingsStore(bot.config.data_dir)
         bot.server_settings = self.store  # read by bot/checks.py (admin roles) and the Q&A cog (answer channels)
+        self.clock = getattr(bot, "clock", None) or clock_from_env()
+        self.purger: asyncio.Task | None = None
 
     async def cog_load(self) -> None:
         try:
             await in_thread(self.store.load)
         except Exception as exc:  # noqa: BLE001 - no settings file readable: the config's defaults apply
             raise CitebotError(f"cannot read the servers' settings in {self.store.path}: {exc}") from exc
+        self.purger = asyncio.ensure_future(self.purge_forever())
+
+    async def cog_unload(self) -> None:
+        if self.purger is not None:
+            self.purger.cancel()
+
+    # -- joining and leaving -----------------------------------------------------------------------------------
+    def allowed(self, guild_id: int) -> bool:
+        allowed = self.bot.config.discord.allowed_guild_ids
+        return not allowed or guild_id in allowed
+
+    async def leave_if_not_allowed(self, guild: discord.Guild) -> bool:
+        """Say once why, then leave a server that ``allowed_guild_ids`` does not list; True when it left."""
+        if self.allowed(guild.id):
+            return False
+        channel = guild.system_channel or next((c for c in guild.text_channels
+                                                if c.permissions_for(guild.me).send_messages), None)
+        try:
+            if channel is not None:
+                await channel.send(NOT_ALLOWED, allowed_mentions=NONE)
+            await guild.leave()
+            log.info("left server %s (%s): not in discord.allowed_guild_ids", guild.id, guild.name)
+        except discord.HTTPException as exc:
+            log.warning("could not leave server %s: %s", guild.id, exc)
+        return True
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        for guild in list(self.bot.guilds):
+            if not await self.leave_if_not_allowed(guild):
+                await in_thread(self.store.returned, guild.id)
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        if not await self.leave_if_not_allowed(guild):
+            await in_thread(self.store.returned, guild.id)
+            log.info("joined server %s (%s)", guild.id, guild.name)
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await in_thread(self.store.left, guild.id, self.clock.now().timestamp())
+        log.info("removed from server %s: its articles are kept %d day(s)", guild.id,
+                 self.bot.config.servers.keep_days)
+
+    async def purge_forever(self) -> None:
+        """Delete the articles of servers left more than keep_days ago (checked every PURGE_CHECK_SECONDS)."""
+        await self.bot.wait_until_ready()
+        while not self.bot.is_closed():
+            try:
+                library = await self.bot.library_ready()
+                done = await in_thread(purge_departed, self.bot.config, library, self.store,
+                                       self.clock.now().timestamp())
+                for guild_id, deleted in done.items():
+                    log.info("server %s left over %d day(s) ago: its collection is gone (%d article(s) deleted)",
+                             guild_id, self.bot.config.servers.keep_days, deleted)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the purger never dies
+                log.exception("purging departed servers failed")
+            await asyncio.sleep(PURGE_CHECK_SECONDS)
 
     @app_commands.command(name="settings", description="This server's answer channels, admin roles and announce "
                                                        "channel (admins)")

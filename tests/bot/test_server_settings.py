@@ -26,3 +26,40 @@ def test_ids_are_parsed_from_mentions_and_bad_items_are_named():
     assert parse_ids("none", "role") == () and parse_ids("default", "channel") is None
     with pytest.raises(CitebotError, match="“#general” is not a channel"):
         parse_ids("#general", "channel")
+
+
+def test_a_server_left_is_kept_keep_days_then_its_own_articles_go(tmp_path, embedder, sample_data_dir):
+    import shutil
+
+    from bot.config import Config
+    from bot.servers import purge_departed
+    from retrieval.library import Library
+    from retrieval.models import ArticleMeta
+    from retrieval.server_view import ServerView
+    from retrieval.tenants import Tenant
+    from retrieval.text.articles import Article
+    from tests.retrieval.sources.test_index_sources import HARBOUR
+
+    shutil.copytree(sample_data_dir, tmp_path / "data")
+    library = Library(tmp_path / "data", embedder)
+    text = "\n\n".join(HARBOUR)
+    own = Article(ArticleMeta(article_id="harbour", title="Harbour", url="https://example.org/h"), text)
+    shared = Article(ArticleMeta(article_id="quay", title="Quay", url="https://example.org/q"), text + " Quay.")
+    ServerView(library, Tenant(5)).upsert([own, shared])
+    ServerView(library, Tenant(6)).upsert([shared])
+    store = ServerSettingsStore(tmp_path / "data")
+    store.load()
+    store.update(5, admin_role_ids=(1,))
+    day, left_at = 86_400, 1_000_000.0
+    store.left(5, left_at)
+    config = Config()
+    assert config.servers.keep_days == 30
+    assert purge_departed(config, library, store, left_at + 29 * day) == {}  # the fake clock: 29 days later
+    assert library.store.find("harbour") == ["harbour"]
+    assert purge_departed(config, library, store, left_at + 31 * day) == {5: 1}
+    assert library.store.find("harbour") == [] and library.store.find("quay") == ["quay"]  # 6 still holds it
+    assert store.admin_roles(5) == set() and store.departed_before(left_at + 99 * day) == []
+    store.left(6, left_at)
+    store.returned(6)  # invited back in time: nothing goes
+    assert purge_departed(config, library, store, left_at + 99 * day) == {}
+    assert library.store.find("quay") == ["quay"]

@@ -554,6 +554,15 @@ class FakeDiscord:
             }
         return gid
 
+    @on_fake_loop
+    async def remove_guild(self, guild_id: int) -> None:
+        """The bot is kicked from (or its owner deletes) ``guild_id``: GUILD_DELETE without ``unavailable``, as
+        Discord sends it, and the guild is gone from later READYs."""
+        del self.guild_names[int(guild_id)]
+        for session in self._live_sessions():
+            if session.intents & INTENT_GUILDS:
+                await session.send(OP_DISPATCH, {"id": str(guild_id)}, "GUILD_DELETE")
+
     def guild_of(self, channel_id: int) -> int:
         """The guild a channel (or thread) belongs to."""
         channel = self.channels.get(int(channel_id)) or self.threads.get(int(channel_id)) or {}
