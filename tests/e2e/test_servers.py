@@ -4,12 +4,17 @@ is fetched once. A bot and a fake of their own (three guilds)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sqlite3
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.clock import CLOCK_ENV
 from tests.e2e.conftest import BotProcess, bot_folder, running_bot
 from tests.e2e.fake_discord import PERM_MANAGE_GUILD, FakeDiscord
 from tests.local_http import serve
@@ -47,8 +52,9 @@ def servers(tmp_path_factory, sample_data_dir: Path, embedder) -> Iterator[tuple
         "[fetch]", "allow_private_addresses = true",
         "[limits]", "user_questions = 10000", "channel_questions = 10000", "duplicate_window_s = 0",
     ])
+    channels["clock"] = root / "clock"  # missing: the system clock; written: the bot's "now" (bot/clock.py)
     try:
-        with running_bot(fake, root) as bot:
+        with running_bot(fake, root, **{CLOCK_ENV: str(root / "clock")}) as bot:
             yield fake, bot, channels
     finally:
         fake.stop_thread()
@@ -134,4 +140,34 @@ async def test_settings_are_each_servers_own(servers) -> None:
     reply = await fake.wait_message(channel_id=ch["b"], since=mark, timeout=TIMEOUT)
     assert reply["embeds"], reply
     assert not [m for m in fake.bot_messages(mark) if m["channel_id"] == str(ch["a"])]
+    bot.assert_alive()
+
+
+def held_by(data: Path, guild_id: int) -> int:
+    """How many memberships the server has in the store (read-only, beside the running bot)."""
+    with sqlite3.connect(f"file:{data / 'citebot.sqlite'}?mode=ro", uri=True) as conn:
+        return conn.execute("SELECT COUNT(*) FROM origins WHERE origin LIKE ?", (f"server:{guild_id}/%",)).fetchone()[0]
+
+
+async def until(condition, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.5)
+
+
+async def test_a_removed_servers_collection_goes_after_keep_days(servers) -> None:
+    fake, bot, ch = servers
+    b = fake.guild_of(ch["b"])
+    assert held_by(bot.data, b) == 1  # the harbour page B added in the first test (A removed its own)
+    await fake.remove_guild(b)
+    departures = bot.data / "servers.sqlite3"
+    await until(lambda: sqlite3.connect(departures).execute("SELECT COUNT(*) FROM departures").fetchone()[0] == 1)
+    await asyncio.sleep(2 * 15.0)  # two purge checks at the real time: kept
+    assert held_by(bot.data, b) == 1
+    later = datetime.now(UTC) + timedelta(days=31)
+    ch["clock"].write_text(later.isoformat(), encoding="utf-8")
+    await until(lambda: held_by(bot.data, b) == 0)
+    with sqlite3.connect(f"file:{bot.data / 'citebot.sqlite'}?mode=ro", uri=True) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM articles WHERE title = ?", (TITLE,)).fetchone()[0] == 0
     bot.assert_alive()
