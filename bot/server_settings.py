@@ -1,20 +1,19 @@
 """Each server's own settings, set by its admins with /settings: answer channels, admin roles, announce channel.
 
-Stored in ``servers.sqlite3`` in the data folder (one row per server, WAL, full fsync: a setting acknowledged is
-a setting kept across a crash); config (``[discord]``) gives the defaults. Reads come from a copy in memory (the
-event loop may ask for them without waiting on the disk); writes go to the file first, then to the copy.
+Stored in ``servers.sqlite3`` in the data folder (one row per server; ``SqliteFile``: WAL, full fsync, so a setting
+acknowledged is a setting kept across a crash); config (``[discord]``) gives the defaults. Reads come from a copy in
+memory (the event loop asks for them without waiting on the disk); writes go to the file first, then to the copy.
+The servers the bot was removed from, and when, are kept there too.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sqlite3
-import threading
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from retrieval.errors import CitebotError
+from retrieval.sqlite_file import SqliteFile
 
 SETTINGS_FILE = "servers.sqlite3"
 SCHEMA = """
@@ -60,52 +59,35 @@ def parse_ids(text: str, what: str) -> tuple[int, ...] | None:
     return tuple(dict.fromkeys(ids))
 
 
-class ServerSettingsStore:
-    """The settings of every server, in ``data_dir/servers.sqlite3`` (opened on first use)."""
+class ServerSettingsStore(SqliteFile):
+    """The settings of every server, in ``data_dir/servers.sqlite3`` (``ServerSettingsStore.in_folder``); read into
+    memory when opened."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.path = Path(data_dir) / SETTINGS_FILE
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
-        self._cache: dict[int, ServerSettings] | None = None
+    FILE = SETTINGS_FILE
+    SCHEMA = SCHEMA
 
-    def _open(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.executescript(SCHEMA)
-            self._conn = conn
-        return self._conn
-
-    def load(self) -> dict[int, ServerSettings]:
-        """(Worker thread.) Every server's settings, read once into memory."""
-        with self._lock:
-            if self._cache is None:
-                rows = self._open().execute("SELECT guild_id, answer_channel_ids, admin_role_ids, "
-                                            "announce_channel_id FROM settings").fetchall()
-                self._cache = {int(g): ServerSettings(None if a is None else tuple(json.loads(a)),
-                                                      tuple(json.loads(r or "[]")), n) for g, a, r, n in rows}
-            return self._cache
+    def opened(self) -> None:
+        rows = self.conn.execute("SELECT guild_id, answer_channel_ids, admin_role_ids, announce_channel_id "
+                                 "FROM settings").fetchall()
+        self._cache: dict[int, ServerSettings] = {
+            int(g): ServerSettings(None if a is None else tuple(json.loads(a)), tuple(json.loads(r or "[]")), n)
+            for g, a, r, n in rows}
 
     def get(self, guild_id: int | None) -> ServerSettings:
-        """A server's settings from memory (defaults when never set, or not loaded yet)."""
-        cache = self._cache or {}
-        return cache.get(int(guild_id), ServerSettings()) if guild_id is not None else ServerSettings()
+        """A server's settings from memory (defaults when never set)."""
+        return self._cache.get(int(guild_id), ServerSettings()) if guild_id is not None else ServerSettings()
 
     def update(self, guild_id: int, **changes) -> ServerSettings:
         """(Worker thread.) Change some of a server's settings; written and synced before it is returned."""
-        self.load()
-        with self._lock:
+        with self.lock, self.conn:
             current = replace(self.get(guild_id), **changes)
             answer = None if current.answer_channel_ids is None else json.dumps(list(current.answer_channel_ids))
-            self._open().execute(
+            self.conn.execute(
                 "INSERT INTO settings VALUES (?, ?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET "
                 "answer_channel_ids = excluded.answer_channel_ids, admin_role_ids = excluded.admin_role_ids, "
                 "announce_channel_id = excluded.announce_channel_id",
                 (int(guild_id), answer, json.dumps(list(current.admin_role_ids)), current.announce_channel_id))
-            self._cache = {**(self._cache or {}), int(guild_id): current}
+            self._cache = {**self._cache, int(guild_id): current}
             return current
 
     def answer_channels(self, guild_id: int | None, default: list[int]) -> set[int]:
@@ -125,25 +107,23 @@ class ServerSettingsStore:
     # -- servers the bot left ------------------------------------------------------------------------------------
     def left(self, guild_id: int, at: float) -> None:
         """(Worker thread.) The bot was removed from ``guild_id`` at ``at`` (the first removal counts)."""
-        with self._lock:
-            self._open().execute("INSERT OR IGNORE INTO departures VALUES (?, ?)", (int(guild_id), at))
+        with self.lock, self.conn:
+            self.conn.execute("INSERT OR IGNORE INTO departures VALUES (?, ?)", (int(guild_id), at))
 
     def returned(self, guild_id: int) -> None:
         """(Worker thread.) The bot is in ``guild_id`` again: its articles are kept."""
-        with self._lock:
-            self._open().execute("DELETE FROM departures WHERE guild_id = ?", (int(guild_id),))
+        with self.lock, self.conn:
+            self.conn.execute("DELETE FROM departures WHERE guild_id = ?", (int(guild_id),))
 
     def departed_before(self, cutoff: float) -> list[int]:
         """(Worker thread.) Servers the bot left before ``cutoff``."""
-        with self._lock:
-            rows = self._open().execute("SELECT guild_id FROM departures WHERE left_at < ?", (cutoff,)).fetchall()
+        with self.lock:
+            rows = self.conn.execute("SELECT guild_id FROM departures WHERE left_at < ?", (cutoff,)).fetchall()
         return [int(r[0]) for r in rows]
 
     def forget(self, guild_id: int) -> None:
         """(Worker thread.) A departed server's settings and departure, once its articles are gone."""
-        with self._lock:
-            conn = self._open()
-            conn.execute("DELETE FROM departures WHERE guild_id = ?", (int(guild_id),))
-            conn.execute("DELETE FROM settings WHERE guild_id = ?", (int(guild_id),))
-            if self._cache is not None:
-                self._cache.pop(int(guild_id), None)
+        with self.lock, self.conn:
+            self.conn.execute("DELETE FROM departures WHERE guild_id = ?", (int(guild_id),))
+            self.conn.execute("DELETE FROM settings WHERE guild_id = ?", (int(guild_id),))
+            self._cache = {g: v for g, v in self._cache.items() if g != int(guild_id)}

@@ -52,21 +52,24 @@ class Settings(commands.Cog):
 
     def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
-        self.store = ServerSettingsStore(bot.config.data_dir)
-        bot.server_settings = self.store  # read by bot/checks.py (admin roles) and the Q&A cog (answer channels)
+        self.store: ServerSettingsStore | None = None
         self.clock = getattr(bot, "clock", None) or clock_from_env()
         self.purger: asyncio.Task | None = None
 
     async def cog_load(self) -> None:
+        folder = self.bot.config.data_dir
         try:
-            await in_thread(self.store.load)
-        except Exception as exc:  # noqa: BLE001 - no settings file readable: the config's defaults apply
-            raise CitebotError(f"cannot read the servers' settings in {self.store.path}: {exc}") from exc
+            self.store = await in_thread(ServerSettingsStore.in_folder, folder)
+        except Exception as exc:  # noqa: BLE001 - say which file, in one line
+            raise CitebotError(f"cannot open the servers' settings in {folder}: {exc}") from exc
+        self.bot.server_settings = self.store  # read by bot/checks.py (admin roles) and the Q&A cog (answer channels)
         self.purger = asyncio.ensure_future(self.purge_forever())
 
     async def cog_unload(self) -> None:
         if self.purger is not None:
             self.purger.cancel()
+        if self.store is not None:
+            self.store.close()
 
     # -- joining and leaving -----------------------------------------------------------------------------------
     def allowed(self, guild_id: int) -> bool:

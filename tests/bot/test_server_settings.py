@@ -7,13 +7,11 @@ from retrieval.errors import CitebotError
 
 
 def test_settings_survive_a_restart_and_default_to_config(tmp_path):
-    store = ServerSettingsStore(tmp_path)
-    store.load()
+    store = ServerSettingsStore.in_folder(tmp_path)
     assert store.answer_channels(1, [7]) == {7} and store.announce_channel(1, 9) == 9 and store.admin_roles(1) == set()
     store.update(1, answer_channel_ids=(11, 12), admin_role_ids=(21,), announce_channel_id=0)
     store.update(2, admin_role_ids=(31,))
-    again = ServerSettingsStore(tmp_path)  # a new process reads what was acknowledged
-    again.load()
+    again = ServerSettingsStore.in_folder(tmp_path)  # a new process reads what was acknowledged
     assert again.answer_channels(1, [7]) == {11, 12} and again.admin_roles(1) == {21}
     assert again.announce_channel(1, 9) == 0  # "none" set on purpose, not the default
     assert again.answer_channels(2, [7]) == {7} and again.admin_roles(2) == {31} and again.admin_roles(3) == set()
@@ -47,8 +45,7 @@ def test_a_server_left_is_kept_keep_days_then_its_own_articles_go(tmp_path, embe
     shared = Article(ArticleMeta(article_id="quay", title="Quay", url="https://example.org/q"), text + " Quay.")
     ServerView(library, Tenant(5)).upsert([own, shared])
     ServerView(library, Tenant(6)).upsert([shared])
-    store = ServerSettingsStore(tmp_path / "data")
-    store.load()
+    store = ServerSettingsStore.in_folder(tmp_path / "data")
     store.update(5, admin_role_ids=(1,))
     day, left_at = 86_400, 1_000_000.0
     store.left(5, left_at)
