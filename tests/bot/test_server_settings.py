@@ -27,8 +27,6 @@ def test_ids_are_parsed_from_mentions_and_bad_items_are_named():
 
 
 def test_a_server_left_is_kept_keep_days_then_its_own_articles_go(tmp_path, embedder, sample_data_dir):
-    import shutil
-
     from bot.config import Config
     from bot.servers import purge_departed
     from retrieval.library import Library
@@ -36,9 +34,10 @@ def test_a_server_left_is_kept_keep_days_then_its_own_articles_go(tmp_path, embe
     from retrieval.server_view import ServerView
     from retrieval.tenants import Tenant
     from retrieval.text.articles import Article
+    from tests.conftest import copy_data_dir
     from tests.retrieval.sources.test_index_sources import HARBOUR
 
-    shutil.copytree(sample_data_dir, tmp_path / "data")
+    copy_data_dir(sample_data_dir, tmp_path / "data")
     library = Library(tmp_path / "data", embedder)
     text = "\n\n".join(HARBOUR)
     own = Article(ArticleMeta(article_id="harbour", title="Harbour", url="https://example.org/h"), text)

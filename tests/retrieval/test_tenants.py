@@ -14,7 +14,7 @@ from retrieval.sources import FetchSettings, HttpClient, fetch_article
 from retrieval.sources.sync import FolderSource
 from retrieval.tenants import LimitError, Tenant
 from retrieval.text.articles import Article
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, copy_data_dir
 from tests.local_http import serve
 
 PAGE = """<html><head><title>Harbour reopens after storm repairs</title></head><body><article>
@@ -31,7 +31,7 @@ FERRY = "Which ferry was the first ship to dock in Port Elsworth?"
 @pytest.fixture
 def library(tmp_path, embedder, sample_data_dir) -> Library:
     data = tmp_path / "data"
-    shutil.copytree(sample_data_dir, data)
+    copy_data_dir(sample_data_dir, data)
     return Library(data, embedder)
 
 
