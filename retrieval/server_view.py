@@ -89,6 +89,8 @@ class ServerView:
     def status(self) -> dict:
         """``Library.status`` with this tenant's article and paragraph counts."""
         info = self.library.status()
+        if self.tenant.server is not None:
+            info["last_index"] = None  # the config collection's, not this server's
         if self.sees_everything() or "error" in info:
             return info
         try:
@@ -120,7 +122,24 @@ class ServerView:
         holds gains a membership, nothing is fetched or embedded again). ``LimitError`` past ``max_articles``."""
         articles = list(articles)
         check_room(self.library.store, self.tenant, self.max_articles, len(articles))
-        return self.library.upsert(articles, self.tenant.origin)
+        if self.tenant.server is None:
+            return self.library.upsert(articles, self.tenant.origin)
+        return self.write(articles)
+
+    def write(self, articles: list[Article], progress=None) -> IndexReport:
+        """Upsert ``articles`` as this server's own without touching the data folder's last report (which the
+        config collection's /status shows: one server's pages are not another's business)."""
+        started = time.time()
+        report = IndexReport(0, 0, 0, 0.0)
+        indexer = self.library.indexer
+        with indexer.active():
+            with indexer.writing():
+                indexer.upsert_locked(articles, self.tenant.origin, progress, report)
+                indexer.after_write()
+        report.articles = len(self.keys())
+        report.seconds = time.time() - started
+        report.finished_at = time.time()
+        return report
 
     def add_url(self, url: str, fetch) -> tuple[str, str]:
         """Add the page at ``url`` as this tenant's own: (its key, 'added'|'updated'|'already indexed (unchanged)'|
@@ -182,8 +201,9 @@ class ServerView:
             except Exception as exc:  # noqa: BLE001 - one page failing never stops the others
                 report.source_errors.append((url, f"{type(exc).__name__}: {exc}; its article is kept"))
         if articles:
-            done = self.library.upsert(articles, self.tenant.origin, progress)
+            done = self.write(articles, progress)
             done.source_errors = report.source_errors
             report = done
+        report.articles = len(self.keys())
         report.seconds = time.time() - started
         return report

@@ -124,13 +124,16 @@ def test_a_server_cannot_remove_what_it_does_not_own(library, site):
 def test_config_sync_keeps_servers_articles_and_servers_refetch_only_their_own(library, site, tmp_path):
     base, hits = site
     a = ServerView(library, Tenant(1))
+    before = library.indexer.last_report()
     key, _ = a.add_url(f"{base}/harbour", fetcher())
+    assert library.indexer.last_report() == before  # a server's page is not in the operator's last report
+    assert ServerView(library, Tenant(2)).status()["last_index"] is None
     folder = tmp_path / "articles"
     shutil.copytree(SAMPLES, folder)
     library.sync([FolderSource(location=str(folder))])  # the operator's re-index prunes what left the config only
     assert key in {m.article_id for m in a.metas()}
     report = a.refetch(fetcher())
-    assert hits.count("/harbour") == 2 and report.unchanged == 1
+    assert hits.count("/harbour") == 2 and report.unchanged == 1 and report.articles == 5
     assert ServerView(library, Tenant(2)).refetch(fetcher()).unchanged == 0 and hits.count("/harbour") == 2
 
 
