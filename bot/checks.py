@@ -22,6 +22,6 @@ def is_admin(interaction: discord.Interaction, settings: DiscordSettings) -> boo
     if interaction.guild_id is not None and (permissions.manage_guild or permissions.administrator):
         return True
     role_ids = {role.id for role in getattr(user, "roles", [])}
-    server = getattr(interaction.client, "server_settings", None)  # roles a server's own /settings named
+    server = getattr(getattr(interaction, "client", None), "server_settings", None)  # roles its /settings named
     own = server.admin_roles(interaction.guild_id) if server is not None and interaction.guild_id else set()
     return not role_ids.isdisjoint(set(settings.admin_role_ids) | own)
