@@ -8,7 +8,7 @@ from bot.config import DiscordSettings
 
 REFUSAL = (
     "Only admins can do this: you need the Manage Server permission, or a role or user listed in "
-    "`discord.admin_role_ids` / `discord.admin_user_ids` of the bot's config."
+    "`discord.admin_role_ids` / `discord.admin_user_ids` of the bot's config, or an admin role set with /settings."
 )
 
 
@@ -22,4 +22,6 @@ def is_admin(interaction: discord.Interaction, settings: DiscordSettings) -> boo
     if interaction.guild_id is not None and (permissions.manage_guild or permissions.administrator):
         return True
     role_ids = {role.id for role in getattr(user, "roles", [])}
-    return not role_ids.isdisjoint(settings.admin_role_ids)
+    server = getattr(getattr(interaction, "client", None), "server_settings", None)  # roles its /settings named
+    own = server.admin_roles(interaction.guild_id) if server is not None and interaction.guild_id else set()
+    return not role_ids.isdisjoint(set(settings.admin_role_ids) | own)

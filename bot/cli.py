@@ -14,6 +14,7 @@ from bot.cli_feedback import register as register_feedback_commands
 from bot.cli_sources import register as register_source_commands
 from bot.config import Config, load_config
 from bot.console import chat, render_answer, render_sources, render_summary
+from bot.servers import server_view
 from bot.services import configured_sources, http_client, open_library
 from bot.terminal import emit_metrics, json_safe, printable
 from retrieval.errors import CitebotError, ModelChangedError
@@ -119,7 +120,10 @@ def cmd_add(args, config: Config) -> int:
             articles.append(fetch_article(client, item))
         except CitebotError as exc:
             failed.append((item, getattr(exc, "reason", None) or str(exc)))
-    report = library.upsert(articles, progress=ProgressBar(sys.stderr.isatty()))
+    if args.server is not None:  # one server's own articles (stored once; limits apply)
+        report = server_view(config, library, args.server).upsert(articles)
+    else:
+        report = library.upsert(articles, progress=ProgressBar(sys.stderr.isatty()))
     indexed = library.indexed_articles(report.titles) if report.titles else {}
     for key in report.titles:
         if key in indexed:
@@ -133,9 +137,14 @@ def cmd_add(args, config: Config) -> int:
     return 1 if failed or report.skipped else 0
 
 
+def for_server(library: Library, config: Config, server: int | None):
+    """``library`` itself, or as the server ``server`` sees it (``--server ID``; bot/servers.py)."""
+    return library if server is None else server_view(config, library, server)
+
+
 def cmd_remove(args, config: Config) -> int:
     library = writer_library(config, args.wait)
-    for meta in library.remove(args.article):
+    for meta in for_server(library, config, args.server).remove(args.article):
         print(f"removed {meta.title} (id {meta.article_id})")
     return 0
 
@@ -150,7 +159,7 @@ def emit(as_json: bool, data, render) -> int:
 
 
 def cmd_ask(args, config: Config) -> int:
-    library = open_library(config)
+    library = for_server(open_library(config), config, args.server)
     today = config.today()
     window = TimeWindow.parse(args.since, args.until, today)
     history: list[Turn] = []
@@ -251,7 +260,8 @@ def cmd_summary(args, config: Config) -> int:
     if not 1 <= n <= 10:
         raise CitebotError(f"--sentences must be between 1 and 10, got {n}")
     request = summary_window({"since": args.since, "until": args.until}, config.today())
-    summary = open_library(config).summary(n, article=args.article, topic=args.topic, **request)
+    summary = for_server(open_library(config), config, args.server).summary(n, article=args.article,
+                                                                            topic=args.topic, **request)
     return emit(args.json, summary.to_json(), lambda color: render_summary(summary, color))
 
 
@@ -309,16 +319,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("add", help="fetch article URLs (or read files) and add or update them")
+    p.add_argument("--server", type=int, default=None, metavar="ID",
+                   help="as the Discord server ID sees the articles (default: the whole data folder)")
     p.add_argument("items", nargs="+", metavar="URL")
     p.add_argument("--wait", type=float, default=WRITE_WAIT_SECONDS, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("remove", help="remove an article by id, title or any URL it was reached by")
+    p.add_argument("--server", type=int, default=None, metavar="ID",
+                   help="as the Discord server ID sees the articles (default: the whole data folder)")
     p.add_argument("article", metavar="ID|TITLE|URL")
     p.add_argument("--wait", type=float, default=WRITE_WAIT_SECONDS, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("ask", help="answer a question with quotes")
+    p.add_argument("--server", type=int, default=None, metavar="ID",
+                   help="as the Discord server ID sees the articles (default: the whole data folder)")
     p.add_argument("question")
     p.add_argument("--k", type=int, default=None, help="number of quotes (default: retrieval.top_k)")
     p.add_argument("--history", action="append", metavar="QUESTION",
@@ -334,6 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("summary", help="key sentences of an article, a topic, or the latest article")
+    p.add_argument("--server", type=int, default=None, metavar="ID",
+                   help="as the Discord server ID sees the articles (default: the whole data folder)")
     p.add_argument("--article", help="article id or title (default: the most recently published article)")
     p.add_argument("--topic", help="summarise what the articles say about this")
     p.add_argument("--sentences", type=int, default=None, help="number of sentences (default: summary.sentences)")

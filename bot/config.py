@@ -63,6 +63,21 @@ class DiscordSettings:
     conversation_hours: float = 168.0  # how long replies to an answer still continue its conversation
     answer_in_threads: bool = False  # answer each new question in a thread started on it (follow-ups go there)
     heartbeat_timeout_s: float = 15.0  # nothing from the gateway for this long (probed at a third): a zombie, resume
+    allowed_guild_ids: list[int] = field(default_factory=list)  # non-empty: the bot leaves every other server
+
+
+@dataclass
+class ServersSettings:
+    """One bot, several servers (see README "One bot for several communities" and bot/servers.py)."""
+
+    home_guild_ids: list[int] = field(default_factory=list)  # servers that manage the config collection (default:
+    # discord.guild_ids); every other server has its own articles
+    share_config_articles: bool = True  # other servers also see (read-only) the config collection's articles
+    max_articles: int = 0  # articles one (non-home) server may add; 0 = no limit
+    max_sources: int = 0  # sources one (non-home) server may add; 0 = no limit
+    answer_dms: bool = True  # answer direct messages (from the collection below); false: refuse them
+    dm_guild_id: int = 0  # the server whose collection answers DMs; 0 = the config collection
+    keep_days: int = 30  # a server the bot was removed from keeps its articles this long, then they are deleted
 
 
 @dataclass
@@ -113,6 +128,7 @@ class Config:
     summary: SummarySettings = field(default_factory=SummarySettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
+    servers: ServersSettings = field(default_factory=ServersSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
     performance: PerformanceSettings = field(default_factory=PerformanceSettings)
@@ -296,9 +312,16 @@ def _validate(config: Config) -> None:
         ("digest.alerts_per_hour", 1 <= dg.alerts_per_hour <= 3600, "between 1 and 3600"),
     ]
     checks.append(("limits.delivery_deadline_s", 5.0 <= lim.delivery_deadline_s <= 840, "between 5 and 840 seconds"))
-    for name in ("guild_ids", "answer_channel_ids", "admin_role_ids", "admin_user_ids"):
+    for name in ("guild_ids", "answer_channel_ids", "admin_role_ids", "admin_user_ids", "allowed_guild_ids"):
         for i, value in enumerate(getattr(config.discord, name)):
             checks.append((f"discord.{name}[{i}]", 0 < value < 2**64, "a Discord id (a positive 64-bit number)"))
+    sv = config.servers
+    checks += [(f"servers.home_guild_ids[{i}]", 0 < v < 2**64, "a Discord id (a positive 64-bit number)")
+               for i, v in enumerate(sv.home_guild_ids)]
+    checks += [("servers.max_articles", sv.max_articles >= 0, "at least 0 (0: no limit)"),
+               ("servers.max_sources", sv.max_sources >= 0, "at least 0 (0: no limit)"),
+               ("servers.dm_guild_id", 0 <= sv.dm_guild_id < 2**64, "0 (the config collection) or a Discord id"),
+               ("servers.keep_days", sv.keep_days >= 0, "at least 0 (0: deleted at the next check)")]
     for i, folder in enumerate(config.articles.folders):
         checks.append((f"articles.folders[{i}]", bool(folder.strip()), "a file or folder, not empty"))
     for key, ok, what in checks:

@@ -29,6 +29,7 @@ from bot.config import Config, LoggingSettings
 from bot.delivery import Pacer
 from bot.flood import ChannelTyping, FloodGate
 from bot.observability import Stats
+from bot.servers import server_view
 from bot.services import configured_sources, http_client, open_library
 from bot.watchdog import GatewayWatch
 from retrieval.errors import CitebotError, ModelChangedError
@@ -41,7 +42,7 @@ T = TypeVar("T")
 
 #: Feature modules loaded at start-up, in order.
 EXTENSIONS: tuple[str, ...] = ("bot.cogs.qa", "bot.cogs.admin", "bot.cogs.summary", "bot.cogs.sources",
-                               "bot.cogs.feedback", "bot.cogs.digest", "bot.cogs.follow")
+                               "bot.cogs.feedback", "bot.cogs.digest", "bot.cogs.follow", "bot.cogs.settings")
 
 #: Test-only hook. When set (e.g. ``http://127.0.0.1:PORT``), the client talks to a local Discord emulator
 #: instead of discord.com: REST goes to ``$BASE/api/v10`` and the gateway to ``ws://HOST:PORT/``. The
@@ -234,11 +235,18 @@ class CitebotBot(commands.Bot):
 
     # -- shared services for cogs ---------------------------------------------------------------------------
 
-    async def find_articles(self, typed: str, limit: int = 25) -> list[ArticleMeta]:
+    async def find_articles(self, typed: str, limit: int = 25, guild_id: Any = ...) -> list[ArticleMeta]:
         """Articles for autocomplete: what the user typed matched against titles in the store (an indexed look-up
-        in a worker thread, newest first; see ``Store.match_titles``); [] while start-up is still loading."""
+        in a worker thread, newest first; see ``Store.match_titles``); [] while start-up is still loading.
+        ``guild_id`` (None: a DM): only the articles that server sees (bot/servers.py)."""
         if not self.is_warm:
             return []
+        if guild_id is not ...:
+            try:
+                view = server_view(self.config, self.library, guild_id)
+            except CitebotError:
+                return []
+            return await in_thread(view.match_titles, typed, limit)
         return await in_thread(self.library.match_titles, typed, limit)  # never opens the store
 
     @property
@@ -254,11 +262,13 @@ class CitebotBot(commands.Bot):
             QUEUE_WAIT.set(time.monotonic() - queued)
             return await in_thread(func, *args)
 
-    async def answer(self, question: str, k: int | None = None, **options: Any) -> Answer:
+    async def answer(self, question: str, k: int | None = None, guild_id: Any = ..., **options: Any) -> Answer:
         """Answer ``question`` in a worker thread (embedding and search are CPU-bound); ``options`` go to
-        ``Library.ask`` (history, window, today)."""
+        ``Library.ask`` (history, window, today). ``guild_id`` (None: a DM) answers from that server's articles
+        (bot/servers.py); left out, from the config collection's."""
         library = await self.library_ready()
-        answer = await self.in_slot(functools.partial(library.ask, question, k, **options))
+        ask = library.ask if guild_id is ... else server_view(self.config, library, guild_id).ask
+        answer = await self.in_slot(functools.partial(ask, question, k, **options))
         self.answered += 1
         return answer
 

@@ -23,6 +23,7 @@ from bot.embeds import (
     status_embed,
 )
 from bot.formats import age_text, escape, progress_text, shorten
+from bot.servers import server_view
 from bot.services import configured_sources, http_client
 from retrieval.errors import CitebotError, LargeRemovalError, ReindexBusyError
 
@@ -47,6 +48,13 @@ def source_line(row: dict) -> str:
     if row.get("last_error"):
         parts.append(f"last error: {escape(str(row['last_error']))}")
     return shorten(" · ".join(parts), FIELD_VALUE_LIMIT)
+
+
+def fetch_page(client, url: str):
+    """(Worker thread.) One page fetched and extracted (a server's /reindex re-reads its own pages)."""
+    from retrieval.sources import fetch_article
+
+    return fetch_article(client, url)
 
 
 class Reindex:
@@ -146,10 +154,15 @@ class Admin(commands.Cog):
     async def run_reindex(self, interaction: discord.Interaction, job: Reindex) -> None:
         """Build the new index in a worker thread, editing the deferred reply with progress, then the report."""
         library = await self.bot.library_ready()
+        view = server_view(self.bot.config, library, interaction.guild_id)
         sources = configured_sources(self.bot.config)
-        log.info("re-index of %s started by %s", ", ".join(str(s.location) for s in sources), job.user)
         client = http_client(self.bot.config)
-        work = asyncio.ensure_future(in_thread(library.sync, sources, client, job.progress))
+        if view.tenant.server is None:  # a home server: the config collection's sources, as a single-server bot
+            log.info("re-index of %s started by %s", ", ".join(str(s.location) for s in sources), job.user)
+            work = asyncio.ensure_future(in_thread(library.sync, sources, client, job.progress))
+        else:  # another server: only the pages it added itself are read again
+            log.info("re-read of server %s's pages started by %s", view.tenant.server, job.user)
+            work = asyncio.ensure_future(in_thread(view.refetch, functools.partial(fetch_page, client), job.progress))
         await self.show_progress(interaction, job, work)
         try:
             try:
@@ -210,9 +223,10 @@ class Admin(commands.Cog):
             return  # could not reach Discord within 3 s: logged and counted
         library = await self.bot.library_ready()
         try:
+            view = server_view(self.bot.config, library, interaction.guild_id)
             rows, total, status = await in_thread(
-                lambda: (*library.article_page(SOURCES_PAGE),
-                         library.source_status(configured_sources(self.bot.config))))
+                lambda: (*view.article_page(SOURCES_PAGE),
+                         view.source_status(configured_sources(self.bot.config))))
             embed = sources_embed(rows, total)
             for row in status[:25]:  # Discord allows 25 fields
                 embed.add_field(name=shorten(row["name"], FIELD_NAME_LIMIT), value=source_line(row), inline=False)
@@ -225,7 +239,10 @@ class Admin(commands.Cog):
         if not await delivery.acknowledge(interaction, stats=self.bot.stats, ephemeral=True):
             return  # could not reach Discord within 3 s: logged and counted
         library = await self.bot.library_ready()
-        info = await in_thread(library.status)
+        try:
+            info = await in_thread(server_view(self.bot.config, library, interaction.guild_id).status)
+        except CitebotError as exc:
+            info = {"data_dir": str(library.data_dir), "model": library.embedder.name, "error": str(exc)}
         extra = [
             ("Up for", age_text(time.time() - self.bot.started_at)),
             ("Questions answered", str(self.bot.answered)),

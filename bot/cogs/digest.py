@@ -22,6 +22,7 @@ from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import summary_embed
 from bot.follow_store import clean_topic
 from bot.formats import escape, shorten
+from bot.servers import server_view
 from retrieval.errors import CitebotError
 from retrieval.models import Summary
 from retrieval.query.timefilter import TimeWindow
@@ -155,7 +156,8 @@ class Digests(commands.Cog):
             return
         library = await self.bot.library_ready()
         try:
-            summary = await self.bot.in_slot(digest_summary, library, current, day, self.bot.config.digest.stories)
+            view = server_view(self.bot.config, library, current.guild_id)  # that server's articles only
+            summary = await self.bot.in_slot(digest_summary, view, current, day, self.bot.config.digest.stories)
         except CitebotError as exc:
             log.info("no digest for channel %s on %s: %s", digest.channel_id, day, exc)
             await in_thread(self.store.mark, current, day)

@@ -20,6 +20,7 @@ from bot.checks import REFUSAL, is_admin
 from bot.discord_app import CitebotBot, in_thread
 from bot.follow_store import CHANNEL, USER, Follow, FollowStore
 from bot.formats import escape, format_date, shorten, shorten_lines
+from bot.servers import visible_to
 from retrieval.errors import CitebotError
 from retrieval.models import Quote
 from retrieval.query.alerts import topic_matches
@@ -137,11 +138,12 @@ class Follows(commands.Cog):
             library = await self.bot.library_ready()
             topics = sorted({f.topic for f in follows})
             matches = await self.bot.in_slot(lambda: topic_matches(library.answerer(), topics, article_ids))
+            visible = await in_thread(visible_to, self.bot.config, library, {f.guild_id for f in follows})
             sent = 0
             for article_id in article_ids:
                 for follow in follows:
                     quote = matches.get((follow.topic, article_id))
-                    if quote is not None:
+                    if quote is not None and article_id in visible.get(follow.guild_id, ()):
                         sent += await self.send(follow, article_id, quote)
             log.info("topic alerts for %d new article(s): %d sent", len(article_ids), sent)
         except asyncio.CancelledError:

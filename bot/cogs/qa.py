@@ -107,7 +107,10 @@ class QA(commands.Cog):
             return question
         channel = message.channel
         channel_ids = {channel.id, getattr(channel, "parent_id", None)}
-        if channel_ids.isdisjoint(self.bot.config.discord.answer_channel_ids):
+        server = getattr(self.bot, "server_settings", None)  # a server's own /settings, else the config's
+        answer_channels = self.bot.config.discord.answer_channel_ids
+        if channel_ids.isdisjoint(server.answer_channels(message.guild.id, answer_channels) if server else
+                                  answer_channels):
             return None
         talking_to_someone = bool(message.mentions) or isinstance(replied, discord.Message)
         return question if looks_like_question(question) and not talking_to_someone else None
@@ -211,7 +214,8 @@ class QA(commands.Cog):
         bot.typing_indicators.start(message.channel)  # one per channel, until its last answer is sent
         try:
             try:
-                embed, answer, wait, full = await self.embed_for(question, previous)
+                embed, answer, wait, full = await self.embed_for(
+                    question, previous, guild_id=message.guild.id if message.guild else None)
             finally:
                 bot.flood.done(time.monotonic() - received)
             guild_id = message.guild.id if message.guild is not None else None
@@ -292,15 +296,16 @@ class QA(commands.Cog):
         )
 
     async def embed_for(self, question: str, previous: int | None = None, window: TimeWindow | None = None,
-                        ) -> tuple[discord.Embed, Answer | None, float, Answer | None]:
+                        guild_id: int | None = None) -> tuple[discord.Embed, Answer | None, float, Answer | None]:
         """The answer embed (or an error embed the asker can act on), the answer as shown, the seconds it waited
         for an answer slot, and the answer with the further quotes "More sources" pages through. ``previous``: the
-        bot answer it follows up on; ``window``: since/until."""
+        bot answer it follows up on; ``window``: since/until; ``guild_id``: the server asked in (None: a DM)."""
         answer = full = None
         try:
             history = await in_thread(self.memory.history, previous) if previous is not None else []
             today = self.bot.config.today()
-            full = await self.bot.answer(question, MORE_QUOTES, history=history, window=window, today=today)
+            full = await self.bot.answer(question, MORE_QUOTES, history=history, window=window, today=today,
+                                         guild_id=guild_id)
             answer = first_quotes(full, self.bot.config.retrieval.top_k, today)
             embed = self.help_embed() if answer.content_free else answer_embed(answer)
         except CitebotError as exc:
@@ -346,7 +351,7 @@ class QA(commands.Cog):
             await self.refuse(refusal, edit)
             return
         try:
-            embed, answer, wait, full = await self.embed_for(question, window=window)
+            embed, answer, wait, full = await self.embed_for(question, window=window, guild_id=interaction.guild_id)
         finally:
             bot.flood.done(time.monotonic() - received)
         view = await record_answer(bot, interaction.id, full, interaction.user.id, guild_id=interaction.guild_id,

@@ -17,6 +17,7 @@ from bot.cogs.shared import article_choices
 from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import COLOUR, error_embed
 from bot.formats import escape, format_date, shorten
+from bot.servers import server_view
 from bot.services import configured_sources, http_client
 from retrieval.errors import CitebotError
 from retrieval.sources.sync import source_name
@@ -78,7 +79,11 @@ class Sources(commands.Cog):
         library = await self.bot.library_ready()
         new_article = None
         try:
-            meta, paragraphs, status = await in_thread(self._add, library, url.strip())
+            view = server_view(self.bot.config, library, interaction.guild_id)
+            if view.tenant.server is None:  # a home server: the config collection, as a single-server bot
+                meta, paragraphs, status = await in_thread(self._add, library, url.strip())
+            else:
+                meta, paragraphs, status = await in_thread(self._add_to_server, view, url.strip())
             new_article = meta.article_id if status == "added" else None
             embed = discord.Embed(title=f"Article {status}", description=article_line(meta, paragraphs),
                                   colour=COLOUR)
@@ -92,14 +97,24 @@ class Sources(commands.Cog):
             self.bot.dispatch("articles_indexed", [new_article])  # topic alerts (bot/cogs/follow.py)
         await self.bot.announce()
 
-    def _add(self, library, url: str):
-        """(Worker thread.) Fetch, extract and upsert one page; (meta, paragraph count, 'added'|'updated'|...)."""
+    def fetch(self, url: str):
+        """(Worker thread.) Fetch and extract one page; ``CitebotError`` with the reason when it cannot."""
         from retrieval.sources import FetchError, NotAnArticle, fetch_article
 
         try:
-            article = fetch_article(self.http(), url)
+            return fetch_article(self.http(), url)
         except (FetchError, NotAnArticle) as exc:
             raise CitebotError(getattr(exc, "reason", None) or str(exc)) from None
+
+    def _add_to_server(self, view, url: str):
+        """(Worker thread.) Add one page to a server's own articles (a page stored already is not fetched again)."""
+        key, status = view.add_url(url, self.fetch)
+        meta, count = view.library.indexed_articles([key])[key]
+        return meta, count, status
+
+    def _add(self, library, url: str):
+        """(Worker thread.) Fetch, extract and upsert one page; (meta, paragraph count, 'added'|'updated'|...)."""
+        article = self.fetch(url)
         report = library.upsert([article])
         if report.skipped:
             raise CitebotError(report.skipped[0][1])
@@ -119,7 +134,8 @@ class Sources(commands.Cog):
             return
         library = await self.bot.library_ready()
         try:
-            removed = await in_thread(library.remove, article)
+            view = server_view(self.bot.config, library, interaction.guild_id)
+            removed = await in_thread(view.remove, article)
             lines = "\n".join(article_line(meta) for meta in removed)
             embed = discord.Embed(title="Removed", description=lines or "Nothing to remove.", colour=COLOUR)
         except CitebotError as exc:
@@ -129,7 +145,7 @@ class Sources(commands.Cog):
 
     @remove.autocomplete("article")
     async def remove_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
-        return article_choices(await self.bot.find_articles(current), current)
+        return article_choices(await self.bot.find_articles(current, guild_id=interaction.guild_id), current)
 
     # -- polling ---------------------------------------------------------------------------------------------
     async def poll_forever(self) -> None:

@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.cogs.shared import article_choices
 from bot.discord_app import CitebotBot
 from bot.embeds import error_embed, summary_embed
+from bot.servers import server_view
 from retrieval.errors import CitebotError
 from retrieval.query.timefilter import TimeWindow
 
@@ -57,7 +58,7 @@ class Summaries(commands.Cog):
             return
         await interaction.response.defer(thinking=True)  # first: Discord allows 3 s
         count = sentences or self.bot.config.summary.sentences
-        embed = await self.embed_for(count, article, topic, window)
+        embed = await self.embed_for(count, article, topic, window, guild_id=interaction.guild_id)
         try:
             await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)
         except discord.HTTPException as exc:
@@ -65,14 +66,16 @@ class Summaries(commands.Cog):
 
     @summary.autocomplete("article")
     async def article_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
-        return article_choices(await self.bot.find_articles(current), current)
+        return article_choices(await self.bot.find_articles(current, guild_id=interaction.guild_id), current)
 
     async def embed_for(self, sentences: int, article: str | None, topic: str | None,
-                        window: TimeWindow | None = None) -> discord.Embed:
-        """The summary embed, or an error embed the user can act on (an unknown article names the closest)."""
+                        window: TimeWindow | None = None, guild_id: int | None = None) -> discord.Embed:
+        """The summary embed, or an error embed the user can act on (an unknown article names the closest);
+        from the articles the server ``guild_id`` sees (None: a DM)."""
         library = await self.bot.library_ready()
         try:
-            summary = await self.bot.in_slot(functools.partial(library.summary, sentences, article, topic,
+            view = server_view(self.bot.config, library, guild_id)
+            summary = await self.bot.in_slot(functools.partial(view.summary, sentences, article, topic,
                                                                window=window))
         except CitebotError as exc:  # ArticleNotFoundError among them: its message lists the closest titles
             return error_embed(str(exc))

@@ -15,6 +15,7 @@ from retrieval.index.indexer import Indexer, Progress, article_aliases
 from retrieval.index.removals import RemovalPlan
 from retrieval.index.report import IndexReport
 from retrieval.index.store import ADDED
+from retrieval.tenants import is_server_origin
 from retrieval.text.articles import read_articles
 
 log = logging.getLogger("citebot.library")
@@ -95,6 +96,8 @@ class SourceSync:
                     if prune:
                         names = {source_name(s) for s in sources}
                         for origin in store.all_origins() - names - {ADDED}:
+                            if is_server_origin(origin):  # a server's own articles are not the config's to prune
+                                continue
                             for key in store.keys_of_origin(origin):
                                 plan.drop(key, origin)
                     try:

@@ -164,7 +164,7 @@ def citebot_session(world: World, workspace: Path) -> Iterator[BotProcess]:
     proc = bot.proc
     try:
         assert fake.command_names(guild=True) == ["add", "ask", "digest", "follow", "following", "reindex", "remove",
-                                                  "report", "sources", "status", "summary", "unfollow"]
+                                                  "report", "settings", "sources", "status", "summary", "unfollow"]
         assert fake.command_names(guild=False) == []
         yield bot
     finally:

@@ -326,6 +326,8 @@ class FakeDiscord:
                 "rate_limit_per_user": 0,
             }
         self.roles: dict[int, dict] = {}
+        self.guild_names: dict[int, str] = {self.guild_id: "Fake Newsroom"}  # every guild the bot is in
+        self.role_guild: dict[int, int] = {}  # role id -> its guild
         self._add_role_payload(self.guild_id, "@everyone", MEMBER_PERMISSIONS)
         self.messages: dict[int, dict] = {}
         self.threads: dict[int, dict] = {}  # public threads started on a message (POST .../messages/{id}/threads)
@@ -515,7 +517,8 @@ class FakeDiscord:
         self.users[int(user["id"])] = user
         return user
 
-    def _add_role_payload(self, rid: int, name: str, permissions: int) -> dict:
+    def _add_role_payload(self, rid: int, name: str, permissions: int, guild_id: int | None = None) -> dict:
+        self.role_guild[rid] = guild_id or self.guild_id
         role = {
             "id": str(rid),
             "name": name,
@@ -530,11 +533,40 @@ class FakeDiscord:
         self.roles[rid] = role
         return role
 
-    def add_role(self, name: str, permissions: int = 0) -> int:
-        """A guild role; returns its id."""
+    def add_role(self, name: str, permissions: int = 0, guild_id: int | None = None) -> int:
+        """A role of the guild ``guild_id`` (default: the first guild); returns its id."""
         rid = self.snowflake()
-        self._add_role_payload(rid, name, permissions)
+        self._add_role_payload(rid, name, permissions, guild_id)
         return rid
+
+    def add_guild(self, name: str, channel_names: tuple[str, ...] = ("general",)) -> int:
+        """Another guild the bot is in (before it connects: READY lists it, a GUILD_CREATE describes it), with its
+        own @everyone role and text channels (names must differ from other guilds' for :meth:`channel_id`)."""
+        gid = self.snowflake()
+        self.guild_names[gid] = name
+        self._add_role_payload(gid, "@everyone", MEMBER_PERMISSIONS, gid)
+        for position, channel in enumerate(channel_names):
+            cid = self.snowflake()
+            self.channels[cid] = {
+                "id": str(cid), "type": 0, "guild_id": str(gid), "name": channel, "position": position,
+                "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
+                "last_message_id": None, "rate_limit_per_user": 0,
+            }
+        return gid
+
+    @on_fake_loop
+    async def remove_guild(self, guild_id: int) -> None:
+        """The bot is kicked from (or its owner deletes) ``guild_id``: GUILD_DELETE without ``unavailable``, as
+        Discord sends it, and the guild is gone from later READYs."""
+        del self.guild_names[int(guild_id)]
+        for session in self._live_sessions():
+            if session.intents & INTENT_GUILDS:
+                await session.send(OP_DISPATCH, {"id": str(guild_id)}, "GUILD_DELETE")
+
+    def guild_of(self, channel_id: int) -> int:
+        """The guild a channel (or thread) belongs to."""
+        channel = self.channels.get(int(channel_id)) or self.threads.get(int(channel_id)) or {}
+        return int(channel.get("guild_id") or self.guild_id)
 
     def channel_id(self, name: str) -> int:
         """The id of a channel by name."""
@@ -543,9 +575,9 @@ class FakeDiscord:
                 return cid
         raise KeyError(name)
 
-    def permissions_for(self, roles: list[int]) -> int:
+    def permissions_for(self, roles: list[int], guild_id: int | None = None) -> int:
         """Guild-level permissions from @everyone plus the given roles (Administrator implies all)."""
-        value = int(self.roles[self.guild_id]["permissions"])
+        value = int(self.roles[guild_id or self.guild_id]["permissions"])
         for rid in roles:
             value |= int(self.roles[rid]["permissions"])
         return ALL_PERMISSIONS if value & PERM_ADMINISTRATOR else value
@@ -562,11 +594,12 @@ class FakeDiscord:
             "pending": False,
         }
 
-    def _guild_payload(self) -> dict:
+    def _guild_payload(self, guild_id: int | None = None) -> dict:
+        gid = guild_id or self.guild_id
         bot_member = {**self._member(self.bot_user, []), "user": self.bot_user}
         return {
-            "id": str(self.guild_id),
-            "name": "Fake Newsroom",
+            "id": str(gid),
+            "name": self.guild_names[gid],
             "icon": None,
             "owner_id": self.owner["id"],
             "unavailable": False,
@@ -574,11 +607,11 @@ class FakeDiscord:
             "member_count": len(self.users) + 1,
             "joined_at": "2024-01-01T00:00:00+00:00",
             "features": [],
-            "roles": list(self.roles.values()),
+            "roles": [r for rid, r in self.roles.items() if self.role_guild.get(rid) == gid],
             "emojis": [],
             "stickers": [],
-            "channels": list(self.channels.values()),
-            "threads": list(self.threads.values()),
+            "channels": [c for c in self.channels.values() if int(c["guild_id"]) == gid],
+            "threads": [t for t in self.threads.values() if int(t["guild_id"]) == gid],
             "members": [bot_member],
             "voice_states": [],
             "presences": [],
@@ -812,6 +845,7 @@ class FakeDiscord:
             raise AssertionError("only the user an ephemeral message was shown to can press its buttons")
         roles = roles or []
         channel_id = int(message["channel_id"])
+        gid = self.guild_of(channel_id)
         iid, token = self.snowflake(), f"ixtoken-{self.snowflake()}"
         payload = {
             "id": str(iid),
@@ -820,18 +854,19 @@ class FakeDiscord:
             "token": token,
             "version": 1,
             "attachment_size_limit": 10 * 1024 * 1024,
-            "guild_id": str(self.guild_id),
-            "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
+            "guild_id": str(gid),
+            "guild": {"id": str(gid), "locale": "en-US", "features": []},
             "guild_locale": "en-US",
             "locale": "en-GB",
             "channel_id": str(channel_id),
             "channel": self.channels[channel_id],
-            "member": {**self._member(user, roles), "user": user, "permissions": str(self.permissions_for(roles))},
+            "member": {**self._member(user, roles), "user": user,
+                       "permissions": str(self.permissions_for(roles, gid))},
             "message": {k: v for k, v in message.items() if not k.startswith("_")},
             "data": {"custom_id": custom_id, "component_type": COMPONENT_BUTTON},
             "app_permissions": str(MEMBER_PERMISSIONS),
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(self.guild_id)},
+            "authorizing_integration_owners": {"0": str(gid)},
             "context": 0,
         }
         interaction = FakeInteraction(self, iid, token, f"button:{custom_id}", channel_id, time.monotonic(), payload,
@@ -856,7 +891,8 @@ class FakeDiscord:
         user = user or self.owner
         roles = roles or []
         channel_id = channel_id or next(iter(self.channels))
-        definition = self.guild_commands.get(self.guild_id, {}).get(command) or self.global_commands.get(command)
+        gid = self.guild_of(channel_id)
+        definition = self.guild_commands.get(gid, {}).get(command) or self.global_commands.get(command)
         if definition is None:
             raise AssertionError(f"/{command} is not a registered command; synced: {self.command_names()}")
         by_name = {o["name"]: o for o in definition.get("options", [])}
@@ -890,7 +926,7 @@ class FakeDiscord:
         if missing and focused is None:
             raise AssertionError(f"/{command} is missing required options {missing}")
         if permissions is None:
-            permissions = self.permissions_for(roles)
+            permissions = self.permissions_for(roles, gid)
         iid, token = self.snowflake(), f"ixtoken-{self.snowflake()}"
         data: dict[str, Any] = {"id": definition["id"], "name": command, "type": 1, "options": data_options}
         if resolved_channels:
@@ -904,8 +940,8 @@ class FakeDiscord:
             "token": token,
             "version": 1,
             "attachment_size_limit": 10 * 1024 * 1024,
-            "guild_id": str(self.guild_id),
-            "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
+            "guild_id": str(gid),
+            "guild": {"id": str(gid), "locale": "en-US", "features": []},
             "guild_locale": "en-US",
             "locale": "en-GB",
             "channel_id": str(channel_id),
@@ -914,7 +950,7 @@ class FakeDiscord:
             "data": data,
             "app_permissions": str(MEMBER_PERMISSIONS),
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(self.guild_id)},
+            "authorizing_integration_owners": {"0": str(gid)},
             "context": 0,
         }
         interaction = FakeInteraction(self, iid, token, command, channel_id, time.monotonic(), payload)
@@ -961,7 +997,7 @@ class FakeDiscord:
         message: dict[str, Any] = {
             "id": str(mid),
             "channel_id": str(channel_id),
-            "guild_id": str(self.guild_id),
+            "guild_id": str(self.guild_of(channel_id)),
             "author": author,
             "content": content,
             "timestamp": datetime.now(UTC).isoformat(),
@@ -987,7 +1023,7 @@ class FakeDiscord:
                 "type": 0,
                 "message_id": reference["id"],
                 "channel_id": reference["channel_id"],
-                "guild_id": str(self.guild_id),
+                "guild_id": str(self.guild_of(int(reference["channel_id"]))),
             }
             message["referenced_message"] = {k: v for k, v in reference.items() if not k.startswith("_")}
         if interaction is not None:
@@ -998,7 +1034,7 @@ class FakeDiscord:
                 "type": interaction.payload["type"],
                 "name": interaction.name,
                 "user": (interaction.payload.get("member") or {}).get("user") or interaction.payload.get("user"),
-                "authorizing_integration_owners": {"0": str(self.guild_id)},
+                "authorizing_integration_owners": {"0": str(self.guild_of(channel_id))},
             }
         if allowed_mentions is not None:
             message["_allowed_mentions"] = allowed_mentions  # what the bot asked for (not a Discord field)
@@ -1340,7 +1376,7 @@ class FakeDiscord:
         thread = {
             "id": mid,
             "type": 11,
-            "guild_id": str(self.guild_id),
+            "guild_id": channel["guild_id"],
             "parent_id": channel["id"],
             "owner_id": self.bot_user["id"],
             "name": name,
@@ -1370,7 +1406,7 @@ class FakeDiscord:
         self._check_auth(request)
         if app != str(self.app_id):
             raise Reject(403, 50001, "Missing Access")
-        if gid is not None and int(gid) != self.guild_id:
+        if gid is not None and int(gid) not in self.guild_names:
             raise Reject(403, 50001, "Missing Access")
         store = self.global_commands if gid is None else self.guild_commands.setdefault(int(gid), {})
         if request.method == "GET":
@@ -1804,7 +1840,7 @@ class FakeDiscord:
         ready = {
             "v": 10,
             "user": self.bot_user,
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "guilds": [{"id": str(gid), "unavailable": True} for gid in self.guild_names],
             "session_id": session.session_id,
             "resume_gateway_url": self.gateway_url,
             "shard": data.get("shard", [0, 1]),
@@ -1813,7 +1849,8 @@ class FakeDiscord:
             "relationships": [],
         }
         await session.send(OP_DISPATCH, ready, "READY")
-        await session.send(OP_DISPATCH, self._guild_payload(), "GUILD_CREATE")
+        for gid in self.guild_names:
+            await session.send(OP_DISPATCH, self._guild_payload(gid), "GUILD_CREATE")
         session.ready = True
         self._known_sessions[session.session_id] = (session.seq, session.intents)
         self._backlogs[session.session_id] = session.backlog

@@ -1,0 +1,72 @@
+"""One server's part of the shared collection: a :class:`Reading` that sees only some articles.
+
+Queries read the index through ``reading()`` only, so a server's view is a view whose rows outside the server's
+articles are not ``alive`` (ranking, time windows, conversations and summaries then never reach them), whose dense
+search is masked to them, and whose article list holds only them. The index, the store and the embedding cache
+stay shared: a server costs a boolean mask, not a copy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from retrieval.models import ArticleMeta
+from retrieval.reading import Reading
+
+
+class ScopedReading(Reading):
+    """A :class:`Reading` restricted to the articles ``keys``."""
+
+    def __init__(self, collection: Any, keys: frozenset[str], owner: ScopedCollection) -> None:
+        super().__init__(collection)
+        self.keys = keys
+        self.owner = owner
+
+    def visible(self) -> np.ndarray:
+        """Per row: whether its article is one of ``keys`` (cached while the rows and the keys stay the same)."""
+        return self.owner.mask(self)
+
+    @property
+    def alive(self) -> np.ndarray:
+        return super().alive & self.visible()[: self.rows]
+
+    def articles(self) -> list[ArticleMeta]:
+        return [meta for meta in super().articles() if meta.article_id in self.keys]
+
+    def article_published(self) -> list[str | None]:
+        return [published if self.article_key(slot) in self.keys else None
+                for slot, published in enumerate(super().article_published())]
+
+    def search(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return super().search(vector, k, self.alive if allowed is None else allowed & self.alive[: len(allowed)])
+
+
+class ScopedCollection:
+    """A collection as one server sees it (``Readable``): the shared collection, only the articles ``keys``."""
+
+    def __init__(self, collection: Any, keys: frozenset[str]) -> None:
+        self.collection = collection
+        self.keys = keys
+        self._mask: tuple[tuple, np.ndarray] | None = None
+
+    @property
+    def model(self) -> str:
+        return self.collection.model
+
+    def reading(self) -> ScopedReading:
+        return ScopedReading(self.collection, self.keys, self)
+
+    def mask(self, view: Reading) -> np.ndarray:
+        """The rows of ``keys`` in ``view`` (call with the view entered)."""
+        version = view.version
+        if self._mask is None or self._mask[0] != version:
+            slots = np.fromiter((view.article_key(s) in self.keys for s in range(view.article_slots)), dtype=bool,
+                                count=view.article_slots)
+            rows = view.article_of_row[: view.rows]
+            mask = np.zeros(view.rows, dtype=bool)
+            inside = rows < len(slots)
+            mask[inside] = slots[rows[inside]]
+            self._mask = (version, mask)
+        return self._mask[1]
