@@ -1,0 +1,210 @@
+"""The reader: among the ranked candidates, the paragraph and the sentence that answer the question.
+
+The ranking (retrieval/ranking.py) finds the right article and its neighbourhood; inside it, the paragraph that
+repeats the question's words often beats the one holding the fact. The reader re-reads the best ``READ_DEPTH``
+candidates and scores each with a small linear model over features of the paragraph and of its sentences:
+
+- the ranking's own evidence: the fused score, the order gap to the first candidate, the rank;
+- what the question asks for (retrieval/answertypes.py): whether a sentence holds a number the question does not
+  give for "how many", a date for "when", a name for "who", a place for "where", a reason for "why";
+- the question's words that tell this paragraph from its neighbours: each word weighted by how few of the
+  article's paragraphs hold it (the title's words, which every paragraph shares, weigh little), and the share of
+  that weight a sentence covers; how many of the question's words one sentence gathers;
+- position (the lead, the paragraph number), length, and whether the conversation already quoted the paragraph.
+
+Sentence features enter the paragraph's score by their maximum over its sentences; the highlight is the sentence
+with the best sentence part. The weights (``reader_model.json``, numpy at run time) are fitted by
+benchmarks/reader_fit.py on squad-dev and newsqa-dev with folds split by article (docs/benchmarks.md).
+The same file holds the "does it answer" model: a logistic score of the chosen candidate's evidence, under whose
+threshold the answer is "not found" (see :func:`answers`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.query.answertypes import KINDS, holds, question_kind, question_words
+from retrieval.bm25 import query_terms
+from retrieval.query.ranking import Hit
+
+READ_DEPTH = 20
+MODEL_FILE = Path(__file__).with_name("reader_model.json")
+
+SENTENCE_FEATURES = ("sim", "overlap", "specific", "gather", *(f"holds_{k}" for k in KINDS))
+PARAGRAPH_FEATURES = ("score", "gap", "log_rank", "p_overlap", "p_specific", "p_holds", "lead", "log_number",
+                      "quoted", "top_article", "log_words")
+FEATURES = PARAGRAPH_FEATURES + tuple(f"max_{name}" for name in SENTENCE_FEATURES)
+DECISION_FEATURES = ("top_score", "best_score", "reader", "margin", "holds", "specific", "overlap", "sim",
+                     "typed", "missing")
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The candidates re-read for one question: hits (ranking order), their feature rows, and per hit its
+    sentences' feature rows (for the highlight)."""
+
+    hits: list[Hit]
+    features: np.ndarray  # (n, len(FEATURES))
+    sentences: list[np.ndarray]  # per hit: (sentences, len(SENTENCE_FEATURES))
+    kind: str
+    missing: float  # the share of the question's idf that the first candidate's whole article lacks
+
+
+@dataclass(frozen=True)
+class ReaderModel:
+    """Standardisation and weights of the paragraph model, and the decision model's."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    decision_mean: np.ndarray
+    decision_scale: np.ndarray
+    decision_weights: np.ndarray
+    decision_bias: float
+    threshold: float
+
+    def paragraph_scores(self, features: np.ndarray) -> np.ndarray:
+        return ((features - self.mean) / self.scale) @ self.weights
+
+    def sentence_scores(self, sentences: np.ndarray) -> np.ndarray:
+        """The sentence part of the paragraph score, per sentence (the max-pooled features' weights)."""
+        start = len(PARAGRAPH_FEATURES)
+        mean, scale, weights = self.mean[start:], self.scale[start:], self.weights[start:]
+        return ((sentences - mean) / scale) @ weights
+
+    def answer_probability(self, decision: np.ndarray) -> float:
+        z = float(((decision - self.decision_mean) / self.decision_scale) @ self.decision_weights) + self.decision_bias
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_FILE) -> ReaderModel | None:
+    """The fitted reader (None when the file is absent: the ranking's order stands)."""
+    if not Path(path).exists():
+        return None
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if tuple(data["features"]) != FEATURES or tuple(data["decision"]["features"]) != DECISION_FEATURES:
+        return None  # fitted for other features: ignore rather than misread
+    decision = data["decision"]
+    return ReaderModel(np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["weights"]),
+                       np.asarray(decision["mean"]), np.asarray(decision["scale"]), np.asarray(decision["weights"]),
+                       float(decision["bias"]), float(decision["threshold"]))
+
+
+def article_weights(collection, key: str, terms: list[str], cache: dict) -> dict[str, float]:
+    """Each question term's weight inside article ``key``: its collection idf times how rare it is among the
+    article's paragraphs (0 for terms the article lacks)."""
+    if key in cache:
+        return cache[key]
+    rows = collection.article_rows(key)
+    counts = collection.bm25.frequencies_in(rows.start, rows.stop, terms) if len(rows) else {}
+    n = max(1, len(rows))
+    weights = {t: collection.bm25.idf(t) * math.log(1.0 + n / c) if (c := counts.get(t, 0)) else 0.0
+               for t in terms}
+    cache[key] = weights
+    return weights
+
+
+def _share(held, weights: dict[str, float], total: float) -> float:
+    return sum(weights.get(t, 0.0) for t in held) / total if total > 0 else 0.0
+
+
+def candidate_features(collection, question: str, query_vector: np.ndarray, hits: list[Hit],
+                       quoted: frozenset[int] = frozenset(), depth: int = READ_DEPTH) -> Candidates:
+    """Features of the first ``depth`` hits for ``question`` (its own words and vector). Call under the
+    collection's lock."""
+    hits = hits[:depth]
+    terms = query_terms(question)
+    idf = collection.bm25.term_weights(terms)
+    kind = question_kind(question)
+    known = question_words(question)
+    vector = np.asarray(query_vector, dtype=np.float32)
+    texts = collection.fetch([h.paragraph_id for h in hits])
+    cache: dict[str, dict[str, float]] = {}
+    rows, sentence_rows = [], []
+    top_order = hits[0].order if hits else 0.0
+    top_article = None
+    missing = 0.0
+    for rank, hit in enumerate(hits):
+        paragraph = texts.get(hit.paragraph_id)
+        text = paragraph.text if paragraph is not None else ""
+        key = paragraph.article_id if paragraph is not None else ""
+        if rank == 0:
+            top_article = key
+        weights = article_weights(collection, key, terms, cache)
+        total = sum(weights.values())
+        if rank == 0:
+            missing = sum(v for t, v in idf.items() if not weights.get(t))
+        spans, vectors = collection.sentence_rows(hit.row) if hit.row >= 0 else (np.zeros((0, 2)), np.zeros((0, 1)))
+        sims = vectors @ vector if len(spans) else np.zeros(0)
+        words_p: set[str] = set()
+        per_sentence = []
+        for s, (a, b) in enumerate(spans.tolist()):
+            held = collection.sentence_terms(hit.paragraph_id, s, text[a:b])
+            words_p |= held
+            typed = holds(kind, text[a:b], known) if kind in KINDS else False
+            per_sentence.append([float(sims[s]), _share(held, idf, 1.0), _share(held, weights, total),
+                                 float(len(held & set(terms))), *(float(typed and kind == k) for k in KINDS)])
+        present = max(1, len(words_p & set(terms)))
+        matrix = np.asarray(per_sentence, dtype=np.float64).reshape(-1, len(SENTENCE_FEATURES))
+        if len(matrix):
+            matrix[:, 3] /= present
+        pooled = matrix.max(axis=0) if len(matrix) else np.zeros(len(SENTENCE_FEATURES))
+        number = paragraph.number if paragraph is not None else 1
+        rows.append([hit.score, hit.order - top_order, math.log(1 + rank), _share(words_p, idf, 1.0),
+                     _share(words_p, weights, total), float(pooled[4:].max() > 0 if len(pooled) > 4 else 0),
+                     float(number == 1), math.log(number), float(hit.paragraph_id in quoted),
+                     float(key == top_article), math.log(1 + len(text.split())), *pooled.tolist()])
+        sentence_rows.append(matrix)
+    features = np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES))
+    return Candidates(hits, features, sentence_rows, kind, missing)
+
+
+def decision_features(candidates: Candidates, scores: np.ndarray, chosen: int) -> np.ndarray:
+    """What the "does it answer" model reads: the chosen candidate's evidence and the question's."""
+    f = candidates.features
+    names = {name: i for i, name in enumerate(FEATURES)}
+    order = np.sort(scores)[::-1]
+    margin = float(order[0] - order[1]) if len(order) > 1 else 0.0
+    row = f[chosen]
+    return np.asarray([
+        f[0, names["score"]], float(f[:, names["score"]].max()), float(scores[chosen]), margin,
+        row[names["p_holds"]], row[names["max_specific"]], row[names["max_overlap"]], row[names["max_sim"]],
+        float(candidates.kind in KINDS), candidates.missing,
+    ], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The reader's order of the candidates (the highlight moved to the reader's sentence) and its verdict."""
+
+    hits: list[Hit]
+    answers: bool | None  # None: no model, the ranking's threshold decides
+    probability: float
+
+
+def read(collection, question: str, query_vector: np.ndarray, hits: list[Hit],
+         quoted: frozenset[int] = frozenset(), model: ReaderModel | None = None) -> Reading:
+    """Re-order the first :data:`READ_DEPTH` ``hits`` by the reader (the rest follow as ranked) and say whether the
+    chosen one answers. Call under the collection's lock."""
+    model = model if model is not None else load_model()
+    if model is None or not hits:
+        return Reading(hits, None, 0.0)
+    candidates = candidate_features(collection, question, query_vector, hits, quoted)
+    scores = model.paragraph_scores(candidates.features)
+    order = np.argsort(-scores, kind="stable")
+    chosen = int(order[0])
+    probability = model.answer_probability(decision_features(candidates, scores, chosen))
+    read_hits = []
+    for i in order.tolist():
+        hit, sentences = candidates.hits[i], candidates.sentences[i]
+        if len(sentences):
+            hit = replace(hit, sentence=int(np.argmax(model.sentence_scores(sentences))))
+        read_hits.append(hit)
+    return Reading(read_hits + hits[len(candidates.hits):], probability >= model.threshold, probability)
