@@ -51,6 +51,57 @@ _PLACE = re.compile(r"\b(in|at|from|near|outside|inside|across|into|to|of|on)\s+
 _WORD = re.compile(r"[\w$£€%]+")
 
 
+_DURATION = re.compile(r"\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|innings|"
+                       r"overtime|sets?|rounds?)\b", re.IGNORECASE)
+_MONEY = re.compile(r"[$£€¥₹]\s?\d|\b(dollars?|pounds|euros?|yuan|rupees?|rs\.?|lakhs?|crores?|cents?|usd|"
+                    r"free)\b", re.IGNORECASE)
+_AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|, \d{1,3},", re.IGNORECASE)
+_PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
+_FULL_NAME = re.compile(r"\b[A-Z][a-z'’.-]+(?:\s+[A-Z][a-z'’.-]+)+")
+_COUNTED = re.compile(r"\bhow many\s+(?:more\s+|of\s+the\s+)?((?:(?!(?:is|are|was|were|do|does|did|have|has|had|will|"
+                      r"would|can|could|still|in|on|at|of|from|per)\b)[\w'’.-]+\s*){1,3})", re.IGNORECASE)
+_MONEY_WORDS = (r"\b(cost|costs|price|prices|pay|paid|paying|worth|revenue|fine|fined|salary|budget|earn|earned|spend|"
+                r"spent|tickets?|ransom|money|sales|profit|value|tax|fee|fees|charge|raise|raised|bill)\b")
+
+
+def unit_pattern(question: str) -> tuple[re.Pattern | None, bool]:
+    """For an amount question, what its answer's unit looks like, and whether that is sure: money for "how much
+    does it cost", a duration for "how long", an age for "how old", a percentage (sure); a number next to one of
+    the counted words for "how many X" (not sure: the noun may sit elsewhere in the sentence)."""
+    q = " ".join(question.lower().split())
+    if re.search(r"\bhow old\b|\bwhat age\b", q):
+        return _AGE, True
+    if re.search(r"\bhow long\b", q):
+        return _DURATION, True
+    if re.search(r"\b(percent|percentage|proportion)\b", q):
+        return _PERCENT, True
+    if re.search(r"\bhow much\b", q) and not re.search(r"\bhow much (of|more|less|longer|higher|bigger)\b", q) and (
+            re.search(r"\bhow much (is|are|was|were|do|does|did|will|would|has|have|had)\b", q)
+            or re.search(_MONEY_WORDS, q)):
+        return _MONEY, True
+    if re.search(r"\bwhat (price|salary|budget|fee|fine|ransom|revenue|profit)\b", q):
+        return _MONEY, True
+    counted = _COUNTED.search(question)
+    if counted:
+        words = [w for w in re.findall(r"[a-z]+", counted.group(1).lower()) if len(w) > 2][:3]
+        if words:
+            stems = "|".join(re.escape(w[:5]) for w in words)
+            return re.compile(r"(\d[\d,.]*|\b(" + "|".join(_NUMBER_WORDS) + r"))\s+(\S+\s+){0,3}?(" + stems + ")",
+                              re.IGNORECASE), False
+    return None, False
+
+
+def holds_unit(pattern: re.Pattern | None, sentence: str) -> bool:
+    """Whether ``sentence`` has an amount in the unit the question asks for (see :func:`unit_pattern`)."""
+    return bool(pattern is not None and pattern.search(sentence))
+
+
+def holds_full_name(sentence: str, known: frozenset[str]) -> bool:
+    """Whether ``sentence`` names someone or something in two or more capitalised words the question lacks."""
+    return any(any(w.lower() not in known for w in m.group(0).split()) for m in _FULL_NAME.finditer(sentence)
+               if m.start() > 0)
+
+
 def question_kind(question: str) -> str:
     """The kind of answer ``question`` asks for (one of :data:`KINDS`, or ``"other"``)."""
     q = " ".join(question.lower().split())

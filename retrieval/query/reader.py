@@ -15,8 +15,7 @@ candidates and scores each with a small linear model over features of the paragr
 Sentence features enter the paragraph's score by their maximum over its sentences; the highlight is the sentence
 with the best sentence part. The weights (``reader_model.json``, numpy at run time) are fitted by
 benchmarks/reader_fit.py on squad-dev and newsqa-dev with folds split by article (docs/benchmarks.md).
-The same file holds the "does it answer" model: a logistic score of the chosen candidate's evidence, under whose
-threshold the answer is "not found" (see :func:`answers`).
+"Not found" stays the ranking's score threshold, plus one check of the kind of answer asked for (:func:`answers`).
 """
 
 from __future__ import annotations
@@ -29,20 +28,18 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.query.answertypes import KINDS, holds, question_kind, question_words
+from retrieval.query.answertypes import KINDS, holds, holds_full_name, holds_unit, question_kind, question_words, unit_pattern
 from retrieval.bm25 import query_terms
 from retrieval.query.ranking import Hit
 
 READ_DEPTH = 20
 MODEL_FILE = Path(__file__).with_name("reader_model.json")
 
-SENTENCE_FEATURES = ("sim", "overlap", "specific", "gather", *(f"holds_{k}" for k in KINDS))
+SENTENCE_FEATURES = ("sim", "overlap", "specific", "gather", "residual", "local", "unit", "full_name",
+                     *(f"holds_{k}" for k in KINDS))
 PARAGRAPH_FEATURES = ("score", "gap", "log_rank", "p_overlap", "p_specific", "p_holds", "lead", "log_number",
                       "quoted", "top_article", "log_words")
 FEATURES = PARAGRAPH_FEATURES + tuple(f"max_{name}" for name in SENTENCE_FEATURES)
-DECISION_FEATURES = ("top_score", "best_score", "reader", "margin", "holds", "specific", "overlap", "sim",
-                     "typed", "missing")
-
 
 @dataclass(frozen=True)
 class Candidates:
@@ -54,20 +51,17 @@ class Candidates:
     sentences: list[np.ndarray]  # per hit: (sentences, len(SENTENCE_FEATURES))
     kind: str
     missing: float  # the share of the question's idf that the first candidate's whole article lacks
+    unit: bool = False  # the question asks for an amount in a sure unit (money, a duration, an age, a percentage)
+    articles: tuple[str, ...] = ()  # each hit's article
 
 
 @dataclass(frozen=True)
 class ReaderModel:
-    """Standardisation and weights of the paragraph model, and the decision model's."""
+    """Standardisation and weights of the paragraph model."""
 
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray
-    decision_mean: np.ndarray
-    decision_scale: np.ndarray
-    decision_weights: np.ndarray
-    decision_bias: float
-    threshold: float
 
     def paragraph_scores(self, features: np.ndarray) -> np.ndarray:
         return ((features - self.mean) / self.scale) @ self.weights
@@ -78,10 +72,6 @@ class ReaderModel:
         mean, scale, weights = self.mean[start:], self.scale[start:], self.weights[start:]
         return ((sentences - mean) / scale) @ weights
 
-    def answer_probability(self, decision: np.ndarray) -> float:
-        z = float(((decision - self.decision_mean) / self.decision_scale) @ self.decision_weights) + self.decision_bias
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-
 
 @lru_cache(maxsize=4)
 def load_model(path: Path = MODEL_FILE) -> ReaderModel | None:
@@ -89,12 +79,9 @@ def load_model(path: Path = MODEL_FILE) -> ReaderModel | None:
     if not Path(path).exists():
         return None
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    if tuple(data["features"]) != FEATURES or tuple(data["decision"]["features"]) != DECISION_FEATURES:
+    if tuple(data["features"]) != FEATURES:
         return None  # fitted for other features: ignore rather than misread
-    decision = data["decision"]
-    return ReaderModel(np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["weights"]),
-                       np.asarray(decision["mean"]), np.asarray(decision["scale"]), np.asarray(decision["weights"]),
-                       float(decision["bias"]), float(decision["threshold"]))
+    return ReaderModel(np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["weights"]))
 
 
 def article_weights(collection, key: str, terms: list[str], cache: dict) -> dict[str, float]:
@@ -111,6 +98,28 @@ def article_weights(collection, key: str, terms: list[str], cache: dict) -> dict
     return weights
 
 
+def local_weights(collection, key: str, terms: list[str], cache: dict) -> dict[str, float]:
+    """Each question term's weight inside article ``key`` from the article alone: how few of its paragraphs hold
+    it (a word every paragraph shares, like the title's, weighs little; one the article lacks, nothing)."""
+    if key in cache:
+        return cache[key]
+    rows = collection.article_rows(key)
+    counts = collection.bm25.frequencies_in(rows.start, rows.stop, terms) if len(rows) else {}
+    n = max(1, len(rows))
+    weights = {t: math.log(1.0 + n / c) if (c := counts.get(t, 0)) else 0.0 for t in terms}
+    cache[key] = weights
+    return weights
+
+
+def residual(vectors: np.ndarray, query: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """Cosines of ``vectors`` with ``query`` once the article's common direction ``centre`` (unit) is taken out of
+    both: how well a sentence matches what the question asks beyond the article's subject."""
+    q = query - (query @ centre) * centre
+    v = vectors - np.outer(vectors @ centre, centre)
+    norms = np.linalg.norm(v, axis=1) * max(float(np.linalg.norm(q)), 1e-9)
+    return (v @ q) / np.maximum(norms, 1e-9)
+
+
 def _share(held, weights: dict[str, float], total: float) -> float:
     return sum(weights.get(t, 0.0) for t in held) / total if total > 0 else 0.0
 
@@ -124,10 +133,22 @@ def candidate_features(collection, question: str, query_vector: np.ndarray, hits
     idf = collection.bm25.term_weights(terms)
     kind = question_kind(question)
     known = question_words(question)
+    unit, sure = unit_pattern(question) if kind == "amount" else (None, False)
     vector = np.asarray(query_vector, dtype=np.float32)
     texts = collection.fetch([h.paragraph_id for h in hits])
     cache: dict[str, dict[str, float]] = {}
+    local_cache: dict[str, dict[str, float]] = {}
     rows, sentence_rows = [], []
+    parts = [collection.sentence_rows(h.row) if h.row >= 0 else (np.zeros((0, 2), dtype=np.int64),
+                                                                np.zeros((0, len(vector)), dtype=np.float32))
+             for h in hits]
+    articles = [texts[h.paragraph_id].article_id if h.paragraph_id in texts else "" for h in hits]
+    centres: dict[str, np.ndarray] = {}
+    for key in set(articles):
+        stacked = [v for (_, v), a in zip(parts, articles, strict=True) if a == key and len(v)]
+        if stacked:
+            mean = np.vstack(stacked).mean(axis=0)
+            centres[key] = mean / max(float(np.linalg.norm(mean)), 1e-9)
     top_order = hits[0].order if hits else 0.0
     top_article = None
     missing = 0.0
@@ -138,11 +159,13 @@ def candidate_features(collection, question: str, query_vector: np.ndarray, hits
         if rank == 0:
             top_article = key
         weights = article_weights(collection, key, terms, cache)
-        total = sum(weights.values())
+        local = local_weights(collection, key, terms, local_cache)
+        total, local_total = sum(weights.values()), sum(local.values())
         if rank == 0:
             missing = sum(v for t, v in idf.items() if not weights.get(t))
-        spans, vectors = collection.sentence_rows(hit.row) if hit.row >= 0 else (np.zeros((0, 2)), np.zeros((0, 1)))
+        spans, vectors = parts[rank]
         sims = vectors @ vector if len(spans) else np.zeros(0)
+        beyond = residual(vectors, vector, centres[key]) if len(spans) and key in centres else np.zeros(len(spans))
         words_p: set[str] = set()
         per_sentence = []
         for s, (a, b) in enumerate(spans.tolist()):
@@ -150,34 +173,24 @@ def candidate_features(collection, question: str, query_vector: np.ndarray, hits
             words_p |= held
             typed = holds(kind, text[a:b], known) if kind in KINDS else False
             per_sentence.append([float(sims[s]), _share(held, idf, 1.0), _share(held, weights, total),
-                                 float(len(held & set(terms))), *(float(typed and kind == k) for k in KINDS)])
+                                 float(len(held & set(terms))), float(beyond[s]), _share(held, local, local_total),
+                                 float(holds_unit(unit, text[a:b])),
+                                 float(kind in ("person", "name") and holds_full_name(text[a:b], known)),
+                                 *(float(typed and kind == k) for k in KINDS)])
         present = max(1, len(words_p & set(terms)))
         matrix = np.asarray(per_sentence, dtype=np.float64).reshape(-1, len(SENTENCE_FEATURES))
         if len(matrix):
             matrix[:, 3] /= present
         pooled = matrix.max(axis=0) if len(matrix) else np.zeros(len(SENTENCE_FEATURES))
+        typed_any = float(pooled[-len(KINDS):].max() > 0) if len(matrix) else 0.0
         number = paragraph.number if paragraph is not None else 1
         rows.append([hit.score, hit.order - top_order, math.log(1 + rank), _share(words_p, idf, 1.0),
-                     _share(words_p, weights, total), float(pooled[4:].max() > 0 if len(pooled) > 4 else 0),
+                     _share(words_p, weights, total), typed_any,
                      float(number == 1), math.log(number), float(hit.paragraph_id in quoted),
                      float(key == top_article), math.log(1 + len(text.split())), *pooled.tolist()])
         sentence_rows.append(matrix)
     features = np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES))
-    return Candidates(hits, features, sentence_rows, kind, missing)
-
-
-def decision_features(candidates: Candidates, scores: np.ndarray, chosen: int) -> np.ndarray:
-    """What the "does it answer" model reads: the chosen candidate's evidence and the question's."""
-    f = candidates.features
-    names = {name: i for i, name in enumerate(FEATURES)}
-    order = np.sort(scores)[::-1]
-    margin = float(order[0] - order[1]) if len(order) > 1 else 0.0
-    row = f[chosen]
-    return np.asarray([
-        f[0, names["score"]], float(f[:, names["score"]].max()), float(scores[chosen]), margin,
-        row[names["p_holds"]], row[names["max_specific"]], row[names["max_overlap"]], row[names["max_sim"]],
-        float(candidates.kind in KINDS), candidates.missing,
-    ], dtype=np.float64)
+    return Candidates(hits, features, sentence_rows, kind, missing, sure, tuple(articles))
 
 
 @dataclass(frozen=True)
@@ -186,25 +199,33 @@ class Reading:
 
     hits: list[Hit]
     answers: bool | None  # None: no model, the ranking's threshold decides
-    probability: float
+
+
+def answers(candidates: Candidates, chosen: int) -> bool:
+    """Whether the chosen candidate's article can answer: a question asking for an amount in a sure unit (a price,
+    a duration, an age, a percentage) is not answered by an article none of whose candidates holds one — the
+    near-miss on the article's subject ("How much are tickets for the tour?" on the tour's announcement)."""
+    if not candidates.unit or not candidates.articles:
+        return True
+    column = FEATURES.index("max_unit")
+    article = candidates.articles[chosen]
+    return any(candidates.features[i, column] > 0 for i, key in enumerate(candidates.articles) if key == article)
 
 
 def read(collection, question: str, query_vector: np.ndarray, hits: list[Hit],
          quoted: frozenset[int] = frozenset(), model: ReaderModel | None = None) -> Reading:
     """Re-order the first :data:`READ_DEPTH` ``hits`` by the reader (the rest follow as ranked) and say whether the
-    chosen one answers. Call under the collection's lock."""
+    chosen one answers (:func:`answers`). Call under the collection's lock."""
     model = model if model is not None else load_model()
     if model is None or not hits:
-        return Reading(hits, None, 0.0)
+        return Reading(hits, None)
     candidates = candidate_features(collection, question, query_vector, hits, quoted)
     scores = model.paragraph_scores(candidates.features)
     order = np.argsort(-scores, kind="stable")
-    chosen = int(order[0])
-    probability = model.answer_probability(decision_features(candidates, scores, chosen))
     read_hits = []
     for i in order.tolist():
         hit, sentences = candidates.hits[i], candidates.sentences[i]
         if len(sentences):
             hit = replace(hit, sentence=int(np.argmax(model.sentence_scores(sentences))))
         read_hits.append(hit)
-    return Reading(read_hits + hits[len(candidates.hits):], probability >= model.threshold, probability)
+    return Reading(read_hits + hits[len(candidates.hits):], answers(candidates, int(order[0])))
