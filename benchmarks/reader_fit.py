@@ -1,4 +1,4 @@
-"""Fit the reader (retrieval/reader.py) on squad-dev and newsqa-dev, folds split by article, and report held-out.
+"""Fit the reader (retrieval/query/reader.py) on squad-dev and newsqa-dev, folds split by article, and report held-out.
 
 ``features`` asks every question through the product's ``Answerer.ask`` (follow-ups after their history, as
 ``citebot ask --history`` asks them) with a recorder in place of the reader, and keeps the features of the
@@ -11,7 +11,7 @@ candidates the reader would re-read, with labels:
 
 ``fit`` fits the paragraph model (a conditional logit over each question's candidates, L2; news questions weighted
 ``NEWS_WEIGHT``), 5 folds by article/page, prints the held-out figures — the ranking's and the reader's choice,
-"not found" by the score alone, by the shipped check of the answer's unit (``retrieval.reader.answers``) and by a
+"not found" by the score alone, by the shipped check of the answer's unit (``retrieval.query.reader.answers``) and by a
 learned "does it answer" model (logistic on the chosen candidate's evidence, threshold calibrated on squad only;
 measured, not shipped) — and with ``--write`` saves the paragraph model fitted on everything.
 
@@ -39,20 +39,20 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from splits import near_topic_split  # noqa: E402
 
 from bot.config import load_config  # noqa: E402
-from retrieval.answerer import Answerer  # noqa: E402
-from retrieval.answertypes import KINDS  # noqa: E402
-from retrieval.collection import build_collection  # noqa: E402
-from retrieval.conversation import extend  # noqa: E402
 from retrieval.evaluation.answers import holds_answer, index_pages, page_ids, page_paths  # noqa: E402
+from retrieval.evaluation.collection import build_collection  # noqa: E402
 from retrieval.evaluation.retrieval import articles_from_paragraphs, read_jsonl  # noqa: E402
 from retrieval.library import Library, open_embedder  # noqa: E402
-from retrieval.reader import (  # noqa: E402
+from retrieval.query.answerer import Answerer  # noqa: E402
+from retrieval.query.answertypes import KINDS  # noqa: E402
+from retrieval.query.conversation import extend  # noqa: E402
+from retrieval.query.reader import (  # noqa: E402
     FEATURES,
     MODEL_FILE,
     PARAGRAPH_FEATURES,
     SENTENCE_FEATURES,
     Candidates,
-    Reading,
+    ReadOrder,
     answers,
     candidate_features,
 )
@@ -90,7 +90,7 @@ class Recorder:
 
     def __call__(self, collection, question, query_vector, hits, quoted=frozenset()):
         self.last = candidate_features(collection, question, query_vector, hits, quoted)
-        return Reading(hits, None)
+        return ReadOrder(hits, None)
 
 
 def fold_of(group: str) -> int:

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from retrieval.conversation import Turn, extend
 from retrieval.errors import CitebotError
 from retrieval.evaluation.retrieval import read_jsonl
 from retrieval.library import Library
 from retrieval.models import Answer
+from retrieval.query.conversation import Turn, extend
 
 PAGE_SUFFIX = ".html"
 

@@ -65,7 +65,7 @@ class Answerer:
         model = collection.model if collection is not None else getattr(embedder, "name", "")
         self.settings = for_model(settings, model)
         self.context = ContextSettings()
-        self.reader = read  # re-reads the best candidates: the paragraph and sentence that answer (retrieval/query/reader.py)
+        self.reader = read  # re-reads the best candidates: the paragraph and the sentence that answer
 
     def require_collection(self) -> Readable:
         """The collection answered from; ``IndexMissingError`` when nothing is indexed."""

@@ -28,9 +28,18 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.query.answertypes import KINDS, holds, holds_full_name, holds_unit, question_kind, question_words, unit_pattern
-from retrieval.bm25 import query_terms
+from retrieval.query.answertypes import (
+    KINDS,
+    holds,
+    holds_full_name,
+    holds_unit,
+    question_kind,
+    question_words,
+    unit_pattern,
+)
 from retrieval.query.ranking import Hit
+from retrieval.reading import Reading
+from retrieval.text.tokens import query_terms
 
 READ_DEPTH = 20
 MODEL_FILE = Path(__file__).with_name("reader_model.json")
@@ -84,28 +93,26 @@ def load_model(path: Path = MODEL_FILE) -> ReaderModel | None:
     return ReaderModel(np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["weights"]))
 
 
-def article_weights(collection, key: str, terms: list[str], cache: dict) -> dict[str, float]:
+def article_weights(view: Reading, key: str, terms: list[str], cache: dict) -> dict[str, float]:
     """Each question term's weight inside article ``key``: its collection idf times how rare it is among the
     article's paragraphs (0 for terms the article lacks)."""
     if key in cache:
         return cache[key]
-    rows = collection.article_rows(key)
-    counts = collection.bm25.frequencies_in(rows.start, rows.stop, terms) if len(rows) else {}
-    n = max(1, len(rows))
-    weights = {t: collection.bm25.idf(t) * math.log(1.0 + n / c) if (c := counts.get(t, 0)) else 0.0
+    counts = view.frequencies_in(key, terms)
+    n = max(1, len(view.article_rows(key)))
+    weights = {t: view.idf(t) * math.log(1.0 + n / c) if (c := counts.get(t, 0)) else 0.0
                for t in terms}
     cache[key] = weights
     return weights
 
 
-def local_weights(collection, key: str, terms: list[str], cache: dict) -> dict[str, float]:
+def local_weights(view: Reading, key: str, terms: list[str], cache: dict) -> dict[str, float]:
     """Each question term's weight inside article ``key`` from the article alone: how few of its paragraphs hold
     it (a word every paragraph shares, like the title's, weighs little; one the article lacks, nothing)."""
     if key in cache:
         return cache[key]
-    rows = collection.article_rows(key)
-    counts = collection.bm25.frequencies_in(rows.start, rows.stop, terms) if len(rows) else {}
-    n = max(1, len(rows))
+    counts = view.frequencies_in(key, terms)
+    n = max(1, len(view.article_rows(key)))
     weights = {t: math.log(1.0 + n / c) if (c := counts.get(t, 0)) else 0.0 for t in terms}
     cache[key] = weights
     return weights
@@ -124,22 +131,22 @@ def _share(held, weights: dict[str, float], total: float) -> float:
     return sum(weights.get(t, 0.0) for t in held) / total if total > 0 else 0.0
 
 
-def candidate_features(collection, question: str, query_vector: np.ndarray, hits: list[Hit],
+def candidate_features(view: Reading, question: str, query_vector: np.ndarray, hits: list[Hit],
                        quoted: frozenset[int] = frozenset(), depth: int = READ_DEPTH) -> Candidates:
-    """Features of the first ``depth`` hits for ``question`` (its own words and vector). Call under the
-    collection's lock."""
+    """Features of the first ``depth`` hits for ``question`` (its own words and vector). ``view``: the
+    collection as entered for the question."""
     hits = hits[:depth]
     terms = query_terms(question)
-    idf = collection.bm25.term_weights(terms)
+    idf = view.term_weights(terms)
     kind = question_kind(question)
     known = question_words(question)
     unit, sure = unit_pattern(question) if kind == "amount" else (None, False)
     vector = np.asarray(query_vector, dtype=np.float32)
-    texts = collection.fetch([h.paragraph_id for h in hits])
+    texts = view.paragraphs([h.paragraph_id for h in hits])
     cache: dict[str, dict[str, float]] = {}
     local_cache: dict[str, dict[str, float]] = {}
     rows, sentence_rows = [], []
-    parts = [collection.sentence_rows(h.row) if h.row >= 0 else (np.zeros((0, 2), dtype=np.int64),
+    parts = [view.sentences(h.row) if h.row >= 0 else (np.zeros((0, 2), dtype=np.int64),
                                                                 np.zeros((0, len(vector)), dtype=np.float32))
              for h in hits]
     articles = [texts[h.paragraph_id].article_id if h.paragraph_id in texts else "" for h in hits]
@@ -158,8 +165,8 @@ def candidate_features(collection, question: str, query_vector: np.ndarray, hits
         key = paragraph.article_id if paragraph is not None else ""
         if rank == 0:
             top_article = key
-        weights = article_weights(collection, key, terms, cache)
-        local = local_weights(collection, key, terms, local_cache)
+        weights = article_weights(view, key, terms, cache)
+        local = local_weights(view, key, terms, local_cache)
         total, local_total = sum(weights.values()), sum(local.values())
         if rank == 0:
             missing = sum(v for t, v in idf.items() if not weights.get(t))
@@ -169,7 +176,7 @@ def candidate_features(collection, question: str, query_vector: np.ndarray, hits
         words_p: set[str] = set()
         per_sentence = []
         for s, (a, b) in enumerate(spans.tolist()):
-            held = collection.sentence_terms(hit.paragraph_id, s, text[a:b])
+            held = view.sentence_terms(hit.paragraph_id, s, text[a:b])
             words_p |= held
             typed = holds(kind, text[a:b], known) if kind in KINDS else False
             per_sentence.append([float(sims[s]), _share(held, idf, 1.0), _share(held, weights, total),
@@ -194,7 +201,7 @@ def candidate_features(collection, question: str, query_vector: np.ndarray, hits
 
 
 @dataclass(frozen=True)
-class Reading:
+class ReadOrder:
     """The reader's order of the candidates (the highlight moved to the reader's sentence) and its verdict."""
 
     hits: list[Hit]
@@ -212,14 +219,14 @@ def answers(candidates: Candidates, chosen: int) -> bool:
     return any(candidates.features[i, column] > 0 for i, key in enumerate(candidates.articles) if key == article)
 
 
-def read(collection, question: str, query_vector: np.ndarray, hits: list[Hit],
-         quoted: frozenset[int] = frozenset(), model: ReaderModel | None = None) -> Reading:
+def read(view: Reading, question: str, query_vector: np.ndarray, hits: list[Hit],
+         quoted: frozenset[int] = frozenset(), model: ReaderModel | None = None) -> ReadOrder:
     """Re-order the first :data:`READ_DEPTH` ``hits`` by the reader (the rest follow as ranked) and say whether the
-    chosen one answers (:func:`answers`). Call under the collection's lock."""
+    chosen one answers (:func:`answers`). ``view``: the collection as entered for the question."""
     model = model if model is not None else load_model()
     if model is None or not hits:
-        return Reading(hits, None)
-    candidates = candidate_features(collection, question, query_vector, hits, quoted)
+        return ReadOrder(hits, None)
+    candidates = candidate_features(view, question, query_vector, hits, quoted)
     scores = model.paragraph_scores(candidates.features)
     order = np.argsort(-scores, kind="stable")
     read_hits = []
@@ -228,4 +235,4 @@ def read(collection, question: str, query_vector: np.ndarray, hits: list[Hit],
         if len(sentences):
             hit = replace(hit, sentence=int(np.argmax(model.sentence_scores(sentences))))
         read_hits.append(hit)
-    return Reading(read_hits + hits[len(candidates.hits):], answers(candidates, int(order[0])))
+    return ReadOrder(read_hits + hits[len(candidates.hits):], answers(candidates, int(order[0])))

@@ -1,10 +1,10 @@
 """The reader's choices on real news pages (shared/eval/extraction/pages), asked through ``Library.ask``."""
 
 import pytest
-
 from retrieval.conversation import extend
-from retrieval.library import Library
 from retrieval.reader import load_model
+
+from retrieval.library import Library
 from tests.conftest import SHARED
 
 PAGES = SHARED / "eval" / "extraction" / "pages"
