@@ -60,7 +60,7 @@ from retrieval.query.reader import (  # noqa: E402
 EVAL = ROOT.parent / "shared" / "eval"
 FOLDS = 5
 L2 = 1.0
-NEWS_WEIGHT = float(__import__("os").environ.get("NEWS_WEIGHT", 10))
+NEWS_WEIGHT = float(__import__("os").environ.get("NEWS_WEIGHT", 3))
 
 # A learned "does it answer" model, measured and not shipped (docs/benchmarks.md): the chosen candidate's evidence.
 DECISION_FEATURES = ("top_score", "best_score", "reader", "margin", "holds", "specific", "overlap", "sim",
@@ -308,9 +308,21 @@ def report(results: list[dict]) -> dict:
     return out
 
 
+class Unpickler(pickle.Unpickler):
+    """Reads feature files written before the query modules moved into retrieval.query."""
+
+    def find_class(self, module: str, name: str):
+        moved = {"retrieval.reader": "retrieval.query.reader", "retrieval.ranking": "retrieval.query.ranking"}
+        return super().find_class(moved.get(module, module), name)
+
+
+def load_rows(path: str) -> list[dict]:
+    with open(path, "rb") as handle:
+        return Unpickler(handle).load()
+
+
 def cmd_fit(args) -> None:
-    with open(args.features, "rb") as handle:
-        rows = pickle.load(handle)
+    rows = load_rows(args.features)
     results = held_out(rows, args.answered)
     print(json.dumps(report(results), indent=1))
     if args.details:

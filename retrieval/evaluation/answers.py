@@ -167,9 +167,7 @@ def evaluate_answers(
                 })
             if progress:
                 progress("questions", n, len(questions))
-        store = library.loaded_store()
-        if store is not None:
-            store.close()
+        library.store.close()
     if details is not None:
         Path(details).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out), encoding="utf-8")
     result = summarise(rows)
