@@ -246,7 +246,7 @@ def held_out(rows: list[dict], threshold_answered: float) -> list[dict]:
         for r, prob in zip(test, probs, strict=True):
             c = r["candidates"]
             scores = ((c.features - mean) / scale) @ w
-            order = np.argsort(-scores, kind="stable")
+            order = first_in_top_article(c, scores)
             out.append({**{k: r[k] for k in ("set", "qid", "kind", "qtype", "group")},
                         "right1": bool(r["labels"][order[0]]) if len(order) else False,
                         "right3": bool(r["labels"][order[:3]].any()) if len(order) else False,
@@ -255,6 +255,16 @@ def held_out(rows: list[dict], threshold_answered: float) -> list[dict]:
                         "prob": float(prob), "answers": bool(prob >= threshold),
                         "rule": bool(answers(c, int(order[0]))) if len(order) else True})
     return out
+
+
+def first_in_top_article(c: Candidates, scores: np.ndarray) -> np.ndarray:
+    """The reader's order as ``retrieval.query.reader.read`` makes it: the first quote from the ranking's first
+    article, then the rest by score."""
+    same = np.asarray([key == c.articles[0] for key in c.articles], dtype=bool) if c.articles else np.zeros(0, bool)
+    if not len(scores):
+        return np.zeros(0, dtype=np.int64)
+    first = int(np.flatnonzero(same)[np.argmax(scores[same])]) if same.any() else 0
+    return np.asarray([first, *[i for i in np.argsort(-scores, kind="stable").tolist() if i != first]])
 
 
 def threshold_for(rows: list[dict], probs: np.ndarray, answered: float) -> float:

@@ -228,7 +228,12 @@ def read(view: Reading, question: str, query_vector: np.ndarray, hits: list[Hit]
         return ReadOrder(hits, None)
     candidates = candidate_features(view, question, query_vector, hits, quoted)
     scores = model.paragraph_scores(candidates.features)
-    order = np.argsort(-scores, kind="stable")
+    # the first quote stays in the ranking's first article (which article answers is the ranking's call: measured
+    # on cnn-news and squad-dev); inside it, and below it, the reader's order
+    same = np.asarray([key == candidates.articles[0] for key in candidates.articles], dtype=bool)
+    first = int(np.flatnonzero(same)[np.argmax(scores[same])]) if same.any() else 0
+    rest = [i for i in np.argsort(-scores, kind="stable").tolist() if i != first]
+    order = np.asarray([first, *rest])
     read_hits = []
     for i in order.tolist():
         hit, sentences = candidates.hits[i], candidates.sentences[i]
