@@ -1,11 +1,11 @@
 """The reader: among the ranked candidates, the paragraph and the sentence that answer the question.
 
-The ranking (retrieval/ranking.py) finds the right article and its neighbourhood; inside it, the paragraph that
+The ranking (retrieval/query/ranking.py) finds the right article and its neighbourhood; inside it, the paragraph that
 repeats the question's words often beats the one holding the fact. The reader re-reads the best ``READ_DEPTH``
 candidates and scores each with a small linear model over features of the paragraph and of its sentences:
 
 - the ranking's own evidence: the fused score, the order gap to the first candidate, the rank;
-- what the question asks for (retrieval/answertypes.py): whether a sentence holds a number the question does not
+- what the question asks for (retrieval/query/answertypes.py): whether a sentence holds a number the question does not
   give for "how many", a date for "when", a name for "who", a place for "where", a reason for "why";
 - the question's words that tell this paragraph from its neighbours: each word weighted by how few of the
   article's paragraphs hold it (the title's words, which every paragraph shares, weigh little), and the share of
@@ -13,7 +13,8 @@ candidates and scores each with a small linear model over features of the paragr
 - position (the lead, the paragraph number), length, and whether the conversation already quoted the paragraph.
 
 Sentence features enter the paragraph's score by their maximum over its sentences; the highlight is the sentence
-with the best sentence part. The weights (``reader_model.json``, numpy at run time) are fitted by
+with the best ranking score plus its cosine beyond the article's subject (:func:`highlight`). The first quote stays
+in the ranking's first article. The weights (``reader_model.json``, numpy at run time) are fitted by
 benchmarks/reader_fit.py on squad-dev and newsqa-dev with folds split by article (docs/benchmarks.md).
 "Not found" stays the ranking's score threshold, plus one check of the kind of answer asked for (:func:`answers`).
 """
@@ -74,12 +75,6 @@ class ReaderModel:
 
     def paragraph_scores(self, features: np.ndarray) -> np.ndarray:
         return ((features - self.mean) / self.scale) @ self.weights
-
-    def sentence_scores(self, sentences: np.ndarray) -> np.ndarray:
-        """The sentence part of the paragraph score, per sentence (the max-pooled features' weights)."""
-        start = len(PARAGRAPH_FEATURES)
-        mean, scale, weights = self.mean[start:], self.scale[start:], self.weights[start:]
-        return ((sentences - mean) / scale) @ weights
 
 
 @lru_cache(maxsize=4)
@@ -208,6 +203,19 @@ class ReadOrder:
     answers: bool | None  # None: no model, the ranking's threshold decides
 
 
+#: The highlight: the ranking's sentence score (0.5 cosine + 0.5 idf overlap), plus the cosine beyond the article's
+#: subject and a small bonus for holding the kind of answer asked (docs/benchmarks.md "The reader").
+HIGHLIGHT_RESIDUAL, HIGHLIGHT_TYPED = 0.6, 0.1
+
+
+def highlight(sentences: np.ndarray) -> int:
+    """The sentence of a candidate to highlight (rows: :data:`SENTENCE_FEATURES`)."""
+    names = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+    base = 0.5 * sentences[:, names["sim"]] + 0.5 * sentences[:, names["overlap"]]
+    typed = sentences[:, names["unit"]] + sentences[:, len(SENTENCE_FEATURES) - len(KINDS):].max(axis=1)
+    return int(np.argmax(base + HIGHLIGHT_RESIDUAL * sentences[:, names["residual"]] + HIGHLIGHT_TYPED * (typed > 0)))
+
+
 def answers(candidates: Candidates, chosen: int) -> bool:
     """Whether the chosen candidate's article can answer: a question asking for an amount in a sure unit (a price,
     a duration, an age, a percentage) is not answered by an article none of whose candidates holds one — the
@@ -238,6 +246,6 @@ def read(view: Reading, question: str, query_vector: np.ndarray, hits: list[Hit]
     for i in order.tolist():
         hit, sentences = candidates.hits[i], candidates.sentences[i]
         if len(sentences):
-            hit = replace(hit, sentence=int(np.argmax(model.sentence_scores(sentences))))
+            hit = replace(hit, sentence=highlight(sentences))
         read_hits.append(hit)
     return ReadOrder(read_hits + hits[len(candidates.hits):], answers(candidates, int(order[0])))
