@@ -51,6 +51,7 @@ PARAGRAPH_FEATURES = ("score", "gap", "log_rank", "p_overlap", "p_specific", "p_
                       "quoted", "top_article", "log_words")
 FEATURES = PARAGRAPH_FEATURES + tuple(f"max_{name}" for name in SENTENCE_FEATURES)
 
+
 @dataclass(frozen=True)
 class Candidates:
     """The candidates re-read for one question: hits (ranking order), their feature rows, and per hit its
@@ -88,29 +89,25 @@ def load_model(path: Path = MODEL_FILE) -> ReaderModel | None:
     return ReaderModel(np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["weights"]))
 
 
+def article_counts(view: Reading, key: str, terms: list[str], cache: dict) -> tuple[dict[str, int], int]:
+    """How many of article ``key``'s paragraphs hold each question term, and how many it has (once per article)."""
+    if key not in cache:
+        cache[key] = (view.frequencies_in(key, terms), max(1, len(view.article_rows(key))))
+    return cache[key]
+
+
 def article_weights(view: Reading, key: str, terms: list[str], cache: dict) -> dict[str, float]:
     """Each question term's weight inside article ``key``: its collection idf times how rare it is among the
     article's paragraphs (0 for terms the article lacks)."""
-    if key in cache:
-        return cache[key]
-    counts = view.frequencies_in(key, terms)
-    n = max(1, len(view.article_rows(key)))
-    weights = {t: view.idf(t) * math.log(1.0 + n / c) if (c := counts.get(t, 0)) else 0.0
-               for t in terms}
-    cache[key] = weights
-    return weights
+    counts, n = article_counts(view, key, terms, cache)
+    return {t: view.idf(t) * math.log(1.0 + n / c) if (c := counts.get(t, 0)) else 0.0 for t in terms}
 
 
 def local_weights(view: Reading, key: str, terms: list[str], cache: dict) -> dict[str, float]:
     """Each question term's weight inside article ``key`` from the article alone: how few of its paragraphs hold
     it (a word every paragraph shares, like the title's, weighs little; one the article lacks, nothing)."""
-    if key in cache:
-        return cache[key]
-    counts = view.frequencies_in(key, terms)
-    n = max(1, len(view.article_rows(key)))
-    weights = {t: math.log(1.0 + n / c) if (c := counts.get(t, 0)) else 0.0 for t in terms}
-    cache[key] = weights
-    return weights
+    counts, n = article_counts(view, key, terms, cache)
+    return {t: math.log(1.0 + n / c) if (c := counts.get(t, 0)) else 0.0 for t in terms}
 
 
 def residual(vectors: np.ndarray, query: np.ndarray, centre: np.ndarray) -> np.ndarray:
@@ -138,8 +135,7 @@ def candidate_features(view: Reading, question: str, query_vector: np.ndarray, h
     unit, sure = unit_pattern(question) if kind == "amount" else (None, False)
     vector = np.asarray(query_vector, dtype=np.float32)
     texts = view.paragraphs([h.paragraph_id for h in hits])
-    cache: dict[str, dict[str, float]] = {}
-    local_cache: dict[str, dict[str, float]] = {}
+    cache: dict[str, tuple[dict[str, int], int]] = {}
     rows, sentence_rows = [], []
     parts = [view.sentences(h.row) if h.row >= 0 else (np.zeros((0, 2), dtype=np.int64),
                                                                 np.zeros((0, len(vector)), dtype=np.float32))
@@ -161,7 +157,7 @@ def candidate_features(view: Reading, question: str, query_vector: np.ndarray, h
         if rank == 0:
             top_article = key
         weights = article_weights(view, key, terms, cache)
-        local = local_weights(view, key, terms, local_cache)
+        local = local_weights(view, key, terms, cache)
         total, local_total = sum(weights.values()), sum(local.values())
         if rank == 0:
             missing = sum(v for t, v in idf.items() if not weights.get(t))
