@@ -303,6 +303,31 @@ def cmd_eval_retrieval(args, config: Config) -> int:
     return emit_metrics(args.json, result)
 
 
+def cmd_eval_answers(args, config: Config) -> int:
+    from retrieval.evaluation.answers import evaluate_answers
+    from retrieval.library import open_embedder
+
+    embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size,
+                             config.model.query_runtime)  # the configured data dir's cache: re-runs embed nothing
+
+    def make_library(folder: Path) -> Library:
+        return Library(folder, embedder, config.retrieval, config.splitter, index=config.index)
+
+    result = evaluate_answers(
+        Path(args.pages), Path(args.questions), make_library, data_dir=Path(args.data) if args.data else None,
+        details=Path(args.details) if args.details else None, k=args.k, today=config.today(), limit=args.limit,
+        progress=ProgressBar(sys.stderr.isatty() or args.progress),
+    )
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    flat = {key: value for key, value in result.items() if not isinstance(value, dict)}
+    for group in ("by_kind", "by_qtype"):
+        for name, figures in result[group].items():
+            flat[f"{name} (n={figures['n']})"] = f"@1 {figures['right@1']}  @3 {figures['right@3']}"
+    return emit_metrics(False, flat)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="citebot", description=__doc__)
     parser.add_argument("--config", help="config file (default: ./config.toml, else built-in defaults)")
@@ -381,6 +406,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true")
     e.add_argument("--progress", action="store_true")
     e.set_defaults(func=cmd_eval_retrieval)
+    e = ev.add_parser("answers", help="first quote holds the answer, on real pages (answer@1/@3, follow-ups, declines)")
+    e.add_argument("--pages", required=True, help="folder of <page_id>.html pages")
+    e.add_argument("--questions", required=True, help="questions.jsonl (qid, question, kind, page_id, answers, ...)")
+    e.add_argument("--data", metavar="DIR", help="index the pages into DIR and keep it (default: a temporary folder)")
+    e.add_argument("--k", type=int, default=None, help="quotes per answer (default: retrieval.top_k, as `ask`)")
+    e.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    e.add_argument("--details", metavar="PATH", help="write one JSON line per question (gold, quotes, scores)")
+    e.add_argument("--json", action="store_true")
+    e.add_argument("--progress", action="store_true")
+    e.set_defaults(func=cmd_eval_answers)
     e = ev.add_parser("summary", help="ROUGE-1/2/Lsum of /summary against LEAD-3, side by side")
     e.add_argument("--articles", required=True)
     e.add_argument("--sentences", type=int, default=3)

@@ -278,6 +278,19 @@ class BM25Index:
         df = self.document_frequency(term)
         return math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
 
+    def frequencies_in(self, first: int, stop: int, terms: list[str]) -> dict[str, int]:
+        """How many live slots in ``[first, stop)`` hold each of ``terms`` (from the forward index: the work is
+        the range's postings, e.g. one article's paragraphs)."""
+        ids = {t: self.words.ids.get(t) for t in terms}
+        lo, hi = int(self.fwd_start.data[first]), int(self.fwd_start.data[stop])
+        held = self.fwd_terms.data[lo:hi]
+        if not self.alive[first:stop].all():
+            owners = np.repeat(np.arange(first, stop), np.diff(self.fwd_start.data[first:stop + 1]))
+            held = held[self.alive[owners]]
+        known = [i for i in ids.values() if i is not None]
+        counts = {i: int(np.count_nonzero(held == i)) for i in known}
+        return {t: int(counts.get(i, 0)) if i is not None else 0 for t, i in ids.items()}
+
     def term_weights(self, terms: list[str]) -> dict[str, float]:
         """Each query term's idf as a share of the query's total idf (they sum to 1)."""
         idfs = {t: self.idf(t) for t in terms}

@@ -176,6 +176,13 @@ class Reading:
         """Each term's share of the terms' total idf."""
         return self._collection.bm25.term_weights(terms)
 
+    def frequencies_in(self, article_id: str, terms: list[str]) -> dict[str, int]:
+        """How many of an article's paragraphs hold each of ``terms`` (0 for an article not indexed)."""
+        rows = self._collection.article_rows(article_id) if article_id else range(0)
+        if not len(rows):
+            return dict.fromkeys(terms, 0)
+        return self._collection.bm25.frequencies_in(rows.start, rows.stop, terms)
+
     def idf(self, term: str) -> float:
         return self._collection.bm25.idf(term)
 

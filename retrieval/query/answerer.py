@@ -23,9 +23,10 @@ from retrieval.query.conversation import (
 from retrieval.query.fusion import for_model
 from retrieval.query.intent import is_content_free
 from retrieval.query.ranking import Hit, rank
+from retrieval.query.reader import read
 from retrieval.query.subject import on_subject
 from retrieval.query.timefilter import TimeWindow, age_phrase, allowed_rows, nothing_published, recency_prior
-from retrieval.reading import Readable
+from retrieval.reading import Readable, Reading
 from retrieval.settings import RetrievalSettings
 from retrieval.text.articles import strip_controls
 
@@ -47,6 +48,19 @@ def clean_question(question: str, max_chars: int) -> str:
     return text
 
 
+#: The share of the "not found" threshold a follow-up that leans on its conversation must reach (measured on
+#: newsqa-dev's follow-ups: docs/benchmarks.md).
+FOLLOW_UP_BAR = 0.85
+
+
+def last_quoted(view: Reading, history: Sequence[Turn]) -> frozenset[int]:
+    """The paragraph (stable id) the conversation's last answer quoted first, if it is still indexed."""
+    if not history or not history[-1].pids or not history[-1].article_ids:
+        return frozenset()
+    row = view.row_of_pid(history[-1].pids[0], history[-1].article_ids[0])
+    return frozenset() if row is None else frozenset({int(view.ids(np.asarray([row]))[0])})
+
+
 class Answerer:
     """``ask(question)`` over one collection; the embedder is loaded once and shared."""
 
@@ -56,6 +70,7 @@ class Answerer:
         model = collection.model if collection is not None else getattr(embedder, "name", "")
         self.settings = for_model(settings, model)
         self.context = ContextSettings()
+        self.reader = read  # re-reads the best candidates: the paragraph and the sentence that answer
 
     def require_collection(self) -> Readable:
         """The collection answered from; ``IndexMissingError`` when nothing is indexed."""
@@ -169,9 +184,18 @@ class Answerer:
             if not hits:
                 message = nothing_published(view, window)
                 return Answer(question=text, found=False, quotes=[], follows_up=follows, message=message)
-            found = max(hit.score for hit in hits) >= self.settings.min_score
+            # a follow-up leaning on its conversation ("Where did they teach?") and read inside its article has few
+            # words of its own to score: it passes a lower bar (FOLLOW_UP_BAR of the threshold)
+            leaning = follows is not None and inside and is_anaphoric(text)
+            bar = self.settings.min_score * (FOLLOW_UP_BAR if leaning else 1.0)
+            found = max(hit.score for hit in hits) >= bar
+            reading = self.reader(view, text, query_vector, hits, last_quoted(view, history))
+            hits = reading.hits
+            near_miss = found and reading.answers is False  # on the subject, but no sentence answers this
+            found = found and reading.answers is not False
             quotes = self.distinct_quotes(hits, k)
-            subject = None if found else on_subject(view, text, quotes, self.settings.min_score)
+            subject = None if found else (quotes[0].article if near_miss and quotes
+                                          else on_subject(view, text, quotes, self.settings.min_score))
         answer = Answer(question=text, found=found, quotes=quotes, follows_up=follows, on_subject=subject)
         if recency is not None:
             newest = max((q.article.published or "" for q in answer.shown_quotes), default="")

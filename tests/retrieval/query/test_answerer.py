@@ -42,8 +42,9 @@ def test_quotes_are_verbatim_with_a_one_sentence_highlight(sample_library):
         assert quote.text in collection.texts[quote.article.article_id]
         assert quote.text[quote.highlight_start :].startswith(quote.highlight)
         assert quote.highlight.strip() == quote.highlight and quote.highlight
-    scores = [q.score for q in answer.quotes]
-    assert scores == sorted(scores, reverse=True)
+    # the order is the reader's (retrieval/query/reader.py), not the score's: each score still decides "relevant"
+    threshold = sample_library.answerer().settings.min_score
+    assert all(q.relevant == (q.score >= threshold) for q in answer.quotes)
 
 
 @pytest.mark.parametrize(

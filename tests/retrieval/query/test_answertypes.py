@@ -1,0 +1,37 @@
+"""What a question asks for, and whether a sentence holds it beyond the question's own words."""
+
+import pytest
+
+from retrieval.query.answertypes import holds, question_kind, question_words
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How many people were put under quarantine?", "amount"),
+    ("How much did the film make at the box office?", "amount"),
+    ("When does the tour start?", "date"),
+    ("What year was he born there?", "date"),
+    ("Who directed the last film?", "person"),
+    ("Where did they teach?", "place"),
+    ("In which city were the prisoners released?", "place"),
+    ("Why did the talks fall apart?", "reason"),
+    ("Which company is putting it on?", "name"),
+    ("What did the police use?", "other"),
+])
+def test_question_kind(question, kind):
+    assert question_kind(question) == kind
+
+
+def test_a_count_the_question_already_gives_is_not_an_answer():
+    known = question_words("How many people were quarantined after the Week 13 game?")
+    assert not holds("amount", "The Week 13 game was moved.", known)
+    assert holds("amount", "A total of 28 people were put under medical quarantine.", known)
+    assert holds("amount", "Nearly two dozen were sent home.", known)
+
+
+def test_names_places_dates_and_reasons():
+    known = question_words("Where did the two professors teach?")
+    assert holds("place", "Both taught at the American University in Kabul.", known)
+    assert not holds("place", "They were released last week.", known)
+    assert holds("date", "They were abducted in August 2016.", question_words("When were they kidnapped?"))
+    assert holds("person", "The film was directed by Justin Lin.", question_words("Who directed the film?"))
+    assert holds("reason", "The talks collapsed after a deadly attack.", question_words("Why did the talks end?"))

@@ -1,0 +1,53 @@
+"""The reader's choices on real news pages (shared/eval/extraction/pages), asked through ``Library.ask``."""
+
+import pytest
+
+from retrieval.library import Library
+from retrieval.query.conversation import extend
+from retrieval.query.reader import load_model
+from tests.conftest import SHARED
+
+PAGES = SHARED / "eval" / "extraction" / "pages"
+PLAGUE = "432362af0be43f6da757ea778bd7f2f000094a565bdebac5af7442987a5372f3"  # NY Post: hunter with plague
+PLAGUE_2 = "ba4dfe2d3e817ff7b8b01172ccc307850fc5469bcdd26c3c48ca046cb88ab7cf"  # Express: the same story
+TALIBAN = "a1fca19b884e0e946ad3fbe2a7f5031e5e3b23372702a76db302b6143c77cb31"  # NY Post: hostage swap
+DOOBIE = "35b158918c676ff2c74445517db76c83db70a805cc50b64e1369b354a027fcbd"  # cleveland.com: reunion tour
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, embedder) -> Library:
+    library = Library(tmp_path_factory.mktemp("reader"), embedder)
+    library.index([PAGES / f"{page}.html" for page in (PLAGUE, PLAGUE_2, TALIBAN, DOOBIE)])
+    return library
+
+
+def test_the_fitted_reader_ships():
+    assert load_model() is not None
+
+
+def test_a_count_question_quotes_the_paragraph_with_the_count(library):
+    answer = library.ask("How many of the rabbit hunter's close contacts were quarantined?")
+    assert answer.found
+    first = answer.quotes[0]
+    assert first.article.article_id == PLAGUE and "28 people" in first.text
+    assert "28" in first.highlight
+
+
+def test_a_near_miss_on_the_articles_subject_is_declined_naming_it(library):
+    answer = library.ask("How much does a ticket for the Doobie Brothers' 50th anniversary tour cost?")
+    assert not answer.found
+    assert answer.on_subject is not None and answer.on_subject.article_id == DOOBIE
+
+
+def test_an_answered_question_has_no_on_subject(library):
+    answer = library.ask("When do tickets for the Doobie Brothers anniversary tour go on sale?")
+    assert answer.found and answer.on_subject is None
+    assert answer.quotes[0].article.article_id == DOOBIE and "go on sale" in answer.quotes[0].highlight
+
+
+def test_a_follow_up_stays_in_the_article_and_finds_where(library):
+    first = library.ask("Who were the two professors the Taliban released?")
+    assert first.quotes[0].article.article_id == TALIBAN and "Kevin King" in first.quotes[0].text
+    answer = library.ask("Where did they teach?", history=extend([], first))
+    assert answer.found and answer.quotes[0].article.article_id == TALIBAN
+    assert "American University of Kabul" in answer.quotes[0].text
