@@ -18,6 +18,7 @@ from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import COLOUR, error_embed
 from bot.formats import escape, format_date, shorten
 from bot.services import configured_sources, http_client
+from bot.subscribing import comeback_warning, feed_hint
 from retrieval.errors import CitebotError
 from retrieval.sources.sync import source_name
 
@@ -99,7 +100,8 @@ class Sources(commands.Cog):
         try:
             article = fetch_article(self.http(), url)
         except (FetchError, NotAnArticle) as exc:
-            raise CitebotError(getattr(exc, "reason", None) or str(exc)) from None
+            reason = getattr(exc, "reason", None) or str(exc)
+            raise CitebotError(feed_hint(url, reason, f"`/subscribe url:{url}`") or reason) from None
         report = library.upsert([article])
         if report.skipped:
             raise CitebotError(report.skipped[0][1])
@@ -118,9 +120,13 @@ class Sources(commands.Cog):
         if not await self.admin_acknowledged(interaction):
             return
         library = await self.bot.library_ready()
+        def remove() -> tuple[list, str | None]:
+            key, origins = library.name_article(article)
+            return library.remove(key), comeback_warning(self.bot.config, origins, discord=True)
+
         try:
-            removed = await in_thread(library.remove, article)
-            lines = "\n".join(article_line(meta) for meta in removed)
+            removed, warning = await in_thread(remove)
+            lines = "\n".join([*(article_line(meta) for meta in removed), *([escape(warning)] if warning else [])])
             embed = discord.Embed(title="Removed", description=lines or "Nothing to remove.", colour=COLOUR)
         except CitebotError as exc:
             embed = error_embed(escape(str(exc)))
