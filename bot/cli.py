@@ -89,7 +89,7 @@ def ensure_index(library: Library, config: Config) -> None:
 
 def cmd_index(args, config: Config) -> int:
     library = writer_library(config, args.wait)
-    prepare_questions(library, config)
+    prepare_questions(library, config, announce=sys.stderr.isatty())  # done now; said at a terminal
     progress = IndexProgress(sys.stderr.isatty() or args.progress)
     if args.paths:
         paths = [Path(p) for p in args.paths]
@@ -106,20 +106,22 @@ def cmd_index(args, config: Config) -> int:
     return 1 if report.source_errors else 0
 
 
-def prepare_questions(library: Library, config: Config) -> None:
-    """Make the question model's one-time ONNX export now, announced (at index time: not at the first question)."""
+def prepare_questions(library: Library, config: Config, announce: bool = True) -> None:
+    """Make the question model's one-time ONNX export now (at index time: not at the first question), saying so
+    when ``announce``."""
     from embeddings.onnx import ONNX_FILE
 
     if config.model.query_runtime != "onnx" or any((library.data_dir / "onnx").glob(f"*/{ONNX_FILE}")):
         return
-    print("preparing the question model (a one-time ONNX export, about 10 s) …", file=sys.stderr, flush=True)
+    if announce:
+        print("preparing the question model (a one-time ONNX export, about 10 s) …", file=sys.stderr, flush=True)
     library.embedder.encode_query("warm-up")
 
 
 def cmd_add(args, config: Config) -> int:
     """Fetch each URL (or read each file) and add or update it; one line per item, exit 1 if any failed."""
     library = writer_library(config, args.wait)
-    prepare_questions(library, config)
+    prepare_questions(library, config, announce=sys.stderr.isatty())  # done now; said at a terminal
     articles, failed = [], []
     client = None
     progress = IndexProgress(sys.stderr.isatty())
