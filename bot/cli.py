@@ -12,17 +12,21 @@ from pathlib import Path
 
 from bot.cli_feedback import register as register_feedback_commands
 from bot.cli_sources import register as register_source_commands
+from bot.cli_subscriptions import register as register_subscription_commands
 from bot.config import Config, load_config
 from bot.console import chat, render_answer, render_sources, render_summary
+from bot.progress import IndexProgress, failure_lines
 from bot.servers import server_view
 from bot.services import configured_sources, http_client, open_library
 from bot.terminal import emit_metrics, json_safe, printable
 from retrieval.errors import CitebotError, ModelChangedError
+from retrieval.index.naming import short_id
 from retrieval.index.report import IndexReport
 from retrieval.index.vectors.settings import KINDS as INDEX_KINDS
 from retrieval.library import Library
 from retrieval.query.conversation import Turn, extend
 from retrieval.query.timefilter import TimeWindow
+from retrieval.sources.sync import fetch_stage
 from retrieval.threads import configure as configure_threads
 
 #: Seconds a command waits for another process's write to the index before giving up (naming it).
@@ -51,9 +55,10 @@ class ProgressBar:
 
 
 def print_report(report: IndexReport) -> None:
+    """The report's summary line, then its failures counted by cause with a few examples each."""
     print(printable(report.summary()), file=sys.stderr)
-    for path, reason in report.skipped:
-        print(printable(f"  failed {path}: {reason}"), file=sys.stderr)
+    for line in failure_lines(report.skipped):
+        print(line, file=sys.stderr)
 
 
 def writer_library(config: Config, wait: float = WRITE_WAIT_SECONDS) -> Library:
@@ -77,12 +82,16 @@ def ensure_index(library: Library, config: Config) -> None:
     sources = configured_sources(config)
     names = ", ".join(str(getattr(s, "location", s)) for s in sources)
     print(f"No index yet: indexing {names} …", file=sys.stderr)
-    print_report(library.sync(sources, http_client(config), ProgressBar(sys.stderr.isatty())))
+    progress = IndexProgress(sys.stderr.isatty())
+    report = library.sync(sources, http_client(config), progress)
+    progress.close()
+    print_report(report)
 
 
 def cmd_index(args, config: Config) -> int:
     library = writer_library(config, args.wait)
-    progress = ProgressBar(sys.stderr.isatty() or args.progress)
+    prepare_questions(library, config, announce=sys.stderr.isatty())  # done now; said at a terminal
+    progress = IndexProgress(sys.stderr.isatty() or args.progress)
     if args.paths:
         paths = [Path(p) for p in args.paths]
         missing = [p for p in paths if not p.exists()]
@@ -91,18 +100,35 @@ def cmd_index(args, config: Config) -> int:
         report = library.index(paths, progress)
     else:
         report = library.sync(configured_sources(config), http_client(config), progress, confirmed=args.prune)
+    progress.close()
     print_report(report)
     for name, reason in report.source_errors:
         print(printable(f"citebot: error: source {name}: {reason}"), file=sys.stderr)
     return 1 if report.source_errors else 0
 
 
+def prepare_questions(library: Library, config: Config, announce: bool = True) -> None:
+    """Make the question model's one-time ONNX export now (at index time: not at the first question), saying so
+    when ``announce``."""
+    from embeddings.onnx import ONNX_FILE
+
+    if config.model.query_runtime != "onnx" or any((library.data_dir / "onnx").glob(f"*/{ONNX_FILE}")):
+        return
+    if announce:
+        print("preparing the question model (a one-time ONNX export, about 10 s) …", file=sys.stderr, flush=True)
+    library.embedder.encode_query("warm-up")
+
+
 def cmd_add(args, config: Config) -> int:
     """Fetch each URL (or read each file) and add or update it; one line per item, exit 1 if any failed."""
     library = writer_library(config, args.wait)
+    prepare_questions(library, config, announce=sys.stderr.isatty())  # done now; said at a terminal
     articles, failed = [], []
     client = None
-    for item in args.items:
+    progress = IndexProgress(sys.stderr.isatty())
+    for n, item in enumerate(args.items, 1):
+        if n > 1:
+            progress(fetch_stage("URLs", len(failed)), n - 1, len(args.items))
         if Path(item).exists():
             from retrieval.text.articles import read_articles
 
@@ -119,22 +145,33 @@ def cmd_add(args, config: Config) -> int:
         try:
             articles.append(fetch_article(client, item))
         except CitebotError as exc:
-            failed.append((item, getattr(exc, "reason", None) or str(exc)))
+            from bot.subscribing import feed_hint
+
+            reason = getattr(exc, "reason", None) or str(exc)
+            failed.append((item, feed_hint(item, reason, f"`citebot subscribe {item}`") or reason))
+    progress(fetch_stage("URLs", len(failed)), len(args.items), len(args.items))
     if args.server is not None:  # one server's own articles (stored once; limits apply)
         report = server_view(config, library, args.server).upsert(articles)
     else:
-        report = library.upsert(articles, progress=ProgressBar(sys.stderr.isatty()))
+        report = library.upsert(articles, progress=progress)
+    progress.close()
     indexed = library.indexed_articles(report.titles) if report.titles else {}
     for key in report.titles:
         if key in indexed:
             meta, paragraphs = indexed[key]
             details = " · ".join(x for x in (meta.source, meta.published, f"{paragraphs} ¶") if x)
-            print(f"added {meta.title} — {details} · id {key}")
+            print(printable(f"added {meta.title} — {details} · id {short_id(key)}"))
     if report.unchanged:
         print(f"{report.unchanged} article(s) already indexed, unchanged")
-    for item, reason in failed + report.skipped:
-        print(f"citebot: error: {item}: {reason}", file=sys.stderr)
-    return 1 if failed or report.skipped else 0
+    problems = failed + report.skipped
+    if len(problems) <= 3:
+        for item, reason in problems:
+            print(printable(f"citebot: error: {item}: {reason}"), file=sys.stderr)
+    else:
+        print(f"citebot: error: {len(problems)} item(s) failed", file=sys.stderr)
+        for line in failure_lines(problems):
+            print(line, file=sys.stderr)
+    return 1 if problems else 0
 
 
 def for_server(library: Library, config: Config, server: int | None):
@@ -143,9 +180,19 @@ def for_server(library: Library, config: Config, server: int | None):
 
 
 def cmd_remove(args, config: Config) -> int:
+    from bot.subscribing import comeback_warning
+
     library = writer_library(config, args.wait)
-    for meta in for_server(library, config, args.server).remove(args.article):
-        print(f"removed {meta.title} (id {meta.article_id})")
+    if args.server is not None:  # that server's membership only (the article stays while another holds it)
+        for meta in for_server(library, config, args.server).remove(args.article):
+            print(printable(f"removed {meta.title} (id {short_id(meta.article_id)}, {meta.article_id})"))
+        return 0
+    key, origins = library.name_article(args.article)
+    for meta in library.remove(key):
+        print(printable(f"removed {meta.title} (id {short_id(meta.article_id)}, {meta.article_id})"))
+    warning = comeback_warning(config, origins)
+    if warning:
+        print(printable(warning), file=sys.stderr)
     return 0
 
 
@@ -159,7 +206,10 @@ def emit(as_json: bool, data, render) -> int:
 
 
 def cmd_ask(args, config: Config) -> int:
-    library = for_server(open_library(config), config, args.server)
+    opened = open_library(config)
+    if opened.has_index():
+        prepare_questions(opened, config)  # announced: the first question in a fresh data folder waits for it
+    library = for_server(opened, config, args.server)
     today = config.today()
     window = TimeWindow.parse(args.since, args.until, today)
     history: list[Turn] = []
@@ -173,9 +223,13 @@ def cmd_ask(args, config: Config) -> int:
 def cmd_sources(args, config: Config) -> int:
     library = open_library(config)
     if args.by_source:
+        from bot.subscribing import source_origin
+
         rows = library.source_status(configured_sources(config))
+        for row in rows:
+            row["origin"] = source_origin(config, row["name"])
         return emit(args.json, rows, lambda color: render_source_status(rows))
-    rows = library.sources()
+    rows = [{**row, "short_id": short_id(row["article_id"])} for row in library.sources()]
     return emit(args.json, rows, lambda color: render_sources(rows))
 
 
@@ -186,12 +240,17 @@ def render_source_status(rows: list[dict]) -> str:
     def when(ts) -> str:
         return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else "never"
 
+    from bot.subscribing import failing_text
+
     lines = []
     for r in rows:
-        line = f"{r['name']} ({r['kind'] or 'unknown'}): {r['articles']} article(s), last poll {when(r['last_poll'])}"
+        kind = ", ".join(x for x in (r['kind'] or 'unknown', r.get("origin")) if x)
+        line = f"{r['name']} ({kind}): {r['articles']} article(s), last poll {when(r['last_poll'])}"
         if r.get("last_error"):
             line += f", last error: {r['last_error']}"
-        lines.append(line)
+        if failing_text(r) and "item(s) failing" not in str(r.get("last_error")):
+            line += f"\n    {failing_text(r)}"
+        lines.append(printable(line))
     return "\n".join(lines) if lines else "No sources."
 _PERIOD = re.compile(r"(?:^|\s)(since|until):\s*(\S+)")
 
@@ -243,7 +302,8 @@ def cmd_chat(args, config: Config) -> int:
     library = open_library(config)
     ensure_index(library, config)
     library.collection()
-    library.embedder.encode_query("warm-up")  # the question model (its ONNX export, made once) before the prompt
+    prepare_questions(library, config)  # its one-time ONNX export, announced
+    library.embedder.encode_query("warm-up")  # the question model loaded before the prompt
     banner = (
         f"citebot console — {len(library.collection().articles)} articles indexed. "
         "Ask a question (the next one may follow up on it), /new for a fresh conversation, "
@@ -427,6 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_eval_summary)
     register_source_commands(sub, ev)
     register_feedback_commands(sub)
+    register_subscription_commands(sub, WRITE_WAIT_SECONDS, writer_library)
     return parser
 
 

@@ -9,6 +9,7 @@ from typing import TextIO
 from bot.formats import attribution_parts, format_date, fragment_link, on_subject_text
 from bot.terminal import printable
 from retrieval.errors import CitebotError
+from retrieval.index.naming import short_id
 from retrieval.models import Answer, Quote, Summary
 
 BOLD, RESET = "\033[1m", "\033[0m"
@@ -75,12 +76,13 @@ def render_summary(summary: Summary, color: bool = False) -> str:
 
 
 def render_sources(rows: list[dict]) -> str:
-    """The indexed articles, one block each: title, then publisher, date, paragraph count, id and link."""
+    """The indexed articles, one block each: title, then publisher, date, paragraph count, short id (what
+    `citebot remove` takes) and link."""
     blocks = []
     for r in rows:
         parts = [r["source"] or "unknown publisher", format_date(r["published"]) or "undated", f"{r['paragraphs']} ¶"]
         link = f"\n    {r['url']}" if r["url"] else ""
-        blocks.append(printable(f"{r['title']}\n    {' · '.join(parts)} · id {r['article_id']}{link}"))
+        blocks.append(printable(f"{r['title']}\n    {' · '.join(parts)} · id {short_id(r['article_id'])}{link}"))
     return "\n".join(blocks) if blocks else "No articles are indexed."
 
 
@@ -90,7 +92,7 @@ def chat(
     stdout: TextIO | None = None,
     banner: str = "",
 ) -> None:
-    """Read one question per line and print the reply; at a terminal, prompt and stop on 'quit' or EOF."""
+    """Read one question per line and print the reply (with a prompt at a terminal); stop on 'quit', 'exit' or EOF."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     reconfigure = getattr(stdin, "reconfigure", None)
@@ -108,7 +110,7 @@ def chat(
         line = line.strip()
         if not line:
             continue
-        if interactive and line.lower() in {"quit", "exit", ":q"}:
+        if line.lower() in {"quit", "exit", ":q", "/quit", "/exit"}:  # piped input too
             break
         try:
             reply = handle_line(line)

@@ -42,7 +42,8 @@ T = TypeVar("T")
 
 #: Feature modules loaded at start-up, in order.
 EXTENSIONS: tuple[str, ...] = ("bot.cogs.qa", "bot.cogs.admin", "bot.cogs.summary", "bot.cogs.sources",
-                               "bot.cogs.feedback", "bot.cogs.digest", "bot.cogs.follow", "bot.cogs.settings")
+                               "bot.cogs.feedback", "bot.cogs.digest", "bot.cogs.follow", "bot.cogs.settings",
+                               "bot.cogs.subscriptions")
 
 #: Test-only hook. When set (e.g. ``http://127.0.0.1:PORT``), the client talks to a local Discord emulator
 #: instead of discord.com: REST goes to ``$BASE/api/v10`` and the gateway to ``ws://HOST:PORT/``. The

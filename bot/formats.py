@@ -194,6 +194,8 @@ def progress_text(stage: str, done: int, total: int, elapsed: float) -> str:
         what = "starting"
     elif stage == "read":
         what = f"read {plural(total, 'article')}"
+    elif stage.startswith("fetching "):
+        what = f"{stage}: {done}/{total} page(s)"
     else:
         what = f"embedding {stage}: {done}/{total}"
     return f"Re-indexing… {what} ({elapsed:.0f} s). Questions are still answered from the current index."

@@ -17,13 +17,21 @@ def open_library(config: Config, write_timeout: float = 0.0) -> Library:
                    index=config.index)
 
 
-def configured_sources(config: Config) -> list:
-    """Every configured source: ``[[sources]]`` when the configuration has them, else the ``[articles]`` folders."""
+def config_sources(config: Config) -> list:
+    """The sources of the configuration file: ``[[sources]]`` when it has them, else the ``[articles]`` folders."""
     sources = getattr(config, "sources", None)
     if sources:
         return list(sources)
     return [FolderSource(location=str(path), name=name)
             for name, path in zip(config.articles.folders, config.article_folders, strict=True)]
+
+
+def configured_sources(config: Config) -> list:
+    """Every source to read: the configuration's, then the feeds subscribed at run time (``/subscribe``, kept in
+    the data folder)."""
+    from retrieval.sources.subscriptions import specs
+
+    return config_sources(config) + specs(config.data_dir)
 
 
 def http_client(config: Config):

@@ -162,6 +162,14 @@ class Library:
         """``Indexer.upsert``: add or update ``articles``."""
         return self.indexer.upsert(articles, origin, progress, report)
 
+    def name_article(self, ref: str) -> tuple[str, set[str]]:
+        """The key of the one article ``ref`` names (``naming.resolve_article``: id, short id, URL, title or an
+        unambiguous part of it; "did you mean" otherwise) and the sources that provide it."""
+        from retrieval.index.naming import resolve_article
+
+        key = resolve_article(self.store, ref)
+        return key, self.store.origins(key)
+
     def remove(self, ref: str) -> list[ArticleMeta]:
         """``Indexer.remove``: remove the article named by ``ref``; returns what went."""
         return self.indexer.remove(ref)
@@ -179,6 +187,10 @@ class Library:
     def source_status(self, sources: list | None = None) -> list[dict]:
         """``SourceSync.status``: each source with its article count, last poll, last success, last error."""
         return self.sources_sync.status(sources)
+
+    def drop_source(self, name: str, delete_articles: bool = False) -> int:
+        """``SourceSync.drop``: forget an unsubscribed source, deleting or keeping its articles."""
+        return self.sources_sync.drop(name, delete_articles)
 
     def _after_write(self) -> None:
         """Bring a loaded collection up to date; rewrite the snapshot when many articles changed since it."""

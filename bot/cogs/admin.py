@@ -25,6 +25,7 @@ from bot.embeds import (
 from bot.formats import age_text, escape, progress_text, shorten
 from bot.servers import server_view
 from bot.services import configured_sources, http_client
+from bot.subscribing import failing_text, source_origin
 from retrieval.errors import CitebotError, LargeRemovalError, ReindexBusyError
 
 SOURCES_PAGE = 60  # newest articles read for /sources: more than its embed shows; the rest are counted
@@ -47,6 +48,8 @@ def source_line(row: dict) -> str:
         parts.append(f"polled {age_text(time.time() - polled)} ago" if polled else "not polled yet")
     if row.get("last_error"):
         parts.append(f"last error: {escape(str(row['last_error']))}")
+    if failing_text(row) and "item(s) failing" not in str(row.get("last_error")):
+        parts.append(escape(failing_text(row)))
     return shorten(" · ".join(parts), FIELD_VALUE_LIMIT)
 
 
@@ -227,9 +230,11 @@ class Admin(commands.Cog):
             rows, total, status = await in_thread(
                 lambda: (*view.article_page(SOURCES_PAGE),
                          view.source_status(configured_sources(self.bot.config))))
+            origins = await in_thread(lambda: [source_origin(self.bot.config, row["name"]) for row in status])
             embed = sources_embed(rows, total)
-            for row in status[:25]:  # Discord allows 25 fields
-                embed.add_field(name=shorten(row["name"], FIELD_NAME_LIMIT), value=source_line(row), inline=False)
+            for row, origin in list(zip(status, origins, strict=True))[:25]:  # Discord allows 25 fields
+                name = row["name"] + (" (config)" if origin == "config" else "")
+                embed.add_field(name=shorten(name, FIELD_NAME_LIMIT), value=source_line(row), inline=False)
         except CitebotError as exc:
             embed = error_embed(str(exc))
         await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)

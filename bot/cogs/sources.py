@@ -19,6 +19,7 @@ from bot.embeds import COLOUR, error_embed
 from bot.formats import escape, format_date, shorten
 from bot.servers import server_view
 from bot.services import configured_sources, http_client
+from bot.subscribing import comeback_warning, feed_hint
 from retrieval.errors import CitebotError
 from retrieval.sources.sync import source_name
 
@@ -104,7 +105,8 @@ class Sources(commands.Cog):
         try:
             return fetch_article(self.http(), url)
         except (FetchError, NotAnArticle) as exc:
-            raise CitebotError(getattr(exc, "reason", None) or str(exc)) from None
+            reason = getattr(exc, "reason", None) or str(exc)
+            raise CitebotError(feed_hint(url, reason, f"`/subscribe url:{url}`") or reason) from None
 
     def _add_to_server(self, view, url: str):
         """(Worker thread.) Add one page to a server's own articles (a page stored already is not fetched again)."""
@@ -133,10 +135,16 @@ class Sources(commands.Cog):
         if not await self.admin_acknowledged(interaction):
             return
         library = await self.bot.library_ready()
-        try:
+        def remove() -> tuple[list, str | None]:
             view = server_view(self.bot.config, library, interaction.guild_id)
-            removed = await in_thread(view.remove, article)
-            lines = "\n".join(article_line(meta) for meta in removed)
+            if view.tenant.server is not None:  # a server's own membership (the article stays while others hold it)
+                return view.remove(article), None
+            key, origins = library.name_article(article)
+            return view.remove(key), comeback_warning(self.bot.config, origins, discord=True)
+
+        try:
+            removed, warning = await in_thread(remove)
+            lines = "\n".join([*(article_line(meta) for meta in removed), *([escape(warning)] if warning else [])])
             embed = discord.Embed(title="Removed", description=lines or "Nothing to remove.", colour=COLOUR)
         except CitebotError as exc:
             embed = error_embed(escape(str(exc)))

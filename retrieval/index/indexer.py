@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from embeddings import ModelLoadError
-from retrieval.errors import ArticleNotFoundError, CitebotError, ModelUnavailableError
+from retrieval.errors import CitebotError, ModelUnavailableError
 from retrieval.index.datadir import fsync_write
 from retrieval.index.identity import normalise_url, text_hash
 from retrieval.index.lock import WriteLock
@@ -172,12 +172,11 @@ class Indexer:
         return report
 
     def remove(self, ref: str) -> list[ArticleMeta]:
-        """Remove the article named by ``ref`` (id, title, or any URL it was reached by); returns what went."""
-        keys = self.store.find(ref)
-        if not keys:
-            raise ArticleNotFoundError(f"no indexed article matches “{ref.strip()}” (see `citebot sources`)")
-        if len(keys) > 1:
-            raise CitebotError(f"“{ref.strip()}” names {len(keys)} articles ({', '.join(keys[:5])}): give an id")
+        """Remove the article named by ``ref`` (id, short id, any URL it was reached by, its title or a part of
+        it only it has: ``naming.resolve_article``); returns what went."""
+        from retrieval.index.naming import resolve_article
+
+        keys = [resolve_article(self.store, ref)]
         removed = []
         with self.active():
             with self.writing():

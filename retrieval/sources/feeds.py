@@ -45,6 +45,7 @@ class FeedEntry:
     published: str | None = None  # YYYY-MM-DD
     author: str | None = None
     summary: str | None = None  # plain text
+    content: str | None = None  # the item's full text as HTML (content:encoded, Atom content), when it has one
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Feed:
         if not link or link.strip() in seen:
             continue
         seen.add(link.strip())
+        contents = [c.get("value") for c in entry.get("content", []) if isinstance(c, dict) and c.get("value")]
         entries.append(
             FeedEntry(
                 link=urljoin(url, link.strip()),
@@ -163,6 +165,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Feed:
                 published=_date(entry),
                 author=_author(entry),
                 summary=plain_text(entry.get("summary")),
+                content=max(contents, key=len) if contents else None,
             )
         )
     if problem and not entries:

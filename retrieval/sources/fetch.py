@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 from retrieval.sources.feeds import FeedEntry, parse_feed
+from retrieval.sources.fullcontent import MIN_PARAGRAPHS, article_from_content, full_paragraphs
 from retrieval.sources.http import FetchError, HttpClient
 from retrieval.sources.pages import NotAnArticle, PageFallback, article_from_html
+from retrieval.sources.retry import RetryBook
 from retrieval.sources.spec import SourceSpec
 from retrieval.text.articles import Article, read_articles
 from retrieval.text.urls import url_key
@@ -65,6 +68,7 @@ class CollectResult:
     not_modified: bool = False
     error: str | None = None  # the source itself could not be read (feed unreachable or not a feed)
     problem: str | None = None  # read, but not cleanly: a malformed feed's parse error
+    retry: RetryBook | None = None  # feeds: the items failing now (retried on later polls), after this collection
 
     def __iter__(self) -> Iterator:
         return iter((self.articles, self.failures))
@@ -163,30 +167,48 @@ def collect(
     client: HttpClient | None,
     spec: SourceSpec,
     state: SourceState | dict | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[..., None] | None = None,
+    now: float | None = None,
 ) -> CollectResult:
     """Everything one source holds now. Folder: its article files. URL: its page. Feed: each entry's page (the
     first ``max_items`` entries; known pages and entries older than ``keep_days`` are skipped unless
-    ``state.refetch``), entry fields as fallback. One bad item is a failure with its reason, never an abort; a feed
-    that cannot be fetched at all is one failure naming the feed. ``progress(done, total)`` after each page.
+    ``state.refetch``), entry fields as fallback, the entry's own full text when the page fails. Items that
+    failed before are retried with back-off (``retry.RetryBook``), also when the feed answers 304. One bad item
+    is a failure with its reason, never an abort; a feed that cannot be fetched at all is one failure naming the
+    feed. ``progress(done, total, failed)`` after each page.
 
-    ``state`` may be a ``SourceState`` or a JSON-able dict (keys ``etag``, ``modified``, ``known``, ``refetch``);
-    a dict is updated in place with the new ``etag`` and ``modified`` so the caller can store it as it is."""
+    ``state`` may be a ``SourceState`` or a JSON-able dict (keys ``etag``, ``modified``, ``known``, ``refetch``,
+    ``failed``); a dict is updated in place with the new ``etag``, ``modified`` and ``failed`` so the caller can
+    store it as it is."""
     raw_state = state if isinstance(state, dict) else None
+    book = RetryBook.from_state(raw_state)
     state = _state(state)
-    result = _collect(client, spec, state, progress)
+    result = _collect(client, spec, state, progress, book, time.time() if now is None else now)
+    result.retry = book
     if raw_state is not None:
         raw_state.update({k: v for k, v in (("etag", result.etag), ("modified", result.modified)) if v})
+        raw_state["failed"] = book.to_state()
     return result
 
 
-def _collect(client, spec: SourceSpec, state: SourceState, progress) -> CollectResult:
+def _fetch_entry(client, url: str, fallback: PageFallback | None, content: str | None) -> Article:
+    """The page at ``url``; when it cannot be fetched or extracted, the feed item's own full text if it has one."""
+    try:
+        return fetch_article(client, url, fallback)
+    except (FetchError, NotAnArticle):
+        if full_paragraphs(content) < MIN_PARAGRAPHS or fallback is None:
+            raise
+        return article_from_content(content, fallback)
+
+
+def _collect(client, spec: SourceSpec, state: SourceState, progress, book: RetryBook, now: float) -> CollectResult:
     result = CollectResult(etag=state.etag, modified=state.modified)
     if spec.kind == "folder":
         result.articles, result.failures = read_articles([Path(spec.location)])
         return result
     if client is None:
         raise ValueError("a feed or url source needs an HttpClient")
+    contents: dict[str, str | None] = {}
     if spec.kind == "url":
         targets: list[tuple[str, PageFallback | None]] = [(spec.location, None)]
     elif spec.kind == "feed":
@@ -198,20 +220,39 @@ def _collect(client, spec: SourceSpec, state: SourceState, progress) -> CollectR
             return result
         result.etag, result.modified, result.not_modified = poll.etag, poll.modified, poll.not_modified
         result.problem = poll.problem
-        targets = feed_targets(poll.entries, spec, state, poll.title, result.skipped)
+        targets = []
+        for link, fallback in feed_targets(poll.entries, spec, state, poll.title, result.skipped):
+            if book.waiting(link, now) and not state.refetch:
+                result.skipped.append(link)  # failed before: retried when its back-off has passed
+            else:
+                targets.append((link, fallback))
+        contents.update({url_key(e.link): e.content for e in poll.entries if e.content})
+        if not poll.not_modified:
+            book.forget_given_up({url_key(e.link) for e in poll.entries})
+        listed = {url_key(t) for t, _ in targets}
+        for item in book.due(now):  # failed before and due again, whether or not the feed changed
+            if url_key(item.link) not in listed and url_key(item.link) not in state.known:
+                targets.append((item.link, PageFallback(item.title, item.author, item.published, item.source,
+                                                        item.link)))
     else:
         raise ValueError(f"unknown source kind {spec.kind!r}")
+    failed = 0
     for done, (url, entry) in enumerate(targets, 1):
         try:
-            article = fetch_article(client, url, entry)
+            article = _fetch_entry(client, url, entry, contents.get(url_key(url)))
             if _too_old(article.meta.published, spec.keep_days):
                 result.skipped.append(url)
             else:
                 result.articles.append(article)
+            book.succeeded(url)
         except Exception as exc:  # one bad page never aborts the collection
-            result.failures.append((url, _reason(exc)))
+            reason = _reason(exc)
+            result.failures.append((url, reason))
+            failed += 1
+            if spec.kind == "feed":
+                book.failed(url, reason, now, entry)
             if isinstance(exc, FetchError) and exc.gone:
                 result.gone.append(url)
         if progress:
-            progress(done, len(targets))
+            progress(done, len(targets), failed)
     return result

@@ -36,6 +36,11 @@ def source_name(spec) -> str:
     return str(getattr(spec, "name", None) or getattr(spec, "location", ""))
 
 
+def fetch_stage(source: str, failed: int = 0) -> str:
+    """The progress stage while a source's pages are fetched: 'fetching NAME' or 'fetching NAME (N failed)'."""
+    return f"fetching {source}" + (f" ({failed} failed)" if failed else "")
+
+
 def older_than(published: str | None, first_seen: float, keep_days: int) -> bool:
     """Whether an article published (or first seen) then is past ``keep_days`` (0: kept for ever)."""
     if keep_days <= 0:
@@ -130,6 +135,7 @@ class SourceSync:
         row = store.source_rows().get(name, {})
         failures: list[tuple[str, str]] = []
         error = None
+        book = None  # feeds: the items still failing (kept until they succeed or are given up)
         try:
             held = store.keys_of_origin(name)
             if kind == "folder":
@@ -142,7 +148,9 @@ class SourceSync:
                 state = json.loads(row.get("state") or "{}")
                 state["known"] = sorted(store.aliases_of_origin(name))
                 state["refetch"] = refetch
-                result = collect(client, spec, state)
+                fetching = (lambda done, total, failed=0: progress(fetch_stage(name, failed), done, total)) \
+                    if progress else None
+                result = collect(client, spec, state, fetching, now)
                 articles, failures = result.articles, list(result.failures)
                 error = result.error
                 gone = list(result.gone)
@@ -152,8 +160,13 @@ class SourceSync:
                     error = f"all {len(failures)} item(s) failed (e.g. {failures[0][0]}: {failures[0][1]})"
                 if result.problem:
                     failures.append((str(spec.location), result.problem))
+                book = result.retry
+                # the failing items' book always; the validators only when the source could be read
+                saved = json.loads(row.get("state") or "{}")
+                saved.update({k: state.get(k) for k in (("etag", "modified", "failed") if error is None
+                                                        else ("failed",))})
+                store.save_source(name, state=json.dumps(saved))
                 if error is None:
-                    store.save_source(name, state=json.dumps({k: state.get(k) for k in ("etag", "modified")}))
                     for url in gone:
                         for key in store.find(str(url)):
                             plan.delete(key, name)
@@ -182,10 +195,32 @@ class SourceSync:
         report.skipped.extend((str(item), str(reason)) for item, reason in failures)
         if error:
             report.source_errors.append((name, error))
+        if book is not None and kind == "feed" and not error:  # the error stays while items keep failing
+            notes = [str(reason) for item, reason in failures if item == str(spec.location)]  # a malformed feed
+            store.save_source(name, kind=kind, location=str(spec.location), last_poll=now,
+                              last_error="; ".join(filter(None, [*notes, book.summary()])) or None, last_ok=now)
+            return
         store.save_source(name, kind=kind, location=str(getattr(spec, "location", "")), last_poll=now,
                           last_error=error or (f"{len(failures)} item(s) failed: {failures[0][1]}" if failures
                                                else None),
                           **({} if error else {"last_ok": now}))
+
+    def drop(self, name: str, delete_articles: bool = False) -> int:
+        """Forget the source ``name`` (an unsubscribed feed): its articles are deleted (unless another source or
+        a hand-add also holds them) with ``delete_articles``, else kept as hand-added. Returns how many articles
+        were deleted or kept."""
+        indexer = self.indexer
+        with indexer.active():
+            with indexer.writing():
+                store = indexer.store
+                count = 0
+                for key in store.keys_of_origin(name):
+                    if not delete_articles:
+                        store.touch(key, None, ADDED, [])
+                    count += int(store.drop_origin(key, name) or not delete_articles)
+                store.forget_source(name)
+                indexer.after_write()
+        return count
 
     def rows(self) -> dict[str, dict]:
         """The recorded state of each source (last poll, last success, last error, fetch state), by name."""
@@ -203,9 +238,12 @@ class SourceSync:
             names.append(ADDED)
         out = []
         specs = {source_name(s): s for s in sources or []}
+        from retrieval.sources.retry import failing
+
         for name in names:
             row = rows.get(name, {})
             spec = specs.get(name)
+            by_cause, given_up = failing(row.get("state"))
             out.append({
                 "name": name,
                 "kind": getattr(spec, "kind", None) or row.get("kind") or ("added" if name == ADDED else None),
@@ -214,5 +252,7 @@ class SourceSync:
                 "last_poll": row.get("last_poll"),
                 "last_ok": row.get("last_ok"),
                 "last_error": row.get("last_error"),
+                "failing": by_cause,  # feed items failing now, by cause (retried with back-off)
+                "given_up": given_up,
             })
         return out

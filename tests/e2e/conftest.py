@@ -163,8 +163,9 @@ def citebot_session(world: World, workspace: Path) -> Iterator[BotProcess]:
     bot = start_bot(fake, workspace)
     proc = bot.proc
     try:
-        assert fake.command_names(guild=True) == ["add", "ask", "digest", "follow", "following", "reindex", "remove",
-                                                  "report", "settings", "sources", "status", "summary", "unfollow"]
+        assert sorted(fake.command_names(guild=True)) == ["add", "ask", "digest", "follow", "following", "reindex",
+                                                          "remove", "report", "settings", "sources", "status",
+                                                          "subscribe", "summary", "unfollow", "unsubscribe"]
         assert fake.command_names(guild=False) == []
         yield bot
     finally:

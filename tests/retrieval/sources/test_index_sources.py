@@ -95,7 +95,7 @@ def test_feed_items_gone_are_removed_and_items_rolled_off_stay(web, client, libr
     assert report.added == 2
     assert any("/missing" in item for item, _ in report.skipped)
     status = {row["name"]: row for row in library.source_status([spec])}["Coast News feed"]
-    assert status["articles"] == 2 and status["last_poll"] and "1 item(s) failed" in status["last_error"]
+    assert status["articles"] == 2 and status["last_poll"] and "1 item(s) failing" in status["last_error"]
 
     web.routes["/feed.xml"] = (200, feed(web.base, ["/b"]), "application/rss+xml")  # /a rolled off
     web.routes["/b"] = (410, b"gone", "text/html")

@@ -1,0 +1,121 @@
+"""/subscribe and /unsubscribe (admins): follow a feed from Discord, found from a site's page when needed; the
+subscription is stored in the data folder and polled with the configured feeds (bot/cogs/sources.py)."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import delivery
+from bot.checks import REFUSAL, is_admin
+from bot.discord_app import CitebotBot, in_thread
+from bot.embeds import COLOUR, error_embed
+from bot.formats import escape, shorten
+from bot.services import http_client
+from retrieval.errors import CitebotError
+
+log = logging.getLogger("citebot.subscriptions")
+
+NONE = discord.AllowedMentions.none()
+
+
+def subscribed_embed(done) -> discord.Embed:
+    """What /subscribe did: the feed chosen and how it was found, and what its first poll indexed."""
+    sub, found, report = done.subscription, done.feed, done.report
+    lines = [f"Feed: <{sub.location}>", f"Found: {escape(found.how)} · {found.items} item(s) listed"]
+    if len(found.candidates) > 1:
+        lines.append(f"The page links to {len(found.candidates)} feeds: the first one that works was chosen.")
+    if report is None:
+        lines.append("Its items are indexed at the next poll (another write is running).")
+    else:
+        line = f"{report.added} new article(s) indexed"
+        if report.skipped:
+            line += f", {len(report.skipped)} item(s) failed (retried on later polls)"
+        lines.append(line + ".")
+    lines.append(f"Polled every {sub.poll_minutes} min; new articles are announced like the configured feeds'.")
+    return discord.Embed(title=shorten(f"Subscribed to “{sub.name}”", 256), description="\n".join(lines),
+                         colour=COLOUR)
+
+
+class Subscriptions(commands.Cog):
+    """/subscribe, /unsubscribe."""
+
+    def __init__(self, bot: CitebotBot) -> None:
+        self.bot = bot
+        self.client = None
+
+    def http(self):
+        if self.client is None:
+            self.client = http_client(self.bot.config)
+        return self.client
+
+    async def admin_acknowledged(self, interaction: discord.Interaction) -> bool:
+        """Refuse a non-admin (checked at run time), else acknowledge within Discord's 3 s; True to go on."""
+        if not is_admin(interaction, self.bot.config.discord):
+            await interaction.response.send_message(REFUSAL, ephemeral=True, allowed_mentions=NONE)
+            return False
+        return await delivery.acknowledge(interaction, stats=self.bot.stats, ephemeral=True)
+
+    @app_commands.command(name="subscribe", description="Follow a news feed, or the feed a site's page links to "
+                          "(admins)")
+    @app_commands.describe(url="The feed's address, or a site's page that links to its feed",
+                           every="Minutes between polls (default 30)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def subscribe(self, interaction: discord.Interaction, url: str,
+                        every: app_commands.Range[int, 1, 1440] | None = None) -> None:
+        if not await self.admin_acknowledged(interaction):
+            return
+        from bot.subscribing import subscribe
+
+        library = await self.bot.library_ready()
+        try:
+            done = await in_thread(subscribe, self.bot.config, library, self.http(), url, str(interaction.user),
+                                   every)
+            embed = subscribed_embed(done)
+        except CitebotError as exc:
+            embed = error_embed(f"Could not subscribe to {escape(shorten(url, 300))}: {escape(str(exc))}")
+        except Exception as exc:  # noqa: BLE001 - the admin gets the reason, the log the traceback
+            log.exception("/subscribe %s failed", url)
+            embed = error_embed(f"Could not subscribe to {escape(shorten(url, 300))}: {type(exc).__name__}: {exc}")
+        await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)
+        await self.bot.announce()
+
+    @app_commands.command(name="unsubscribe", description="Stop following a subscribed feed (admins)")
+    @app_commands.describe(source="The subscribed feed (start typing its name)",
+                           delete_articles="Also remove its articles from the index (default: keep them)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def unsubscribe(self, interaction: discord.Interaction, source: str, delete_articles: bool = False) -> None:
+        if not await self.admin_acknowledged(interaction):
+            return
+        from bot.subscribing import unsubscribe
+
+        library = await self.bot.library_ready()
+        try:
+            sub, count = await in_thread(unsubscribe, self.bot.config, library, source, delete_articles)
+            what = f"{count} article(s) removed." if delete_articles else (
+                f"Its {count} article(s) stay in the index (/remove removes one).")
+            embed = discord.Embed(title=shorten(f"Unsubscribed from “{sub.name}”", 256),
+                                  description=f"<{sub.location}>\nNo longer polled. {what}", colour=COLOUR)
+        except CitebotError as exc:
+            embed = error_embed(escape(str(exc)))
+        await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)
+        await self.bot.announce()
+
+    @unsubscribe.autocomplete("source")
+    async def unsubscribe_autocomplete(self, interaction: discord.Interaction,
+                                       current: str) -> list[app_commands.Choice[str]]:
+        from retrieval.sources.subscriptions import find, load
+
+        subs = await in_thread(load, self.bot.config.data_dir)
+        matches = find(subs, current) if current.strip() else subs
+        return [app_commands.Choice(name=shorten(f"{s.name} — {s.location}", 100), value=s.name[:100])
+                for s in matches[:25]]
+
+
+async def setup(bot: CitebotBot) -> None:
+    await bot.add_cog(Subscriptions(bot))
