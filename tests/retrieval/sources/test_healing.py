@@ -4,7 +4,6 @@ cannot be fetched. A local site on 127.0.0.1 plays the web; the library, store a
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import pytest
@@ -14,6 +13,7 @@ from retrieval.sources import HttpClient, SourceSpec
 from retrieval.sources import retry as retry_module
 from retrieval.sources.fullcontent import full_paragraphs
 from retrieval.sources.retry import RETRY_LIMIT, RetryBook, cause
+from tests.conftest import copy_data_dir
 from tests.newsweb import HTML, RSS, news_site, rss
 from tests.retrieval.sources.conftest import fast_settings
 from tests.retrieval.sources.test_index_sources import HARBOUR, QUESTION, page
@@ -36,7 +36,7 @@ def client() -> HttpClient:
 @pytest.fixture
 def library(tmp_path, embedder, sample_data_dir) -> Library:
     data = tmp_path / "data"
-    shutil.copytree(sample_data_dir, data)
+    copy_data_dir(sample_data_dir, data)
     return Library(data, embedder)
 
 
