@@ -14,6 +14,7 @@ from bot.checks import REFUSAL, is_admin
 from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import COLOUR, error_embed
 from bot.formats import escape, shorten
+from bot.servers import is_home
 from bot.services import http_client
 from retrieval.errors import CitebotError
 
@@ -40,6 +41,10 @@ def subscribed_embed(done) -> discord.Embed:
                          colour=COLOUR)
 
 
+NOT_HOME = ("Feeds are subscribed to for the bot operator's own collection, which this server does not manage: "
+            "add pages to this server's articles with /add, or ask the operator to subscribe.")
+
+
 class Subscriptions(commands.Cog):
     """/subscribe, /unsubscribe."""
 
@@ -56,6 +61,10 @@ class Subscriptions(commands.Cog):
         """Refuse a non-admin (checked at run time), else acknowledge within Discord's 3 s; True to go on."""
         if not is_admin(interaction, self.bot.config.discord):
             await interaction.response.send_message(REFUSAL, ephemeral=True, allowed_mentions=NONE)
+            return False
+        operator = interaction.user.id in self.bot.config.discord.admin_user_ids
+        if not operator and not is_home(self.bot.config, interaction.guild_id):  # feeds feed the shared collection
+            await interaction.response.send_message(NOT_HOME, ephemeral=True, allowed_mentions=NONE)
             return False
         return await delivery.acknowledge(interaction, stats=self.bot.stats, ephemeral=True)
 
