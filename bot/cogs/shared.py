@@ -1,16 +1,20 @@
-"""Helpers several cogs use (cogs never import each other): autocomplete choices for articles."""
+"""Helpers several cogs use (cogs never import each other): autocomplete choices for articles, the admin gate."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+import discord
 from discord import app_commands
 
+from bot import delivery
+from bot.checks import REFUSAL, is_admin
 from bot.formats import shorten
 from retrieval.models import ArticleMeta
 
 MAX_CHOICES = 25  # Discord's limit for autocomplete choices
 CHOICE_LIMIT = 100  # Discord's limit for a choice's name and (string) value
+NO_PINGS = discord.AllowedMentions.none()
 
 
 def article_choices(articles: Iterable[ArticleMeta], typed: str, limit: int = MAX_CHOICES) -> list[app_commands.Choice]:
@@ -38,3 +42,12 @@ def article_choices(articles: Iterable[ArticleMeta], typed: str, limit: int = MA
             value = (meta.title or meta.article_id)[:CHOICE_LIMIT]
         choices.append(app_commands.Choice(name=name, value=value))
     return choices
+
+
+async def admin_acknowledged(bot, interaction: discord.Interaction) -> bool:
+    """Refuse a non-admin privately (checked at run time), else acknowledge within Discord's 3 s (privately);
+    True to go on."""
+    if not is_admin(interaction, bot.config.discord):
+        await interaction.response.send_message(REFUSAL, ephemeral=True, allowed_mentions=NO_PINGS)
+        return False
+    return await delivery.acknowledge(interaction, stats=bot.stats, ephemeral=True)

@@ -11,9 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import delivery
-from bot.checks import REFUSAL, is_admin
-from bot.cogs.shared import article_choices
+from bot.cogs.shared import admin_acknowledged, article_choices
 from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import COLOUR, error_embed
 from bot.formats import escape, format_date, shorten
@@ -64,10 +62,7 @@ class Sources(commands.Cog):
 
     async def admin_acknowledged(self, interaction: discord.Interaction) -> bool:
         """Refuse a non-admin (checked at run time), else acknowledge within Discord's 3 s; True to go on."""
-        if not is_admin(interaction, self.bot.config.discord):
-            await interaction.response.send_message(REFUSAL, ephemeral=True, allowed_mentions=NONE)
-            return False
-        return await delivery.acknowledge(interaction, stats=self.bot.stats, ephemeral=True)
+        return await admin_acknowledged(self.bot, interaction)
 
     # -- /add ------------------------------------------------------------------------------------------------
     @app_commands.command(name="add", description="Fetch one article by URL and index it (admins)")

@@ -9,8 +9,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import delivery
-from bot.checks import REFUSAL, is_admin
+from bot.checks import is_admin
+from bot.cogs.shared import admin_acknowledged
 from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import COLOUR, error_embed
 from bot.formats import escape, shorten
@@ -59,14 +59,12 @@ class Subscriptions(commands.Cog):
 
     async def admin_acknowledged(self, interaction: discord.Interaction) -> bool:
         """Refuse a non-admin (checked at run time), else acknowledge within Discord's 3 s; True to go on."""
-        if not is_admin(interaction, self.bot.config.discord):
-            await interaction.response.send_message(REFUSAL, ephemeral=True, allowed_mentions=NONE)
-            return False
         operator = interaction.user.id in self.bot.config.discord.admin_user_ids
-        if not operator and not is_home(self.bot.config, interaction.guild_id):  # feeds feed the shared collection
+        admin = is_admin(interaction, self.bot.config.discord)
+        if admin and not operator and not is_home(self.bot.config, interaction.guild_id):  # the shared collection
             await interaction.response.send_message(NOT_HOME, ephemeral=True, allowed_mentions=NONE)
             return False
-        return await delivery.acknowledge(interaction, stats=self.bot.stats, ephemeral=True)
+        return await admin_acknowledged(self.bot, interaction)
 
     @app_commands.command(name="subscribe", description="Follow a news feed, or the feed a site's page links to "
                           "(admins)")

@@ -16,12 +16,14 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import discord
 import pytest
+import yarl
 
 from tests.conftest import copy_data_dir
 
@@ -212,3 +214,14 @@ def citebot(citebot_session: BotProcess) -> Iterator[BotProcess]:
     citebot_session.assert_alive()
     yield citebot_session
     citebot_session.assert_alive()
+
+
+@pytest.fixture
+async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    """An emulator in this process with discord.py redirected to it (for tests of a client of their own)."""
+    fake = await FakeDiscord().start()
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
+    yield fake
+    fake.assert_clean()
+    await fake.close()

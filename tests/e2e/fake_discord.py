@@ -820,6 +820,30 @@ class FakeDiscord:
         must answer it within 3 s with a type 8 callback; :meth:`FakeInteraction.wait_choices` returns them."""
         return await self._interact(command, options, focused=(focused, typed), user=user, channel_id=channel_id)
 
+    def _interaction_payload(self, kind: int, iid: int, token: str, gid: int, channel_id: int, user: dict,
+                             roles: list[int], permissions: int, data: dict) -> dict:
+        """An INTERACTION_CREATE payload as Discord sends it from a guild channel (commands, autocomplete, buttons)."""
+        return {
+            "id": str(iid),
+            "application_id": str(self.app_id),
+            "type": kind,
+            "token": token,
+            "version": 1,
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "guild_id": str(gid),
+            "guild": {"id": str(gid), "locale": "en-US", "features": []},
+            "guild_locale": "en-US",
+            "locale": "en-GB",
+            "channel_id": str(channel_id),
+            "channel": self.channels[channel_id],
+            "member": {**self._member(user, roles), "user": user, "permissions": str(permissions)},
+            "data": data,
+            "app_permissions": str(MEMBER_PERMISSIONS),
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(gid)},
+            "context": 0,
+        }
+
     @on_fake_loop
     async def click(
         self,
@@ -847,28 +871,10 @@ class FakeDiscord:
         channel_id = int(message["channel_id"])
         gid = self.guild_of(channel_id)
         iid, token = self.snowflake(), f"ixtoken-{self.snowflake()}"
-        payload = {
-            "id": str(iid),
-            "application_id": str(self.app_id),
-            "type": INTERACTION_COMPONENT,
-            "token": token,
-            "version": 1,
-            "attachment_size_limit": 10 * 1024 * 1024,
-            "guild_id": str(gid),
-            "guild": {"id": str(gid), "locale": "en-US", "features": []},
-            "guild_locale": "en-US",
-            "locale": "en-GB",
-            "channel_id": str(channel_id),
-            "channel": self.channels[channel_id],
-            "member": {**self._member(user, roles), "user": user,
-                       "permissions": str(self.permissions_for(roles, gid))},
-            "message": {k: v for k, v in message.items() if not k.startswith("_")},
-            "data": {"custom_id": custom_id, "component_type": COMPONENT_BUTTON},
-            "app_permissions": str(MEMBER_PERMISSIONS),
-            "entitlements": [],
-            "authorizing_integration_owners": {"0": str(gid)},
-            "context": 0,
-        }
+        payload = self._interaction_payload(INTERACTION_COMPONENT, iid, token, gid, channel_id, user, roles,
+                                            self.permissions_for(roles, gid),
+                                            {"custom_id": custom_id, "component_type": COMPONENT_BUTTON})
+        payload["message"] = {k: v for k, v in message.items() if not k.startswith("_")}
         interaction = FakeInteraction(self, iid, token, f"button:{custom_id}", channel_id, time.monotonic(), payload,
                                       component_message=message)
         self.interactions[iid] = interaction
@@ -933,26 +939,8 @@ class FakeDiscord:
             data["resolved"] = {"channels": resolved_channels}
         if definition.get("guild_id"):
             data["guild_id"] = definition["guild_id"]
-        payload = {
-            "id": str(iid),
-            "application_id": str(self.app_id),
-            "type": INTERACTION_COMMAND if focused is None else INTERACTION_AUTOCOMPLETE,
-            "token": token,
-            "version": 1,
-            "attachment_size_limit": 10 * 1024 * 1024,
-            "guild_id": str(gid),
-            "guild": {"id": str(gid), "locale": "en-US", "features": []},
-            "guild_locale": "en-US",
-            "locale": "en-GB",
-            "channel_id": str(channel_id),
-            "channel": self.channels[channel_id],
-            "member": {**self._member(user, roles), "user": user, "permissions": str(permissions)},
-            "data": data,
-            "app_permissions": str(MEMBER_PERMISSIONS),
-            "entitlements": [],
-            "authorizing_integration_owners": {"0": str(gid)},
-            "context": 0,
-        }
+        kind = INTERACTION_COMMAND if focused is None else INTERACTION_AUTOCOMPLETE
+        payload = self._interaction_payload(kind, iid, token, gid, channel_id, user, roles, permissions, data)
         interaction = FakeInteraction(self, iid, token, command, channel_id, time.monotonic(), payload)
         self.interactions[iid] = interaction
         self._by_token[token] = interaction

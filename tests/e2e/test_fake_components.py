@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 
 import discord
 import pytest
-import yarl
 
 from tests.e2e.fake_discord import FLAG_EPHEMERAL, FakeDiscord
 
@@ -45,16 +44,6 @@ class ButtonBot(discord.Client):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(Counter)
-
-
-@pytest.fixture
-async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    fake = await FakeDiscord().start()
-    monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
-    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
-    yield fake
-    fake.assert_clean()
-    await fake.close()
 
 
 @pytest.fixture

@@ -75,16 +75,6 @@ class MiniBot(discord.Client):
 
 
 @pytest.fixture
-async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    fake = await FakeDiscord().start()
-    monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
-    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
-    yield fake
-    fake.assert_clean()
-    await fake.close()
-
-
-@pytest.fixture
 async def bot(fake: FakeDiscord) -> AsyncIterator[MiniBot]:
     client = MiniBot()
     task = asyncio.create_task(client.start(fake.token))
