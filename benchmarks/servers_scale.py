@@ -30,12 +30,18 @@ real cnn-news highlight questions, each in a randomly chosen server, through the
 (``ru_maxrss``) and the load time; per directory: its size on disk. ``quotes_from_other_servers`` counts (untimed)
 quotes of an article the asking server does not hold: it must be 0.
 
+**Flood isolation** (``--flood N``, issue 23 item 5, in ``many``'s process): N questions in server B timed
+quiet, then N more while server A keeps ``[limits] queue_size`` (40) questions waiting, all through
+``CitebotBot.answer`` (the bot's answer slots and worker threads; no gateway: the bot is built, not connected).
+The issue asks B's p95 under the flood to stay within 20 % of its quiet p95 (``p95_ratio`` <= 1.2).
+
 ``--json`` prints one JSON line, the last on stdout.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import json
 import os
@@ -217,8 +223,47 @@ def ask(args) -> None:
             "quotes_per_answer": round(quotes / max(1, count), 1), "quotes_from_other_servers": leaks}
         log(f"  {args.data}: {name}: {out['groups'][name]}")
     out["rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    if args.flood:
+        out["flood"] = asyncio.run(flood(config, library, questions, groups[0][1][:2], args.flood, rng))
     out["load_avg"] = round(os.getloadavg()[0], 1)
     print(json.dumps(out), flush=True)
+
+
+async def flood(config, library, questions: list[str], servers: list[int], count: int, rng: random.Random) -> dict:
+    """Server B's question time, quiet and while server A floods: through ``CitebotBot.answer`` (its answer slots
+    and worker threads), with ``[limits] queue_size`` questions from A always waiting (as many as the bot admits at
+    once; the per-user and per-channel limits of bot/flood.py are assumed passed: many users in many channels)."""
+    from bot.discord_app import CitebotBot
+
+    flooder, quiet_one = servers
+    bot = CitebotBot(config, library, extensions=())
+    picks = [rng.choice(questions) for _ in range(2 * count)]
+
+    async def timed(question: str) -> float:
+        started = time.perf_counter()
+        await bot.answer(question, 10, guild_id=quiet_one)
+        return (time.perf_counter() - started) * 1000
+
+    quiet = [await timed(q) for q in picks[:count]]
+    stop = asyncio.Event()
+    flooded_answers = 0
+
+    async def flooding() -> None:
+        nonlocal flooded_answers
+        while not stop.is_set():
+            await bot.answer(rng.choice(questions), 10, guild_id=flooder)
+            flooded_answers += 1
+
+    tasks = [asyncio.create_task(flooding()) for _ in range(config.limits.queue_size)]
+    await asyncio.sleep(1.0)
+    during = [await timed(q) for q in picks[count:]]
+    stop.set()
+    await asyncio.gather(*tasks)
+    p95_quiet, p95_flood = float(np.percentile(quiet, 95)), float(np.percentile(during, 95))
+    return {"server_b_questions": count, "flood_waiting": config.limits.queue_size,
+            "quiet_p50_ms": round(float(np.percentile(quiet, 50)), 1), "quiet_p95_ms": round(p95_quiet, 1),
+            "flood_p50_ms": round(float(np.percentile(during, 50)), 1), "flood_p95_ms": round(p95_flood, 1),
+            "p95_ratio": round(p95_flood / p95_quiet, 2), "server_a_answered": flooded_answers}
 
 
 def child(mode: str, extra: list[str]) -> dict:
@@ -247,7 +292,8 @@ def run(args) -> dict:
         }
         result: dict = {"articles": args.articles, "paragraphs": args.articles * PER_ARTICLE, **built, "dirs": {}}
         for name, groups in plans.items():
-            asked = child("ask", [*common, "--data", str(work / name), "--groups", json.dumps(groups)])
+            extra = ["--flood", str(args.flood)] if args.flood and name == "many" else []
+            asked = child("ask", [*common, "--data", str(work / name), "--groups", json.dumps(groups), *extra])
             result["dirs"][name] = {"disk_mb": disk_mb(work / name), **asked}
         result["total_s"] = round(time.perf_counter() - begun)
         return result
@@ -260,6 +306,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10000, help="distinct articles (default 10000)")
     parser.add_argument("--questions", type=int, default=200, help="questions per main group (default 200)")
     parser.add_argument("--seed", type=int, default=23)
+    parser.add_argument("--flood", type=int, default=0,
+                        help="also the flood-isolation figure in `many`: N questions in server B, quiet then while "
+                             "server A floods (default 0: skipped)")
     parser.add_argument("--json", action="store_true", help="print one JSON line, the last on stdout")
     parser.add_argument("--build", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ask", action="store_true", help=argparse.SUPPRESS)
