@@ -277,7 +277,9 @@ def child(mode: str, extra: list[str]) -> dict:
 
 def run(args) -> dict:
     begun = time.perf_counter()
-    work = Path(tempfile.mkdtemp(prefix="citebot-servers-"))
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="citebot-servers-"))
+    if args.keep and work.exists():
+        raise SystemExit(f"{work} already exists: --keep names a new folder")
     try:
         common = ["--articles", str(args.articles), "--seed", str(args.seed), "--work", str(work)]
         built = child("build", common)
@@ -298,7 +300,8 @@ def run(args) -> dict:
         result["total_s"] = round(time.perf_counter() - begun)
         return result
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:
@@ -309,6 +312,7 @@ def main() -> None:
     parser.add_argument("--flood", type=int, default=0,
                         help="also the flood-isolation figure in `many`: N questions in server B, quiet then while "
                              "server A floods (default 0: skipped)")
+    parser.add_argument("--keep", default=None, help="build in this new folder and keep it (default: a temporary one)")
     parser.add_argument("--json", action="store_true", help="print one JSON line, the last on stdout")
     parser.add_argument("--build", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ask", action="store_true", help=argparse.SUPPRESS)
