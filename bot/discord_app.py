@@ -27,6 +27,7 @@ from discord.ext import commands
 
 from bot.config import Config, LoggingSettings
 from bot.delivery import Pacer
+from bot.fair_slots import FairSlots
 from bot.flood import ChannelTyping, FloodGate
 from bot.observability import Stats
 from bot.servers import server_view
@@ -143,7 +144,7 @@ class CitebotBot(commands.Bot):
         self.started_at = time.time()
         self.answered = 0
         self._warm: asyncio.Future[int] | None = None
-        self._slots = asyncio.Semaphore(ANSWER_SLOTS)
+        self._slots = FairSlots(ANSWER_SLOTS)
         self.stats = Stats()
         self.flood = FloodGate(config.limits, ANSWER_SLOTS)
         self.pacer = Pacer()  # replies and edits: at most 36 writes/s
@@ -255,11 +256,12 @@ class CitebotBot(commands.Bot):
         """Whether start-up loading (model and index) has finished."""
         return self._warm is not None and self._warm.done()
 
-    async def in_slot(self, func, *args):
-        """Run CPU-bound ``func(*args)`` in a worker thread, at most ANSWER_SLOTS at a time (the wait for a slot
-        is left in :data:`QUEUE_WAIT`)."""
+    async def in_slot(self, func, *args, server: Any = None):
+        """Run CPU-bound ``func(*args)`` in a worker thread, at most ANSWER_SLOTS at a time, shared fairly between
+        servers (bot/fair_slots.py; ``server`` is the guild id asking). The wait for a slot is left in
+        :data:`QUEUE_WAIT`."""
         queued = time.monotonic()
-        async with self._slots:
+        async with self._slots.taken(server):
             QUEUE_WAIT.set(time.monotonic() - queued)
             return await in_thread(func, *args)
 
@@ -269,7 +271,8 @@ class CitebotBot(commands.Bot):
         (bot/servers.py); left out, from the config collection's."""
         library = await self.library_ready()
         ask = library.ask if guild_id is ... else server_view(self.config, library, guild_id).ask
-        answer = await self.in_slot(functools.partial(ask, question, k, **options))
+        answer = await self.in_slot(functools.partial(ask, question, k, **options),
+                                    server=None if guild_id is ... else guild_id)
         self.answered += 1
         return answer
 

@@ -12,8 +12,8 @@ import logging
 import math
 import re
 import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import discord
@@ -97,12 +97,19 @@ class FloodGate:
         self.clock = clock
         self.users = SlidingWindow(limits.user_questions, limits.user_window_s, clock)
         self.channels = SlidingWindow(limits.channel_questions, limits.channel_window_s, clock)
-        self.pending = 0  # admitted, not yet answered
+        self.waiting: Counter[Hashable] = Counter()  # admitted, not yet answered, by server (None: DMs)
         self.recent: OrderedDict[tuple[int, str], Asked] = OrderedDict()
         self.answer_seconds = 0.5  # moving average of the time one answer takes, for "try again in N s"
 
-    def admit(self, user_id: int, channel_id: int, question: str, question_id: int) -> Refusal | None:
-        """None when the question is admitted (call :meth:`done` once it is answered), else the refusal."""
+    @property
+    def pending(self) -> int:
+        """Questions admitted and not yet answered, every server together."""
+        return sum(self.waiting.values())
+
+    def admit(self, user_id: int, channel_id: int, question: str, question_id: int,
+              server: Hashable = None) -> Refusal | None:
+        """None when the question is admitted (call :meth:`done` once it is answered), else the refusal. Each
+        server (guild id; None for DMs) has a queue of its own: a flood in one server never makes another busy."""
         key = (user_id, question_key(question))
         asked = self.recent.get(key)
         now = self.clock()
@@ -115,21 +122,24 @@ class FloodGate:
         wait = self.channels.wait(channel_id)
         if wait > 0:
             return _rate_limited(self.limits.channel_questions, self.limits.channel_window_s, "in this channel", wait)
-        if self.pending >= self.limits.queue_size:
-            wait = self.answer_seconds * self.pending / self.slots
-            return Refusal("busy", f"I'm busy with {self.pending} questions — try again in {_seconds(wait)} s.", wait)
+        pending = self.waiting[server]
+        if pending >= self.limits.queue_size:
+            wait = self.answer_seconds * pending / self.slots
+            return Refusal("busy", f"I'm busy with {pending} questions — try again in {_seconds(wait)} s.", wait)
         self.users.add(user_id)
         self.channels.add(channel_id)
-        self.pending += 1
+        self.waiting[server] += 1
         self.recent[key] = Asked(question_id, now)
         self.recent.move_to_end(key)
         while len(self.recent) > MAX_REMEMBERED:
             self.recent.popitem(last=False)
         return None
 
-    def done(self, seconds: float | None = None) -> None:
-        """An admitted question has been answered (or failed); ``seconds`` is how long answering took."""
-        self.pending = max(0, self.pending - 1)
+    def done(self, seconds: float | None = None, server: Hashable = None) -> None:
+        """An admitted question of ``server`` has been answered (or failed); ``seconds`` is how long it took."""
+        self.waiting[server] -= 1
+        if self.waiting[server] <= 0:
+            del self.waiting[server]
         if seconds is not None:
             self.answer_seconds = 0.8 * self.answer_seconds + 0.2 * seconds
 

@@ -178,13 +178,14 @@ class QA(commands.Cog):
         """Exactly one reply to ``message``: the answer, the help text, or a short refusal (flood control)."""
         bot, received = self.bot, time.monotonic()
         limits = bot.config.limits
-        refusal = bot.flood.admit(message.author.id, message.channel.id, question, message.id)
+        server = message.guild.id if message.guild is not None else None
+        refusal = bot.flood.admit(message.author.id, message.channel.id, question, message.id, server)
         if refusal is not None:
             await self.refuse(refusal, lambda embed: delivery.reply(
                 message, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s))
             return
         if not question:  # a bare mention: the help text (greetings and "help" get it from the answer)
-            bot.flood.done()
+            bot.flood.done(server=server)
             await delivery.reply(message, embed=self.help_embed(), stats=bot.stats, pacer=bot.pacer,
                                  deadline_s=limits.delivery_deadline_s)
             return
@@ -217,8 +218,8 @@ class QA(commands.Cog):
                 embed, answer, wait, full = await self.embed_for(
                     question, previous, guild_id=message.guild.id if message.guild else None)
             finally:
-                bot.flood.done(time.monotonic() - received)
-            guild_id = message.guild.id if message.guild is not None else None
+                guild_id = message.guild.id if message.guild is not None else None
+                bot.flood.done(time.monotonic() - received, guild_id)
             view = await record_answer(bot, message.id, full, message.author.id, guild_id=guild_id,
                                        channel_id=message.channel.id, via="message")
             started = None
@@ -346,14 +347,14 @@ class QA(commands.Cog):
             )
 
         channel_id = interaction.channel_id or 0
-        refusal = bot.flood.admit(interaction.user.id, channel_id, question, interaction.id)
+        refusal = bot.flood.admit(interaction.user.id, channel_id, question, interaction.id, interaction.guild_id)
         if refusal is not None:
             await self.refuse(refusal, edit)
             return
         try:
             embed, answer, wait, full = await self.embed_for(question, window=window, guild_id=interaction.guild_id)
         finally:
-            bot.flood.done(time.monotonic() - received)
+            bot.flood.done(time.monotonic() - received, interaction.guild_id)
         view = await record_answer(bot, interaction.id, full, interaction.user.id, guild_id=interaction.guild_id,
                                    channel_id=interaction.channel_id, via="/ask")
         sent = await edit(embed, view)

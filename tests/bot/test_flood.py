@@ -75,3 +75,14 @@ def test_repeats_do_not_count_against_the_rate_limit():
 def test_question_key_ignores_case_spacing_and_punctuation():
     assert question_key("  Who is  the ambassador?? ") == question_key("who is the ambassador")
     assert question_key("Who is the ambassador?") != question_key("Who was the ambassador?")
+
+
+def test_each_server_has_a_queue_of_its_own():
+    flood, _ = gate(queue_size=2, user_questions=100, channel_questions=100)
+    assert flood.admit(1, 10, "a question", 1, server=111) is None
+    assert flood.admit(2, 10, "b question", 2, server=111) is None
+    assert flood.admit(3, 10, "c question", 3, server=111).kind == "busy"  # server 111 is flooding
+    assert flood.admit(4, 20, "d question", 4, server=222) is None  # another server is not busy for it
+    assert flood.pending == 3
+    flood.done(0.5, server=111)
+    assert flood.admit(3, 10, "c question", 5, server=111) is None
