@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from splits import near_topic_split  # noqa: E402
 
 from bot.config import load_config  # noqa: E402
+from embeddings import DEFAULT_MODEL  # noqa: E402
 from retrieval.evaluation.answers import holds_answer, index_pages, page_ids, page_paths  # noqa: E402
 from retrieval.evaluation.collection import build_collection  # noqa: E402
 from retrieval.evaluation.retrieval import articles_from_paragraphs, read_jsonl  # noqa: E402
@@ -160,6 +161,8 @@ def cmd_features(args) -> None:
     rows = newsqa_rows(config, embedder, Path(args.newsqa_data))
     print(f"newsqa: {len(rows)} questions", file=sys.stderr)
     rows += squad_rows(embedder, settings, args.limit)
+    for row in rows:
+        row["model"] = embedder.name  # the model whose cosines the features hold (saved with the fit)
     with open(args.out, "wb") as handle:
         pickle.dump(rows, handle)
     print(f"{len(rows)} questions -> {args.out}", file=sys.stderr)
@@ -338,10 +341,12 @@ def cmd_fit(args) -> None:
     if args.details:
         Path(args.details).write_text("".join(json.dumps(r) + "\n" for r in results), encoding="utf-8")
     if args.write:
+        embedder_name = rows[0].get("model", DEFAULT_MODEL) if rows else DEFAULT_MODEL
         mean, scale, w = fit_listwise(trainable(rows))
         model = {
             "about": "retrieval/reader.py; fitted by benchmarks/reader_fit.py on squad-dev (near-topic split) and "
                      "newsqa-dev; figures in docs/benchmarks.md",
+            "model": embedder_name,  # its features (cosines) are this model's: other models keep the ranking's order
             "features": list(FEATURES), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
             "weights": w.round(6).tolist(),
         }

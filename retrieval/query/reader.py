@@ -73,6 +73,11 @@ class ReaderModel:
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray
+    model: str = ""  # the embedding model whose cosines it was fitted on ("": any)
+
+    def fits(self, model: str) -> bool:
+        """Whether it was fitted for the collection's embedding model (another model's cosines would mislead it)."""
+        return not self.model or self.model == model
 
     def paragraph_scores(self, features: np.ndarray) -> np.ndarray:
         return ((features - self.mean) / self.scale) @ self.weights
@@ -86,7 +91,8 @@ def load_model(path: Path = MODEL_FILE) -> ReaderModel | None:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     if tuple(data["features"]) != FEATURES:
         return None  # fitted for other features: ignore rather than misread
-    return ReaderModel(np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["weights"]))
+    return ReaderModel(np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["weights"]),
+                       data.get("model", ""))
 
 
 def article_counts(view: Reading, key: str, terms: list[str], cache: dict) -> tuple[dict[str, int], int]:
@@ -228,7 +234,7 @@ def read(view: Reading, question: str, query_vector: np.ndarray, hits: list[Hit]
     """Re-order the first :data:`READ_DEPTH` ``hits`` by the reader (the rest follow as ranked) and say whether the
     chosen one answers (:func:`answers`). ``view``: the collection as entered for the question."""
     model = model if model is not None else load_model()
-    if model is None or not hits:
+    if model is None or not hits or not model.fits(view.model):  # fitted for another model: the ranking stands
         return ReadOrder(hits, None)
     candidates = candidate_features(view, question, query_vector, hits, quoted)
     scores = model.paragraph_scores(candidates.features)

