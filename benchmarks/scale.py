@@ -330,12 +330,13 @@ def warm(args) -> None:
     print(json.dumps({"warm_s": round(time.perf_counter() - started, 1)}), flush=True)
 
 
-def child(mode: str, extra: list[str], threads: int) -> tuple[dict, float]:
-    """Run this script in ``mode`` in a fresh process; (its JSON line, the wall time it was started at)."""
+def child(mode: str, extra: list[str], threads: int, script: Path = Path(__file__)) -> tuple[dict, float]:
+    """Run ``script`` (this one by default) in ``mode`` in a fresh process; (its JSON line, the wall time it was
+    started at)."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     started = time.time()
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), f"--{mode}", *extra], env=env,
+    proc = subprocess.run([sys.executable, str(script.resolve()), f"--{mode}", *extra], env=env,
                           stdout=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"the {mode} process failed (exit {proc.returncode})")

@@ -48,7 +48,6 @@ import os
 import random
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -58,6 +57,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from scale import child as run_child  # noqa: E402 - the sibling benchmark's fresh-process runner
+from scale import disk_mb  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval" / "cnn-news"
 MODEL = "all-MiniLM-L6-v2"
@@ -115,10 +117,6 @@ def memberships(articles: int, seed: int) -> dict[int, list[str]]:
         slots += order
     size = len(slots) // SERVERS
     return {s + 1: list(dict.fromkeys(slots[s * size:(s + 1) * size])) for s in range(SERVERS)}
-
-
-def disk_mb(folder: Path) -> float:
-    return round(sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20, 1)
 
 
 # ------------------------------------------------------------------------------------------------- build (child)
@@ -267,12 +265,8 @@ async def flood(config, library, questions: list[str], servers: list[int], count
 
 
 def child(mode: str, extra: list[str]) -> dict:
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), f"--{mode}", *extra], env=env,
-                          stdout=subprocess.PIPE, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"the {mode} process failed (exit {proc.returncode})")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    """This script in ``mode`` in a fresh single-threaded process: its JSON line (scale.py's runner)."""
+    return run_child(mode, extra, 1, Path(__file__))[0]
 
 
 def run(args) -> dict:
@@ -296,7 +290,7 @@ def run(args) -> dict:
         for name, groups in plans.items():
             extra = ["--flood", str(args.flood)] if args.flood and name == "many" else []
             asked = child("ask", [*common, "--data", str(work / name), "--groups", json.dumps(groups), *extra])
-            result["dirs"][name] = {"disk_mb": disk_mb(work / name), **asked}
+            result["dirs"][name] = {"disk_mb": round(disk_mb(work / name), 1), **asked}
         result["total_s"] = round(time.perf_counter() - begun)
         return result
     finally:

@@ -12,19 +12,13 @@ import pytest
 
 from tests.e2e.conftest import BotProcess, bot_folder, running_bot
 from tests.e2e.fake_discord import PERM_MANAGE_GUILD, FakeDiscord
+from tests.e2e.test_subscriptions import QUAY
 from tests.newsweb import HTML, RSS, home_page, news_site, rss
 from tests.retrieval.sources.test_index_sources import HARBOUR, page
 
 pytestmark = pytest.mark.e2e
 
 TIMEOUT = 150.0
-QUAY = [
-    "The old quay of Port Elsworth will be rebuilt in granite, the harbour board decided on Tuesday after a vote of "
-    "seven to two among its members.",
-    "The work, costed at 4.2 million pounds, is to begin in April and last eighteen months, during which the fish "
-    "market moves to the east pier.",
-    "Board chair Morag Lindsay said the granite facing would outlast the concrete it replaces by at least a century.",
-]
 TOPIC = "harbour storm repairs"
 
 
