@@ -146,7 +146,8 @@ async def test_a_lone_reply_is_sent_as_before_and_waiting_replies_go_together() 
     embeds = [discord.Embed(title=f"answer {i}") for i in range(7)]
     alone = asyncio.ensure_future(batcher.reply(questions[0], embeds[0], buttons(questions[0].id)))
     await asyncio.sleep(0.05)  # the first is being sent when the others arrive
-    rest = await asyncio.gather(*(batcher.reply(q, e, buttons(q.id)) for q, e in zip(questions[1:], embeds[1:])))
+    pairs = zip(questions[1:], embeds[1:], strict=True)
+    rest = await asyncio.gather(*(batcher.reply(q, e, buttons(q.id)) for q, e in pairs))
     results = [await alone, *rest]
     first, second, third = channel.attempts
     # the first went out alone, exactly as a single reply: its own embed, a reply to its question, its nonce

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.config import LimitsSettings
-from bot.flood import FloodGate, queue_limit, question_key
+from bot.flood import FloodGate, question_key, queue_limit
 
 
 class Clock:
