@@ -31,7 +31,7 @@ real cnn-news highlight questions, each in a randomly chosen server, through the
 quotes of an article the asking server does not hold: it must be 0.
 
 **Flood isolation** (``--flood N``, issue 23 item 5, in ``many``'s process): N questions in server B timed
-quiet, then N more while server A keeps ``[limits] queue_size`` (40) questions waiting, all through
+quiet, then N more while server A keeps ``[limits] queue_size`` (derived: 300) questions waiting, all through
 ``CitebotBot.answer`` (the bot's answer slots and worker threads; no gateway: the bot is built, not connected).
 The issue asks B's p95 under the flood to stay within 20 % of its quiet p95 (``p95_ratio`` <= 1.2).
 
@@ -252,13 +252,13 @@ async def flood(config, library, questions: list[str], servers: list[int], count
             await bot.answer(rng.choice(questions), 10, guild_id=flooder)
             flooded_answers += 1
 
-    tasks = [asyncio.create_task(flooding()) for _ in range(config.limits.queue_size)]
+    tasks = [asyncio.create_task(flooding()) for _ in range(bot.flood.queue_size)]
     await asyncio.sleep(1.0)
     during = [await timed(q) for q in picks[count:]]
     stop.set()
     await asyncio.gather(*tasks)
     p95_quiet, p95_flood = float(np.percentile(quiet, 95)), float(np.percentile(during, 95))
-    return {"server_b_questions": count, "flood_waiting": config.limits.queue_size,
+    return {"server_b_questions": count, "flood_waiting": bot.flood.queue_size,
             "quiet_p50_ms": round(float(np.percentile(quiet, 50)), 1), "quiet_p95_ms": round(p95_quiet, 1),
             "flood_p50_ms": round(float(np.percentile(during, 50)), 1), "flood_p95_ms": round(p95_flood, 1),
             "p95_ratio": round(p95_flood / p95_quiet, 2), "server_a_answered": flooded_answers}

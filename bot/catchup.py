@@ -3,12 +3,14 @@
 Discord does not replay messages sent while a client was disconnected (or after its session was invalidated), so
 on every new session the Q&A cog reads each watched channel's recent messages (bounded by :data:`WINDOW_S` and
 :data:`MAX_MESSAGES`) and answers the questions among them that nobody answered. The bot's own messages are the
-record: a question that a bot message replies to, or that has a thread the bot started on it, is skipped, which
+record: a question that a bot message replies to (or links from an embed's author line, as replies sent together
+in one message do: bot.batching), or that has a thread the bot started on it, is skipped, which
 makes the catch-up exactly-once across reconnects and restarts without any state of its own.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -21,6 +23,7 @@ MAX_MESSAGES = 100  # messages read per channel (the newest; one request)
 MAX_THREADS = 20  # recent conversation threads read, newest first
 THREAD_HOURS = 24.0  # a conversation thread answered within this is still watched
 REMEMBERED = 2000  # ids of questions handled by this process, kept to ignore a late second copy
+QUESTION_LINK = re.compile(r"/channels/(?:\d+|@me)/\d+/(\d+)$")  # a message's jump URL
 
 
 def since_id(last_seen: int | None, now: float | None = None) -> int:
@@ -30,11 +33,17 @@ def since_id(last_seen: int | None, now: float | None = None) -> int:
 
 
 def replied_to(messages: Iterable[discord.Message], me_id: int) -> set[int]:
-    """Ids of messages the bot already answered: referenced by a bot message, or with a thread the bot started."""
+    """Ids of messages the bot already answered: referenced by a bot message or linked from its embeds' author
+    lines (replies sent together), or with a thread the bot started."""
     done: set[int] = set()
     for message in messages:
         if message.author.id == me_id and message.reference is not None and message.reference.message_id:
             done.add(message.reference.message_id)
+        if message.author.id == me_id:
+            for embed in message.embeds:
+                link = QUESTION_LINK.search(embed.author.url or "") if embed.author else None
+                if link:
+                    done.add(int(link.group(1)))
         thread = message.thread
         if thread is not None and thread.owner_id == me_id:
             done.add(message.id)

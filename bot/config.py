@@ -88,7 +88,7 @@ class LimitsSettings:
     user_window_s: float = 60.0
     channel_questions: int = 20  # questions answered per channel per channel_window_s
     channel_window_s: float = 60.0
-    queue_size: int = 40  # questions waiting for an answer slot or being answered, over all channels
+    queue_size: int = 0  # questions of one server waiting for or in an answer slot; 0: sized from delivery
     duplicate_window_s: float = 30.0  # the same question again from the same person within this: a pointer
     delivery_deadline_s: float = 300.0  # how long a reply is retried through Discord outages before it is lost
 
@@ -299,8 +299,10 @@ def _validate(config: Config) -> None:
          "a Milvus collection name (letters, digits and underscores, not starting with a digit)"),
     ]
     lim = config.limits
-    for key in ("user_questions", "channel_questions", "queue_size"):
+    for key in ("user_questions", "channel_questions"):
         checks.append((f"limits.{key}", 1 <= getattr(lim, key) <= 100_000, "between 1 and 100000"))
+    checks.append(("limits.queue_size", 0 <= lim.queue_size <= 100_000,
+                   "0 (sized from what Discord lets a channel be sent in a minute) or between 1 and 100000"))
     for key in ("user_window_s", "channel_window_s", "duplicate_window_s"):
         checks.append((f"limits.{key}", 0.0 <= getattr(lim, key) <= 86_400, "between 0 and 86400 seconds"))
     checks.append(("discord.heartbeat_timeout_s", 2.0 <= config.discord.heartbeat_timeout_s <= 600,

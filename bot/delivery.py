@@ -115,11 +115,12 @@ async def reply(
     pacer: Pacer | None = None,
     channel: discord.abc.Messageable | None = None,
     view: discord.ui.View | None = None,
+    embeds: list[discord.Embed] | None = None,
 ) -> discord.Message | None:
     """Send the one reply to ``message`` (a reply without a ping; without the reply link when replying is
     forbidden). Retried until delivered or ``deadline_s`` passed; ``None`` (logged at ERROR, counted) when lost.
     ``channel``: send it there instead (e.g. a thread started on ``message``), without the reply link; ``view``:
-    buttons under it."""
+    buttons under it; ``embeds``: several embeds instead of ``embed`` (replies sent together, bot.batching)."""
     nonce = str(message.id)  # the same on every attempt: Discord creates at most one message with it
     reference = message.to_reference(fail_if_not_exists=False)
     as_reply = channel is None
@@ -127,7 +128,8 @@ async def reply(
 
     async def attempt() -> discord.Message:
         nonlocal as_reply
-        kwargs: dict[str, Any] = {"embed": embed, "content": content, "allowed_mentions": NONE, "nonce": nonce}
+        shown: dict[str, Any] = {"embeds": embeds} if embeds is not None else {"embed": embed}
+        kwargs: dict[str, Any] = {**shown, "content": content, "allowed_mentions": NONE, "nonce": nonce}
         if view is not None:
             kwargs["view"] = view
         async with pacer.slot(target.id) if pacer else contextlib.nullcontext():

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.batching import answers_per_minute
 from bot.config import LimitsSettings
 from bot.delivery import Pacer
 
@@ -95,6 +96,7 @@ class FloodGate:
         self.limits = limits
         self.slots = max(1, slots)
         self.clock = clock
+        self.queue_size = queue_limit(limits)
         self.users = SlidingWindow(limits.user_questions, limits.user_window_s, clock)
         self.channels = SlidingWindow(limits.channel_questions, limits.channel_window_s, clock)
         self.waiting: Counter[Hashable] = Counter()  # admitted, not yet answered, by server (None: DMs)
@@ -123,7 +125,7 @@ class FloodGate:
         if wait > 0:
             return _rate_limited(self.limits.channel_questions, self.limits.channel_window_s, "in this channel", wait)
         pending = self.waiting[server]
-        if pending >= self.limits.queue_size:
+        if pending >= self.queue_size:
             wait = self.answer_seconds * pending / self.slots
             return Refusal("busy", f"I'm busy with {pending} questions — try again in {_seconds(wait)} s.", wait)
         self.users.add(user_id)
@@ -191,6 +193,14 @@ class ChannelTyping:
             except (TimeoutError, discord.HTTPException, discord.RateLimited, OSError) as exc:
                 log.debug("no typing indicator in %s: %s", cid, exc)
             await asyncio.sleep(self.every)
+
+
+def queue_limit(limits: LimitsSettings) -> int:
+    """Questions one server may have waiting for or in an answer slot: ``[limits] queue_size``, or when that is 0
+    what delivery can take, the answers one channel can be sent in a minute (Discord's 5 messages per 5 s, each
+    carrying up to bot.batching.ANSWERS_PER_MESSAGE answers). The answer slot is freed when the answer is computed,
+    before it waits for Discord, so waiting on Discord's rate limit never holds the queue."""
+    return limits.queue_size or answers_per_minute()
 
 
 def _rate_limited(questions: int, window_s: float, scope: str, wait: float) -> Refusal:

@@ -253,7 +253,7 @@ class Admin(commands.Cog):
             ("Questions answered", str(self.bot.answered)),
             ("Gateway latency", f"{self.bot.latency * 1000:.0f} ms" if self.bot.latency < 1e6 else "—"),
         ]
-        extra += self.bot.stats.status_rows(self.bot.flood.pending, self.bot.config.limits.queue_size)
+        extra += self.bot.stats.status_rows(self.bot.flood.pending, self.bot.flood.queue_size)
         if self.running is not None:
             extra.append(("Re-index progress", self.running.text()))
         await interaction.edit_original_response(embed=status_embed(info, extra), allowed_mentions=NONE)

@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import catchup, delivery
+from bot.batching import Batcher
 from bot.conversations import FILE_NAME, ConversationStore
 from bot.discord_app import QUEUE_WAIT, CitebotBot, in_thread
 from bot.embeds import answer_embed, error_embed
@@ -61,6 +62,8 @@ class QA(commands.Cog):
         self.handled = catchup.Handled()  # questions taken on by this process (live or caught up)
         self.last_seen: dict[int, int] = {}  # per channel: the newest message id seen
         self.catching_up = asyncio.Lock()
+        # every reply to a question message: alone as before, or with others waiting for the same channel's send
+        self.batcher = Batcher(bot.pacer, bot.stats, bot.config.limits.delivery_deadline_s)
 
     async def earlier_answers_settled(self, channel_id: int) -> None:
         """Wait (bounded) until every answer already under way in the channel is sent and remembered, so a quick
@@ -177,17 +180,14 @@ class QA(commands.Cog):
     async def answer_message(self, message: discord.Message, question: str) -> None:
         """Exactly one reply to ``message``: the answer, the help text, or a short refusal (flood control)."""
         bot, received = self.bot, time.monotonic()
-        limits = bot.config.limits
         server = message.guild.id if message.guild is not None else None
         refusal = bot.flood.admit(message.author.id, message.channel.id, question, message.id, server)
         if refusal is not None:
-            await self.refuse(refusal, lambda embed: delivery.reply(
-                message, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s))
+            await self.refuse(refusal, lambda embed: self.batcher.reply(message, embed))
             return
         if not question:  # a bare mention: the help text (greetings and "help" get it from the answer)
             bot.flood.done(server=server)
-            await delivery.reply(message, embed=self.help_embed(), stats=bot.stats, pacer=bot.pacer,
-                                 deadline_s=limits.delivery_deadline_s)
+            await self.batcher.reply(message, self.help_embed())
             return
         if self.in_bot_thread(message):  # the thread's first answer may still be on its way to the memory
             await self.earlier_answers_settled(message.channel.id)
@@ -228,15 +228,17 @@ class QA(commands.Cog):
                 if started is not None:
                     self.unsettled.setdefault(started.id, set()).add(settled)
                     channels.append(started.id)
-            sent = await delivery.reply(
-                message, embed=embed, stats=bot.stats, pacer=bot.pacer, deadline_s=limits.delivery_deadline_s,
-                channel=started, view=view,
-            )
+            together = False  # sent in one message with other replies: no conversation continues from it
+            if started is not None:
+                sent = await delivery.reply(message, embed=embed, stats=bot.stats, pacer=bot.pacer,
+                                            deadline_s=limits.delivery_deadline_s, channel=started, view=view)
+            else:
+                sent, together = await self.batcher.reply(message, embed, view)
         finally:
             bot.typing_indicators.stop(message.channel)
         if sent is not None:
             bot.flood.delivered(message.author.id, question, sent.jump_url)
-            if answer is not None and not answer.content_free:  # a greeting or help starts no conversation
+            if answer is not None and not answer.content_free and not together:  # a greeting or help: none either
                 thread = started.id if started is not None else (
                     message.channel.id if self.in_bot_thread(message) else None)
                 await self.remember(sent.id, answer, previous, thread)

@@ -176,7 +176,7 @@ class HttpClient:
         while True:
             self._check_url(current, url)
             parts = urlsplit(current)
-            self._resolve(parts.hostname or "", parts.port or 80, url)  # refuse a private address before robots.txt
+            self._resolve(parts.hostname or "", parts.port or 80, url, deadline)  # refuse a private address first
             self._check_robots(current, url, deadline)
             response = self._with_retries(current, headers, deadline=deadline)
             if response.status in REDIRECTS:
@@ -207,10 +207,17 @@ class HttpClient:
         except ValueError as exc:
             raise FetchError(original, "the URL has an invalid port") from exc
 
-    def _resolve(self, host: str, port: int, original: str) -> str:
+    def _resolve(self, host: str, port: int, original: str, deadline: float) -> str:
+        """The address to connect to (a public one unless private addresses are allowed), looked up within what is
+        left of ``deadline``."""
+        left = deadline - self._clock()
+        if left <= 0:
+            raise self._too_slow(original)
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
+            infos = lookup_within(host, port, left)
+        except TimeoutError:
+            raise self._too_slow(original) from None
+        except (socket.gaierror, UnicodeError) as exc:
             raise FetchError(original, f"cannot resolve host {host}") from exc
         ips = [info[4][0] for info in infos]
         if not ips:
@@ -301,7 +308,7 @@ class HttpClient:
         parts = urlsplit(url)
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        ip = self._resolve(host, port, url)
+        ip = self._resolve(host, port, url, deadline)
         self._wait_turn(parts.netloc.lower(), url, deadline)
         left = deadline - self._clock()
         if left <= 0:
@@ -376,6 +383,28 @@ class HttpClient:
                 raise FetchError(url, too_big)
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def lookup_within(host: str, port: int, seconds: float) -> list:
+    """``socket.getaddrinfo`` ended after ``seconds`` (TimeoutError): it has no timeout of its own and a slow
+    resolver can hold it for tens of seconds, so it runs in a daemon thread that is left to finish on its own."""
+    result: list = []
+    done = threading.Event()
+
+    def look() -> None:
+        try:
+            result.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+            result.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=look, name=f"resolve {host}", daemon=True).start()
+    if not done.wait(seconds):
+        raise TimeoutError(f"looking up {host} took longer than {seconds:g} s")
+    if isinstance(result[0], BaseException):
+        raise result[0]
+    return result[0]
 
 
 def _size(n: int) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.config import LimitsSettings
-from bot.flood import FloodGate, question_key
+from bot.flood import FloodGate, question_key, queue_limit
 
 
 class Clock:
@@ -48,6 +48,16 @@ def test_bounded_queue_says_busy_until_answers_finish():
     assert refusal.kind == "busy" and "busy" in refusal.text and "try again in" in refusal.text
     flood.done(0.2)
     assert flood.pending == 1 and flood.admit(3, 10, "c question", 4) is None
+
+
+def test_the_queue_is_sized_from_what_a_channel_can_be_sent_a_minute():
+    # Discord: 5 messages per 5 s in a channel = 60 a minute, each carrying up to 5 answers (bot/batching.py)
+    flood, _ = gate(user_questions=1000, channel_questions=1000)  # queue_size absent: derived
+    assert flood.queue_size == 300 == queue_limit(LimitsSettings(queue_size=0))
+    assert all(flood.admit(n, 10, f"question {n}", n) is None for n in range(300))
+    assert flood.admit(300, 10, "one more question", 300).kind == "busy"
+    assert flood.admit(301, 11, "another server", 301, server=2) is None  # per server
+    assert gate(queue_size=7)[0].queue_size == 7  # an explicit queue_size overrides
 
 
 def test_repeated_question_points_at_the_first_answer():

@@ -359,7 +359,7 @@ BAD_CONFIGS = [
     pytest.param("retrieval = 5\n", "config key 'retrieval' must be a table", id="section-not-a-table"),
     pytest.param("[retrieval\ntop_k = 3\n", "is not valid TOML", id="invalid-toml"),
     pytest.param("[logging]\nlevel = 'LOUD'\n", "'logging.level' must be one of DEBUG", id="log-level"),
-    pytest.param("[limits]\nqueue_size = 0\n", "limits.queue_size", id="queue-size-zero"),
+    pytest.param("[limits]\nqueue_size = -1\n", "limits.queue_size", id="queue-size-negative"),
     pytest.param("[limits]\nuser_window_s = -1\n", "limits.user_window_s", id="negative-window"),
     pytest.param("[limits]\ndelivery_deadline_s = 1e9\n", "limits.delivery_deadline_s", id="deadline-huge"),
     pytest.param("[discord]\nguild_ids = [-1]\n", "discord.guild_ids[0]", id="negative-id"),

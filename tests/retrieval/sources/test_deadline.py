@@ -86,3 +86,41 @@ def test_a_trickling_server_is_cut_off_at_total_timeout(mode):
         took = time.monotonic() - started
     assert took < TOTAL + 1.0, f"{mode}: {took:.1f} s"
     assert f"took longer than {TOTAL:g} s" in failure.value.reason
+
+
+SLOW_HOST = "slow-dns.test"
+
+
+@pytest.fixture
+def slow_resolver(monkeypatch):
+    """Looking up SLOW_HOST takes ``delay[0]`` seconds, then gives 127.0.0.1 (the OS resolver is the boundary
+    patched: a real slow DNS server cannot be set up in a test); other names resolve as usual."""
+    real = socket.getaddrinfo
+    delay = [10.0]
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host == SLOW_HOST:
+            time.sleep(delay[0])
+            return real("127.0.0.1", port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return delay
+
+
+def test_a_slow_host_lookup_ends_at_total_timeout(slow_resolver):
+    client = HttpClient(fast_settings(total_timeout=TOTAL))
+    started = time.monotonic()
+    with pytest.raises(FetchError) as failure:
+        client.get(f"http://{SLOW_HOST}:9/story")
+    took = time.monotonic() - started
+    assert took < TOTAL + 1.0, f"{took:.1f} s"
+    assert f"took longer than {TOTAL:g} s" in failure.value.reason
+
+
+def test_a_lookup_within_the_deadline_still_fetches(slow_resolver, site):
+    slow_resolver[0] = 0.3
+    client = HttpClient(fast_settings(total_timeout=TOTAL))
+    port = site.base.rsplit(":", 1)[1]
+    response = client.get(f"http://{SLOW_HOST}:{port}/robots.txt")
+    assert response.status == 200 and "Disallow: /private/" in response.text
