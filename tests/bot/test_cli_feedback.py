@@ -23,7 +23,7 @@ def config(tmp_path) -> str:
 
 
 @pytest.fixture
-def recorded(tmp_path) -> FeedbackStore:
+def recorded(tmp_path) -> None:
     """Three questions asked an hour ago, one voted down; one asked 30 days ago."""
     store = FeedbackStore.in_folder(tmp_path / "data")
     now = time.time()
@@ -35,7 +35,6 @@ def recorded(tmp_path) -> FeedbackStore:
     store.vote("q1", 5, DOWN)
     store.vote("q1", 6, UP)
     store.close()
-    return store
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
