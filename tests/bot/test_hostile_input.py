@@ -24,7 +24,6 @@ import pytest
 from bot import cli
 from bot.config import Config, load_config
 from bot.console import chat, render_sources
-from bot.terminal import json_safe, printable
 from retrieval.text.articles import read_articles
 from tests.conftest import ROOT, SAMPLE_ARTICLE, SAMPLES
 
@@ -552,15 +551,6 @@ def test_sources_never_prints_control_characters():
              "published": None, "url": "https://x.example/\x1b[31m", "paragraphs": 3}]
     text = render_sources(rows)
     assert "Title" in text and not any(ch in text for ch in CONTROL + ["\r"])
-
-
-def test_json_output_escapes_c1_controls():
-    text = json_safe(json.dumps({"title": "a\u009b2Jb"}, ensure_ascii=False))
-    assert "\u009b" not in text and json.loads(text)["title"] == "a\u009b2Jb"
-
-
-def test_printable_keeps_text_and_line_breaks():
-    assert printable("one\n\ttwo — ¶3 “quoted” Ünïcödé") == "one\n\ttwo — ¶3 “quoted” Ünïcödé"
 
 
 def test_sources_into_a_closed_pipe_is_quiet(config_file):

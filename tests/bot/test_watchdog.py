@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.catchup import Handled, since_id
 from bot.watchdog import GatewayWatch
 
 
@@ -57,13 +56,3 @@ async def test_a_connection_that_hears_is_kept_and_a_blocked_loop_is_no_alarm() 
     client.done = True
     await task
     assert client.ws.closed_with is None
-
-
-def test_questions_are_claimed_once_and_read_back_at_most_15_minutes() -> None:
-    handled = Handled(size=2)
-    assert handled.claim(1) and not handled.claim(1)
-    assert handled.claim(2) and handled.claim(3) and handled.claim(1)  # 1 forgotten (oldest) once 3 came
-    now = time.time()
-    oldest = since_id(None, now)
-    assert since_id(oldest - 1, now) == oldest  # an old last-seen message: the window bounds it
-    assert since_id(oldest + 5, now) == oldest + 5
