@@ -119,7 +119,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="citebot-fit-") as tmp:
         collection = build_collection(Path(tmp) / "collection", articles, paragraphs, embedder)
         answerer = Answerer(collection, embedder, config.retrieval)
-        rows = records(answerer, questions, lambda hit: collection.by_id[hit.paragraph_id].pid)
+        rows = records(answerer, questions, lambda hit: collection.reading().paragraph(hit.paragraph_id).pid)
         collection.dense.close()
     fit(rows)
 

@@ -115,7 +115,8 @@ def squad_rows(embedder, settings, limit: int | None) -> list[dict]:
             if c is None:
                 continue
             gold = q.get("gold_pid")
-            pids = [collection.by_id[h.paragraph_id].pid for h in c.hits]
+            with collection.reading() as view:
+                pids = [view.paragraph(h.paragraph_id).pid for h in c.hits]
             doc = str(original[q["qid"]]).rsplit("#", 1)[0]  # the article (of the removed paragraph when absent)
             out.append({"set": "squad", "qid": q["qid"], "group": "squad:" + doc,
                         "kind": "absent" if gold is None else "single", "qtype": c.kind, "candidates": c,
@@ -143,9 +144,10 @@ def newsqa_rows(config, embedder, data: Path) -> list[dict]:
         page = q.get("page_id") or q.get("near_page_id")
         article = article_of_page.get(str(q.get("page_id")))
         labels = []
-        for h in c.hits:
-            p = collection.by_id[h.paragraph_id]
-            labels.append(bool(article and p.article_id == article and holds_answer(p.text, q["answers"])))
+        with collection.reading() as view:
+            for h in c.hits:
+                p = view.paragraph(h.paragraph_id)
+                labels.append(bool(article and p.article_id == article and holds_answer(p.text, q["answers"])))
         out.append({"set": "newsqa", "qid": q["qid"], "group": "newsqa:" + str(page or q["qid"]), "kind": q["kind"],
                     "qtype": q.get("qtype"), "candidates": c, "labels": np.asarray(labels, dtype=bool)})
     return out

@@ -162,12 +162,6 @@ class Collection:
         return range(first, first + int(self.article_count.data[slot]))
 
     @property
-    def rows_by_article(self) -> Mapping[str, list[int]]:
-        """Each article's rows, in paragraph order."""
-        return LazyMapping(lambda k: list(self.article_rows(k)) if k in self.article_slot else None,
-                     lambda: iter(self.article_slot), lambda: len(self.article_slot))
-
-    @property
     def ids_by_article(self) -> Mapping[str, list[int]]:
         """Each article's paragraph ids, in paragraph order."""
         def get(key):
@@ -208,11 +202,6 @@ class Collection:
         if self.row_of(paragraph_id) is None:
             return None
         return self.fetch([paragraph_id]).get(int(paragraph_id))
-
-    @property
-    def by_id(self) -> Mapping[int, Paragraph]:
-        """Live paragraphs by stable id (texts read from the store on demand)."""
-        return LazyMapping(self.paragraph, lambda: map(int, self.live_ids()), lambda: self.bm25.size)
 
     def paragraph_at(self, slot: int) -> Paragraph:
         """The paragraph in a row (rankings are by row); a dead row's paragraph may have no text any more."""

@@ -127,7 +127,10 @@ class Reading:
 
     def paragraph(self, paragraph_id: int) -> Paragraph:
         """An indexed paragraph with its text (``KeyError`` when it is not indexed)."""
-        return self._collection.by_id[paragraph_id]
+        found = self._collection.paragraph(paragraph_id)
+        if found is None:
+            raise KeyError(paragraph_id)
+        return found
 
     def find_paragraph(self, paragraph_id: int) -> Paragraph | None:
         """An indexed paragraph with its text, or None (not indexed, or gone from the store)."""

@@ -48,7 +48,7 @@ def test_snapshot_holds_every_paragraph_by_id(sample_library):
     collection = sample_library.collection()
     collection.save_snapshot(sample_library.data_dir / "copy.npz")
     arrays, info = read_snapshot(sample_library.data_dir / "copy.npz", collection.model)
-    assert set(arrays["ids"].tolist()) == set(collection.by_id) and info["seq"] == collection.seq
+    assert set(arrays["ids"].tolist()) == set(collection.live_ids().tolist()) and info["seq"] == collection.seq
     assert isinstance(arrays["sentence_vectors"], FileRows) and arrays["sentence_vectors"].dtype == np.float16
     row = 3
     some = int(arrays["ids"][row])
@@ -82,8 +82,8 @@ def test_float16_sentence_vectors_pick_the_same_highlight(sample_library):
     collection = sample_library.collection()
     vector = sample_library.embedder.encode_query(QUESTIONS[0])
     with collection.lock:
-        for pid in list(collection.by_id)[:40]:
-            p = collection.by_id[pid]
+        for pid in collection.live_ids()[:40].tolist():
+            p = collection.paragraph(pid)
             spans, stored = collection.sentence_rows(collection.row_of(pid))
             exact = sample_library.embedder.encode([p.text[a:b] for a, b in spans.tolist()])
             assert np.abs(stored - exact).max() < 2e-3
@@ -99,7 +99,7 @@ def test_snapshot_behind_the_store_is_completed_and_stale_rows_masked(tmp_path, 
     library.upsert(read_articles([SAMPLES / "geology.txt"])[0])
     fresh = Library(data, embedder)  # the snapshot still has the old geology paragraph ids
     collection = fresh.collection()
-    assert all(collection.by_id[i].article_id == "geology" for i in collection.ids_by_article["geology"])
+    assert all(collection.paragraph(i).article_id == "geology" for i in collection.ids_by_article["geology"])
     assert len(collection.ids_by_article["geology"]) == len(library.collection().ids_by_article["geology"])
     for question in QUESTIONS:
         assert ranked(fresh, question) == ranked(library, question)
@@ -150,10 +150,10 @@ def test_a_quoted_paragraph_is_found_by_its_id_whatever_its_form(tmp_path, embed
     try:
         for row in rows:
             found = built.row_of_pid(row["pid"], row["doc_id"])
-            assert found is not None and built.by_id[int(built.id_of_slot.data[found])].pid == row["pid"]
+            assert found is not None and built.paragraph_at(found).pid == row["pid"]
         assert built.row_of_pid("story1-p9", "story1") is None
     finally:
         built.dense.close()
     collection = sample_library.collection()
-    some = next(iter(collection.by_id.values()))
+    some = collection.paragraph(int(collection.live_ids()[0]))
     assert collection.row_of_pid(some.pid) == collection.row_of(some.id)

@@ -44,7 +44,7 @@ def test_store_holds_what_was_read(sample_library):
     collection = sample_library.collection()
     assert set(collection.articles) == {"russia-ukraine-2022-02-11", "amazon-rainforest", "construction", "geology"}
     assert collection.dense.count == collection.paragraph_count == collection.bm25.size
-    for p in collection.by_id.values():
+    for p in collection.reading().paragraphs(collection.live_ids()).values():
         assert collection.texts[p.article_id][p.start : p.end] == p.text
 
 
@@ -119,7 +119,7 @@ def test_unchanged_text_is_not_re_embedded(tmp_path, embedder):
     report = library.sync(sources)
     assert report.embedded == 3  # the new paragraph and its two sentences; nothing else
     assert report.updated == 1 and report.unchanged == 3
-    assert any("brand new closing" in p.text for p in library.collection().by_id.values())
+    assert any("brand new closing" in p.text for p in library.collection().paragraphs)
 
 
 def test_sync_removes_deleted_files_but_keeps_added_articles(tmp_path, embedder):

@@ -51,6 +51,7 @@ def test_second_writer_is_told_who_holds_the_lock_then_waits(tmp_path, embedder,
 
 CRASH = """
 import os, signal, sys
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import retrieval.library as library_module
@@ -75,14 +76,18 @@ if point == "embedding":
         die()
     Embedder.encode = encode
 elif point == "store":
-    calls = []
-    original_aliases = Store._add_aliases
-    def add_aliases(conn, key, aliases):
-        calls.append(key)
-        original_aliases(conn, key, aliases)
-        if len(calls) == 2:  # the second article's transaction, not yet committed
-            die()
-    Store._add_aliases = staticmethod(add_aliases)
+    puts = []
+    original_put, original_transaction = Store.put, Store.transaction
+    def put(self, *a, **k):
+        puts.append(1)
+        return original_put(self, *a, **k)
+    @contextmanager
+    def transaction(self):
+        with original_transaction(self) as conn:
+            yield conn
+            if len(puts) == 2:  # the second changed article's transaction, written but not committed
+                die()
+    Store.put, Store.transaction = put, transaction
 elif point == "snapshot":
     original_member = snapshot_module.write_member
     def write_member(archive, name, *a, **k):

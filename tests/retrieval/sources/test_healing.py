@@ -12,7 +12,6 @@ from retrieval.library import Library
 from retrieval.sources import HttpClient, SourceSpec
 from retrieval.sources import retry as retry_module
 from retrieval.sources.fullcontent import full_paragraphs
-from retrieval.sources.retry import RETRY_LIMIT, RetryBook, cause
 from tests.conftest import copy_data_dir
 from tests.newsweb import HTML, RSS, news_site, rss
 from tests.retrieval.sources.conftest import fast_settings
@@ -74,33 +73,6 @@ def test_failed_item_is_retried_while_the_feed_answers_304(site, client, library
     assert answer.quotes[0].article.url == f"{site.base}/harbour"
     row = status_of(library, spec)
     assert row["last_error"] is None and row["failing"] == {} and row["articles"] == 2
-
-
-def test_retry_book_backs_off_then_gives_up() -> None:
-    book = RetryBook()
-    now = 1000.0
-    book.failed("https://news.example/a?utm_source=x", "HTTP 404 Not Found", now)
-    assert book.waiting("https://news.example/a", now + 1) and book.due(now + 1) == []
-    waits = []
-    for _ in range(RETRY_LIMIT - 1):
-        (item,) = book.due(now + 10**9)
-        waits.append(item.next_try - now)
-        now = item.next_try
-        book.failed(item.link, "HTTP 404 Not Found", now)
-    assert waits == sorted(waits) and waits[0] >= 60  # each wait longer than the one before
-    assert book.due(now + 10**9) == [] and len(book.given_up()) == 1
-    assert book.summary() == "1 item(s) failing: HTTP 404 Not Found (1); 1 given up"
-    restored = RetryBook.from_state({"failed": book.to_state()})
-    assert restored.by_cause() == {"HTTP 404 Not Found": 1} and len(restored.given_up()) == 1
-    restored.forget_given_up(set())  # the feed no longer lists it
-    assert restored.summary() is None
-
-
-def test_failure_causes_drop_details() -> None:
-    assert cause("too short to be an article (42 words; a teaser, paywall or error page?)") == (
-        "too short to be an article")
-    assert cause("not a web page (application/pdf)") == "not a web page"
-    assert cause("HTTP 404 Not Found") == "HTTP 404 Not Found"
 
 
 def test_full_text_item_whose_page_404s_is_indexed_from_the_feed(site, client, library) -> None:

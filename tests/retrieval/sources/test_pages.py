@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from retrieval.sources import NotAnArticle, article_from_html
-from retrieval.text.blocks import tree_blocks
-from retrieval.text.html import merge_blocks, word_count
 from retrieval.text.paragraphs import ParagraphSplitter
 
 JA = [
@@ -46,27 +44,6 @@ def test_short_pages_are_not_articles() -> None:
         assert "too short to be an article" in exc.reason
     else:
         raise AssertionError("a teaser was accepted")
-    assert word_count("東京都は月曜日") == 3 and word_count("three plain words") == 3
-
-
-def test_lists_and_line_breaks_stay_inside_their_paragraph() -> None:
-    from lxml import etree
-
-    root = etree.fromstring("<body><p>Path A: Iceland<lb/>Path B: Wales</p><list><item>One</item><item>Two</item>"
-                            "</list><head>Next</head></body>")
-    blocks = tree_blocks(root)
-    assert [(b.kind, b.text) for b in blocks] == [
-        ("p", "Path A: Iceland\nPath B: Wales"), ("list", "- One\n- Two"), ("head", "Next")
-    ]
-
-
-def test_merge_restores_inner_paragraphs_but_not_edges_or_link_lists() -> None:
-    from retrieval.text.blocks import Block
-
-    a, b, c = Block("p", "alpha text"), Block("p", "beta text"), Block("p", "gamma text")
-    inner, promo, edge = Block("p", "lost inner"), Block("p", "READ MORE: other story", 1.0), Block("p", "footer")
-    merged = merge_blocks([a, b, c], [edge, a, inner, b, promo, c, edge])
-    assert merged == [a, inner, b, c]
 
 
 def test_a_paywalled_teaser_is_refused_but_a_full_paywalled_page_is_not() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from bot import cli
 from retrieval.errors import CitebotError, LargeRemovalError
 from retrieval.library import Library
 from retrieval.sources import HttpClient, SourceSpec
-from retrieval.sources.sync import FolderSource
+from retrieval.sources.sync import FolderSource, folder_error, older_than
 from tests.conftest import SAMPLES
 from tests.local_http import serve
 from tests.retrieval.sources.conftest import fast_settings
@@ -172,3 +173,12 @@ def test_cli_index_asks_for_prune_before_removing_most_of_the_index(capsys, tmp_
     assert len(keys(library)) == 4
     assert cli.main(["--config", str(config), "index", "--prune"]) == 0
     assert keys(library) == {"russia-ukraine-2022-02-11"}
+
+
+def test_keep_days_counts_from_the_publication_day_else_the_first_sighting(tmp_path):
+    old, recent = (date.today() - timedelta(days=40)).isoformat(), (date.today() - timedelta(days=5)).isoformat()
+    assert older_than(old, 0.0, 30) and not older_than(recent, 0.0, 30) and not older_than(old, 0.0, 0)
+    assert older_than("not a date", 0.0, 30)  # 1970: first seen long ago
+    assert folder_error(tmp_path / "gone", [], []).startswith(f"the folder {tmp_path / 'gone'} does not exist")
+    assert folder_error(tmp_path, [], [], empty_ok=True) is None
+    assert "holds no article files" in folder_error(tmp_path, [], [])
