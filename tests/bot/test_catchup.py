@@ -12,10 +12,13 @@ from bot.catchup import WINDOW_S, Handled, replied_to, since_id
 ME = 99
 
 
-def message(mid: int, author: int, reply_to: int | None = None, thread_owner: int | None = None):
-    """A ``discord.Message`` as ``replied_to`` reads it: id, author, the message it replies to, its thread."""
+def message(mid: int, author: int, reply_to: int | None = None, thread_owner: int | None = None,
+            links: tuple[int, ...] = ()):
+    """A ``discord.Message`` as ``replied_to`` reads it: id, author, the message it replies to, its thread, and its
+    embeds (one per id in ``links``, its author line linking to that question, as replies sent together have)."""
+    embeds = [discord.Embed().set_author(name="↩ asker", url=f"https://discord.com/channels/1/2/{q}") for q in links]
     return SimpleNamespace(
-        id=mid, author=SimpleNamespace(id=author),
+        id=mid, author=SimpleNamespace(id=author), embeds=embeds,
         reference=discord.MessageReference(message_id=reply_to, channel_id=1) if reply_to else None,
         thread=SimpleNamespace(owner_id=thread_owner) if thread_owner else None)
 
@@ -41,3 +44,10 @@ def test_a_question_the_bot_replied_to_or_opened_a_thread_on_is_done() -> None:
         message(6, author=7, reply_to=1),  # another user's reply: not an answer
     ]
     assert replied_to(messages, ME) == {2, 4}
+
+
+def test_questions_answered_together_in_one_message_are_done() -> None:
+    messages = [message(1, author=5), message(2, author=6), message(3, author=7),
+                message(4, author=ME, reply_to=1, links=(1, 2)),  # one message carrying the answers to 1 and 2
+                message(5, author=8, links=(3,))]  # someone else's embed linking to 3: not an answer
+    assert replied_to(messages, ME) == {1, 2}
