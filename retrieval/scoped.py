@@ -3,11 +3,14 @@
 Queries read the index through ``reading()`` only, so a server's view is a view whose rows outside the server's
 articles are not ``alive`` (ranking, time windows, conversations and summaries then never reach them), whose dense
 search is masked to them, and whose article list holds only them. The index, the store and the embedding cache
-stay shared: a server costs a boolean mask, not a copy.
+stay shared: a server costs a boolean mask, not a copy. :class:`Scopes` keeps each server's
+``ScopedCollection`` between questions, so the mask is computed once per (server, collection version).
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -70,3 +73,20 @@ class ScopedCollection:
             mask[inside] = slots[rows[inside]]
             self._mask = (version, mask)
         return self._mask[1]
+
+
+class Scopes:
+    """Each server's :class:`ScopedCollection`, kept while the shared collection and the server's keys stay the same
+    (its mask then is the one computed for the collection's current version)."""
+
+    def __init__(self) -> None:
+        self._scoped: dict[Hashable, ScopedCollection] = {}
+        self._lock = threading.Lock()
+
+    def scoped(self, name: Hashable, collection: Any, keys: frozenset[str]) -> ScopedCollection:
+        """``collection`` restricted to ``keys`` for ``name`` (a tenant): the kept one when nothing changed."""
+        with self._lock:
+            kept = self._scoped.get(name)
+            if kept is None or kept.collection is not collection or (kept.keys is not keys and kept.keys != keys):
+                kept = self._scoped[name] = ScopedCollection(collection, keys)
+            return kept

@@ -3,36 +3,53 @@ server (its articles only; see retrieval/tenants.py for how memberships are stor
 
 from __future__ import annotations
 
+import threading
 import time
+import weakref
 from collections.abc import Iterable
 
 from retrieval.errors import CitebotError, IndexMissingError
 from retrieval.index.report import IndexReport
 from retrieval.models import ArticleMeta, Summary, newest_first
 from retrieval.query.answerer import Answerer
-from retrieval.scoped import ScopedCollection
+from retrieval.scoped import Scopes
 from retrieval.summaries import summarize
-from retrieval.tenants import Tenant, check_room, own_count, remove_for, tenant_keys
+from retrieval.tenants import Memberships, Tenant, check_room, own_count, remove_for
 from retrieval.text.articles import Article
 from retrieval.threads import use_query_threads
 
+_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def caches(library) -> tuple[Memberships, Scopes]:
+    """The per-library caches every view of ``library`` shares: who sees which articles (per membership change)
+    and each server's scoped collection (its mask per collection version)."""
+    with _CACHES_LOCK:
+        found = _CACHES.get(library)
+        if found is None:
+            found = _CACHES[library] = (Memberships(), Scopes())
+        return found
+
 
 class ServerView:
-    """``library`` as ``tenant`` sees it. ``max_articles`` (0: none) limits what the tenant itself holds."""
+    """``library`` as ``tenant`` sees it. ``max_articles`` (0: none) limits what the tenant itself holds. Views are
+    cheap to make per request: what they read is cached per library (:func:`caches`)."""
 
     def __init__(self, library, tenant: Tenant, max_articles: int = 0) -> None:
         self.library = library
         self.tenant = tenant
         self.max_articles = max_articles
+        self.memberships, self.scopes = caches(library)
 
     # -- reading -------------------------------------------------------------------------------------------------
     def keys(self) -> frozenset[str]:
         """The articles this tenant sees."""
-        return tenant_keys(self.library.store, self.tenant)
+        return self.memberships.keys(self.library.store, self.tenant)
 
     def sees_everything(self) -> bool:
         """Whether every stored article is visible (then no mask is needed: the single-server case)."""
-        return all(self.tenant.sees(origin) for origin in self.library.store.all_origins())
+        return self.memberships.sees_everything(self.library.store, self.tenant)
 
     def readable(self):
         """The collection (brought up to date), restricted to this tenant's articles unless it sees them all."""
@@ -42,7 +59,7 @@ class ServerView:
         keys = self.keys()
         if not keys:
             raise IndexMissingError("this server has no articles yet: an admin can add one with /add")
-        return ScopedCollection(collection, keys)
+        return self.scopes.scoped(self.tenant, collection, keys)
 
     def answerer(self) -> Answerer:
         return Answerer(self.readable(), self.library.embedder, self.library.retrieval)
