@@ -13,8 +13,9 @@ from retrieval.index.report import IndexReport
 from retrieval.models import ArticleMeta, Summary, newest_first
 from retrieval.query.answerer import Answerer
 from retrieval.scoped import Scopes
+from retrieval.sources.subscriptions import of_server
 from retrieval.summaries import summarize
-from retrieval.tenants import Memberships, Tenant, check_room, own_count, remove_for
+from retrieval.tenants import Memberships, Tenant, check_room, is_server_origin, remove_for
 from retrieval.text.articles import Article
 from retrieval.threads import use_query_threads
 
@@ -120,16 +121,21 @@ class ServerView:
         return info
 
     def source_status(self, sources: list | None = None) -> list[dict]:
-        """``Library.source_status`` of the sources this tenant sees; a server's own hand-added articles as
-        "added on this server"."""
-        rows = self.library.source_status(sources if self.tenant.include_config else [])
+        """``Library.source_status`` of the sources this tenant sees (never another server's feeds); a server's own
+        feeds under their own names, its hand-added articles as "added on this server"."""
+        subs = of_server(self.library.data_dir, self.tenant.server) if self.tenant.server is not None else []
+        own = {sub.spec().name: sub.name for sub in subs}
+        rows = []
+        for row in self.library.source_status(list(sources or []) + [sub.spec() for sub in subs]):
+            if row["name"] in own:
+                rows.append({**row, "name": own[row["name"]]})
+            elif not is_server_origin(row["name"]) and (self.tenant.server is None or self.tenant.include_config):
+                rows.append(row)
         if self.tenant.server is None:
             return rows
-        if not self.tenant.include_config:
-            rows = []
-        own = own_count(self.library.store, self.tenant)
-        if own:
-            rows.append({"name": "added on this server", "kind": "added", "location": "", "articles": own,
+        held = len(self.library.store.keys_of_origin(self.tenant.origin))
+        if held:
+            rows.append({"name": "added on this server", "kind": "added", "location": "", "articles": held,
                          "last_poll": None, "last_ok": None, "last_error": None})
         return rows
 

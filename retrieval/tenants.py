@@ -169,3 +169,21 @@ def drop_server(indexer: Indexer, server: int) -> int:
                         deleted += bool(store.drop_origin(key, origin))
             indexer.after_write()
     return deleted
+
+
+def drop_source(indexer: Indexer, tenant: Tenant, source: str, delete_articles: bool = False) -> int:
+    """Forget ``tenant``'s (a server's) source ``source`` (its origin ``server:<id>/<source>``): its articles are
+    deleted where nothing else holds them with ``delete_articles``, else kept as the server's hand-added ones.
+    Returns how many articles were deleted or kept."""
+    store = indexer.store
+    origin = server_origin(tenant.server, source)
+    count = 0
+    with indexer.active():
+        with indexer.writing():
+            for key in store.keys_of_origin(origin):
+                if not delete_articles:
+                    store.touch(key, None, tenant.origin, [])
+                count += int(store.drop_origin(key, origin) or not delete_articles)
+            store.forget_source(origin)
+            indexer.after_write()
+    return count

@@ -81,3 +81,14 @@ def test_the_operator_view_needs_no_mask_until_a_server_holds_something(library,
     view(library, 1).add_url(harbour, fetcher())
     assert view(library, None).readable() is not library.collection()
     assert harbour not in quoted_urls(view(library, None).ask(FERRY))
+
+
+def test_a_servers_feeds_show_in_its_sources_only(library):
+    from retrieval.sources import subscriptions
+    from retrieval.tenants import server_origin
+
+    subscriptions.add(library.data_dir, "https://news.example/coast.xml", "Coast News", server=1)
+    library.store.save_source(server_origin(1, "Coast News"), kind="feed", location="https://news.example/coast.xml")
+    names = {server: [row["name"] for row in view(library, server).source_status([])] for server in (1, 2, None)}
+    assert "Coast News" in names[1]
+    assert not any("Coast" in name for name in names[2] + names[None]), names
