@@ -10,7 +10,7 @@ stay shared: a server costs a boolean mask, not a copy. :class:`Scopes` keeps ea
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,15 @@ class ScopedReading(Reading):
         super().__init__(collection)
         self.keys = keys
         self.owner = owner
+
+    def cached(self, name: str, compute: Callable[[], Any]) -> Any:
+        """Like ``Reading.cached``, but kept with this server's scoped collection: what it derives from the scoped
+        view (dates of its articles only, say) must never be served to another server or to the whole collection."""
+        derived = self.owner.derived
+        entry = derived.get(name)
+        if entry is None or entry[0] != self.version:
+            entry = derived[name] = (self.version, compute())
+        return entry[1]
 
     def visible(self) -> np.ndarray:
         """Per row: whether its article is one of ``keys`` (cached while the rows and the keys stay the same)."""
@@ -52,6 +61,7 @@ class ScopedCollection:
     def __init__(self, collection: Any, keys: frozenset[str]) -> None:
         self.collection = collection
         self.keys = keys
+        self.derived: dict[str, tuple] = {}  # ScopedReading.cached: per-row arrays of this scope, with their version
         self._mask: tuple[tuple, np.ndarray] | None = None
 
     @property

@@ -41,3 +41,28 @@ def test_scopes_keep_one_scoped_collection_per_server_while_nothing_changes(libr
     assert scopes.scoped(1, collection, frozenset({"geology"})) is kept  # equal keys: still kept
     assert scopes.scoped(2, collection, keys) is not kept
     assert scopes.scoped(1, collection, frozenset({"geology", "x"})) is not kept
+
+
+def test_what_a_server_derives_is_never_served_to_another_or_the_whole_collection(library):
+    from retrieval.models import ArticleMeta
+    from retrieval.query.timefilter import UNDATED, row_days
+    from retrieval.text.articles import Article
+
+    keys = ["harbour", "quay"]
+    library.upsert([Article(ArticleMeta(article_id=key, title=f"About the {key}", published=f"2024-03-0{n + 1}"),
+                            f"The {key} story is told here at some length for the index. " * 6)
+                    for n, key in enumerate(keys)])
+    collection = library.collection()
+    one = ScopedCollection(collection, frozenset(keys[:1]))
+    with one.reading() as view:
+        scoped_days = row_days(view)  # the server's own: other articles' rows are undated for it
+        others = ~view.visible()
+    assert (scoped_days[others] == UNDATED).all()
+    with collection.reading() as full:
+        days = row_days(full)
+        dated = np.zeros(full.rows, dtype=bool)
+        for key in keys[1:]:
+            dated[full.article_rows(key)] = True
+    assert (days[dated] != UNDATED).all()  # the whole collection's dates, not the server's
+    with ScopedCollection(collection, frozenset(keys[1:2])).reading() as view:
+        assert (row_days(view)[view.article_rows(keys[1])] != UNDATED).all()
