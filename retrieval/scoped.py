@@ -10,6 +10,7 @@ stay shared: a server costs a boolean mask, not a copy. :class:`Scopes` keeps ea
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -87,11 +88,14 @@ class ScopedCollection:
 
 class Scopes:
     """Each server's :class:`ScopedCollection`, kept while the shared collection and the server's keys stay the same
-    (its mask then is the one computed for the collection's current version)."""
+    (its mask then is the one computed for the collection's current version). At most ``limit`` servers are kept,
+    the least recently asked dropped first: memory stays bounded however many servers ask (a mask is one boolean
+    per paragraph row)."""
 
-    def __init__(self) -> None:
-        self._scoped: dict[Hashable, ScopedCollection] = {}
+    def __init__(self, limit: int = 256) -> None:
+        self._scoped: OrderedDict[Hashable, ScopedCollection] = OrderedDict()
         self._lock = threading.Lock()
+        self.limit = limit
 
     def scoped(self, name: Hashable, collection: Any, keys: frozenset[str]) -> ScopedCollection:
         """``collection`` restricted to ``keys`` for ``name`` (a tenant): the kept one when nothing changed."""
@@ -99,4 +103,7 @@ class Scopes:
             kept = self._scoped.get(name)
             if kept is None or kept.collection is not collection or (kept.keys is not keys and kept.keys != keys):
                 kept = self._scoped[name] = ScopedCollection(collection, keys)
+            self._scoped.move_to_end(name)
+            while len(self._scoped) > self.limit:
+                self._scoped.popitem(last=False)
             return kept

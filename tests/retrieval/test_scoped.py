@@ -66,3 +66,15 @@ def test_what_a_server_derives_is_never_served_to_another_or_the_whole_collectio
     assert (days[dated] != UNDATED).all()  # the whole collection's dates, not the server's
     with ScopedCollection(collection, frozenset(keys[1:2])).reading() as view:
         assert (row_days(view)[view.article_rows(keys[1])] != UNDATED).all()
+
+
+def test_scopes_keep_at_most_their_limit_least_recently_asked_first(library):
+    collection = library.collection()
+    scopes = Scopes(limit=2)
+    keys = frozenset({"geology"})
+    first = scopes.scoped(1, collection, keys)
+    second = scopes.scoped(2, collection, keys)
+    assert scopes.scoped(1, collection, keys) is first  # asked again: now the most recent
+    scopes.scoped(3, collection, keys)  # over the limit: server 2 goes
+    assert scopes.scoped(1, collection, keys) is first
+    assert scopes.scoped(2, collection, keys) is not second  # made again
