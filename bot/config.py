@@ -74,7 +74,7 @@ class ServersSettings:
     # discord.guild_ids); every other server has its own articles
     share_config_articles: bool = True  # other servers also see (read-only) the config collection's articles
     max_articles: int = 0  # articles one (non-home) server may add; 0 = no limit
-    max_sources: int = 0  # sources one (non-home) server may add; 0 = no limit
+    max_sources: int = 0  # feeds one (non-home) server may follow (/subscribe); 0 = no limit
     answer_dms: bool = True  # answer direct messages (from the collection below); false: refuse them
     dm_guild_id: int = 0  # the server whose collection answers DMs; 0 = the config collection
     keep_days: int = 30  # a server the bot was removed from keeps its articles this long, then they are deleted

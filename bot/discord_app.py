@@ -122,7 +122,14 @@ async def in_thread(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
 
 class CitebotBot(commands.Bot):
     """The citebot client. Prefix commands are off: messages are handled by the Q&A cog, the rest by slash
-    commands."""
+    commands.
+
+    Not ``commands.AutoShardedBot``, on purpose: an auto-sharded client keeps its connections to itself
+    (``client.ws`` stays None, each shard's socket is private), so the zombie watch (bot/watchdog.py, which probes
+    and closes ``client.ws``) and the presence (``announce``) would silently stop working, and
+    ``on_socket_raw_receive`` does not say which shard a frame came on. One connection carries up to 2,500 servers
+    (Discord requires shards only beyond that); a bot that large needs the watch made per shard first.
+    """
 
     def __init__(self, config: Config, library: Library, extensions: tuple[str, ...] = EXTENSIONS) -> None:
         intents = discord.Intents.default()

@@ -11,10 +11,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.config import Config
 from retrieval.errors import CitebotError
 from retrieval.server_view import ServerView
-from retrieval.tenants import Tenant, drop_server
+from retrieval.tenants import Tenant, drop_server, own_count
 
 DM_REFUSED = "I don't answer direct messages here: ask in a server channel where I am."
 
@@ -64,9 +66,24 @@ def visible_to(config: Config, library, guild_ids: set[int | None]) -> dict[int 
 
 def purge_departed(config: Config, library, store, now: float) -> dict[int, int]:
     """(Worker thread.) The servers the bot left more than ``[servers] keep_days`` before ``now``: their articles
-    (those no other server nor the config holds) and settings deleted. Returns server -> articles deleted."""
+    (those no other server nor the config holds), feeds and settings deleted. Returns server -> articles deleted."""
     done = {}
+    from retrieval.sources.subscriptions import forget_server
+
     for guild_id in store.departed_before(now - config.servers.keep_days * 86_400):
+        forget_server(library.data_dir, guild_id)  # its feeds first: no poll brings its articles back
         done[guild_id] = drop_server(library.indexer, guild_id)
         store.forget(guild_id)
     return done
+
+
+def within_limit(config: Config, store, server: int | None, spec):
+    """(Worker thread.) A server's feed ``spec`` reading no more entries than the server has room for under
+    ``[servers] max_articles`` (None when it has none left); the operator's feeds (``server`` None) unchanged."""
+    limit = config.servers.max_articles
+    if server is None or limit <= 0:
+        return spec
+    room = limit - own_count(store, Tenant(server))
+    if room <= 0:
+        return None
+    return replace(spec, max_items=min(spec.max_items or room, room))

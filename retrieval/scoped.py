@@ -3,11 +3,15 @@
 Queries read the index through ``reading()`` only, so a server's view is a view whose rows outside the server's
 articles are not ``alive`` (ranking, time windows, conversations and summaries then never reach them), whose dense
 search is masked to them, and whose article list holds only them. The index, the store and the embedding cache
-stay shared: a server costs a boolean mask, not a copy.
+stay shared: a server costs a boolean mask, not a copy. :class:`Scopes` keeps each server's
+``ScopedCollection`` between questions, so the mask is computed once per (server, collection version).
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
@@ -23,6 +27,15 @@ class ScopedReading(Reading):
         super().__init__(collection)
         self.keys = keys
         self.owner = owner
+
+    def cached(self, name: str, compute: Callable[[], Any]) -> Any:
+        """Like ``Reading.cached``, but kept with this server's scoped collection: what it derives from the scoped
+        view (dates of its articles only, say) must never be served to another server or to the whole collection."""
+        derived = self.owner.derived
+        entry = derived.get(name)
+        if entry is None or entry[0] != self.version:
+            entry = derived[name] = (self.version, compute())
+        return entry[1]
 
     def visible(self) -> np.ndarray:
         """Per row: whether its article is one of ``keys`` (cached while the rows and the keys stay the same)."""
@@ -49,6 +62,7 @@ class ScopedCollection:
     def __init__(self, collection: Any, keys: frozenset[str]) -> None:
         self.collection = collection
         self.keys = keys
+        self.derived: dict[str, tuple] = {}  # ScopedReading.cached: per-row arrays of this scope, with their version
         self._mask: tuple[tuple, np.ndarray] | None = None
 
     @property
@@ -70,3 +84,26 @@ class ScopedCollection:
             mask[inside] = slots[rows[inside]]
             self._mask = (version, mask)
         return self._mask[1]
+
+
+class Scopes:
+    """Each server's :class:`ScopedCollection`, kept while the shared collection and the server's keys stay the same
+    (its mask then is the one computed for the collection's current version). At most ``limit`` servers are kept,
+    the least recently asked dropped first: memory stays bounded however many servers ask (a mask is one boolean
+    per paragraph row)."""
+
+    def __init__(self, limit: int = 256) -> None:
+        self._scoped: OrderedDict[Hashable, ScopedCollection] = OrderedDict()
+        self._lock = threading.Lock()
+        self.limit = limit
+
+    def scoped(self, name: Hashable, collection: Any, keys: frozenset[str]) -> ScopedCollection:
+        """``collection`` restricted to ``keys`` for ``name`` (a tenant): the kept one when nothing changed."""
+        with self._lock:
+            kept = self._scoped.get(name)
+            if kept is None or kept.collection is not collection or (kept.keys is not keys and kept.keys != keys):
+                kept = self._scoped[name] = ScopedCollection(collection, keys)
+            self._scoped.move_to_end(name)
+            while len(self._scoped) > self.limit:
+                self._scoped.popitem(last=False)
+            return kept

@@ -3,36 +3,54 @@ server (its articles only; see retrieval/tenants.py for how memberships are stor
 
 from __future__ import annotations
 
+import threading
 import time
+import weakref
 from collections.abc import Iterable
 
 from retrieval.errors import CitebotError, IndexMissingError
 from retrieval.index.report import IndexReport
 from retrieval.models import ArticleMeta, Summary, newest_first
 from retrieval.query.answerer import Answerer
-from retrieval.scoped import ScopedCollection
+from retrieval.scoped import Scopes
+from retrieval.sources.subscriptions import of_server
 from retrieval.summaries import summarize
-from retrieval.tenants import Tenant, check_room, own_count, remove_for, tenant_keys
+from retrieval.tenants import Memberships, Tenant, check_room, is_server_origin, remove_for
 from retrieval.text.articles import Article
 from retrieval.threads import use_query_threads
 
+_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def caches(library) -> tuple[Memberships, Scopes]:
+    """The per-library caches every view of ``library`` shares: who sees which articles (per membership change)
+    and each server's scoped collection (its mask per collection version)."""
+    with _CACHES_LOCK:
+        found = _CACHES.get(library)
+        if found is None:
+            found = _CACHES[library] = (Memberships(), Scopes())
+        return found
+
 
 class ServerView:
-    """``library`` as ``tenant`` sees it. ``max_articles`` (0: none) limits what the tenant itself holds."""
+    """``library`` as ``tenant`` sees it. ``max_articles`` (0: none) limits what the tenant itself holds. Views are
+    cheap to make per request: what they read is cached per library (:func:`caches`)."""
 
     def __init__(self, library, tenant: Tenant, max_articles: int = 0) -> None:
         self.library = library
         self.tenant = tenant
         self.max_articles = max_articles
+        self.memberships, self.scopes = caches(library)
 
     # -- reading -------------------------------------------------------------------------------------------------
     def keys(self) -> frozenset[str]:
         """The articles this tenant sees."""
-        return tenant_keys(self.library.store, self.tenant)
+        return self.memberships.keys(self.library.store, self.tenant)
 
     def sees_everything(self) -> bool:
         """Whether every stored article is visible (then no mask is needed: the single-server case)."""
-        return all(self.tenant.sees(origin) for origin in self.library.store.all_origins())
+        return self.memberships.sees_everything(self.library.store, self.tenant)
 
     def readable(self):
         """The collection (brought up to date), restricted to this tenant's articles unless it sees them all."""
@@ -42,7 +60,7 @@ class ServerView:
         keys = self.keys()
         if not keys:
             raise IndexMissingError("this server has no articles yet: an admin can add one with /add")
-        return ScopedCollection(collection, keys)
+        return self.scopes.scoped(self.tenant, collection, keys)
 
     def answerer(self) -> Answerer:
         return Answerer(self.readable(), self.library.embedder, self.library.retrieval)
@@ -103,16 +121,21 @@ class ServerView:
         return info
 
     def source_status(self, sources: list | None = None) -> list[dict]:
-        """``Library.source_status`` of the sources this tenant sees; a server's own hand-added articles as
-        "added on this server"."""
-        rows = self.library.source_status(sources if self.tenant.include_config else [])
+        """``Library.source_status`` of the sources this tenant sees (never another server's feeds); a server's own
+        feeds under their own names, its hand-added articles as "added on this server"."""
+        subs = of_server(self.library.data_dir, self.tenant.server) if self.tenant.server is not None else []
+        own = {sub.spec().name: sub.name for sub in subs}
+        rows = []
+        for row in self.library.source_status(list(sources or []) + [sub.spec() for sub in subs]):
+            if row["name"] in own:
+                rows.append({**row, "name": own[row["name"]]})
+            elif not is_server_origin(row["name"]) and (self.tenant.server is None or self.tenant.include_config):
+                rows.append(row)
         if self.tenant.server is None:
             return rows
-        if not self.tenant.include_config:
-            rows = []
-        own = own_count(self.library.store, self.tenant)
-        if own:
-            rows.append({"name": "added on this server", "kind": "added", "location": "", "articles": own,
+        held = len(self.library.store.keys_of_origin(self.tenant.origin))
+        if held:
+            rows.append({"name": "added on this server", "kind": "added", "location": "", "articles": held,
                          "last_poll": None, "last_ok": None, "last_error": None})
         return rows
 

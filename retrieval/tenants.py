@@ -89,23 +89,34 @@ def own_count(store: Store, tenant: Tenant) -> int:
 
 
 class Memberships:
-    """Which articles each tenant sees, read from the store and kept until the store changes."""
+    """Which articles each tenant sees, read from the store once per membership change (``Store.origins_version``:
+    an article added, removed, or gaining or losing an origin), not once per question."""
 
     def __init__(self) -> None:
-        self._cache: dict[Tenant, tuple[int, frozenset[str]]] = {}
+        self._cache: dict[Tenant, tuple[int, frozenset[str], bool]] = {}
         self._lock = threading.Lock()
 
-    def keys(self, store: Store, tenant: Tenant) -> frozenset[str]:
-        """``tenant_keys``, cached per store change sequence."""
-        seq = store.seq()
+    def _entry(self, store: Store, tenant: Tenant) -> tuple[int, frozenset[str], bool]:
+        version = store.origins_version()
         with self._lock:
             entry = self._cache.get(tenant)
-            if entry is not None and entry[0] == seq:
-                return entry[1]
-        keys = tenant_keys(store, tenant)
-        with self._lock:
-            self._cache[tenant] = (seq, keys)
-        return keys
+        if entry is None or entry[0] != version:
+            origins = store.all_origins()
+            keys = tenant_keys(store, tenant)
+            if entry is not None and entry[1] == keys:
+                keys = entry[1]  # unchanged for this tenant (another's membership changed): the same object
+            entry = (version, keys, all(tenant.sees(o) for o in origins))
+            with self._lock:
+                self._cache[tenant] = entry
+        return entry
+
+    def keys(self, store: Store, tenant: Tenant) -> frozenset[str]:
+        """``tenant_keys``, the same frozenset object while the memberships stay the same."""
+        return self._entry(store, tenant)[1]
+
+    def sees_everything(self, store: Store, tenant: Tenant) -> bool:
+        """Whether ``tenant`` sees every stored article (no mask needed)."""
+        return self._entry(store, tenant)[2]
 
 
 def check_room(store: Store, tenant: Tenant, max_articles: int, adding: int = 1) -> None:
@@ -158,3 +169,21 @@ def drop_server(indexer: Indexer, server: int) -> int:
                         deleted += bool(store.drop_origin(key, origin))
             indexer.after_write()
     return deleted
+
+
+def drop_source(indexer: Indexer, tenant: Tenant, source: str, delete_articles: bool = False) -> int:
+    """Forget ``tenant``'s (a server's) source ``source`` (its origin ``server:<id>/<source>``): its articles are
+    deleted where nothing else holds them with ``delete_articles``, else kept as the server's hand-added ones.
+    Returns how many articles were deleted or kept."""
+    store = indexer.store
+    origin = server_origin(tenant.server, source)
+    count = 0
+    with indexer.active():
+        with indexer.writing():
+            for key in store.keys_of_origin(origin):
+                if not delete_articles:
+                    store.touch(key, None, tenant.origin, [])
+                count += int(store.drop_origin(key, origin) or not delete_articles)
+            store.forget_source(origin)
+            indexer.after_write()
+    return count

@@ -15,7 +15,7 @@ from bot.cogs.shared import admin_acknowledged, article_choices
 from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import COLOUR, error_embed
 from bot.formats import escape, format_date, shorten
-from bot.servers import server_view
+from bot.servers import home_guild_ids, server_view, visible_to, within_limit
 from bot.services import configured_sources, http_client
 from bot.subscribing import comeback_warning, feed_hint
 from retrieval.errors import CitebotError
@@ -166,17 +166,23 @@ class Sources(commands.Cog):
 
     async def poll_due(self) -> None:
         library = self.bot.library
-        feeds = [s for s in configured_sources(self.bot.config) if getattr(s, "kind", "folder") == "feed"]
+        from retrieval.sources.subscriptions import server_specs
+
+        feeds = [(None, s) for s in configured_sources(self.bot.config) if getattr(s, "kind", "folder") == "feed"]
+        feeds += await in_thread(server_specs, self.bot.config.data_dir)  # each server's own subscriptions
         if not feeds or library.indexing:
             return
         rows = await in_thread(library.sources_sync.rows)
         now = time.time()
-        for spec in feeds:
+        for server, spec in feeds:
             row = rows.get(source_name(spec), {})
             last = row.get("last_poll")
             if last and now - last < 60 * getattr(spec, "poll_minutes", 30):
                 continue
             first_poll = not last
+            spec = await in_thread(within_limit, self.bot.config, library.store, server, spec)
+            if spec is None:  # the server holds its [servers] max_articles: nothing more is read
+                continue
             self.polling = True
             try:
                 report = await in_thread(library.sync, [spec], self.http(), None, prune=False, refetch=False)
@@ -188,13 +194,25 @@ class Sources(commands.Cog):
             log.info("polled %s: %s", source_name(spec), report.summary())
             if report.new and not first_poll:  # a new feed's backlog is indexed silently
                 self.bot.dispatch("articles_indexed", list(report.new))  # topic alerts (bot/cogs/follow.py)
-                await self.announce_new(report.new)
+                await self.announce_new(report.new, server)
             if report.added or report.removed:
                 await self.bot.announce()
 
-    async def announce_new(self, keys: list[str]) -> None:
-        """Post each new article in the announce channel: rate limited, no mentions."""
-        channel_id = getattr(self.bot.config.discord, "announce_channel_id", 0)
+    def announce_channel(self, server: int | None) -> int:
+        """Where new articles of ``server``'s feeds are announced (None: the operator's feeds): the server's
+        /settings announce channel; for the operator's, a home server's setting, else ``[discord]
+        announce_channel_id``. 0: nowhere."""
+        settings = getattr(self.bot, "server_settings", None)
+        default = self.bot.config.discord.announce_channel_id
+        if server is not None:
+            return settings.announce_channel(server, 0) if settings is not None else 0
+        homes = sorted(home_guild_ids(self.bot.config))
+        return settings.announce_channel(homes[0], default) if settings is not None and homes else default
+
+    async def announce_new(self, keys: list[str], server: int | None = None) -> None:
+        """Post each new article of ``server``'s feeds (None: the operator's) in its announce channel: rate
+        limited, no mentions, only articles that server sees, only in a channel of that server."""
+        channel_id = self.announce_channel(server)
         if not channel_id:
             return
         channel = self.bot.get_channel(channel_id)
@@ -204,6 +222,12 @@ class Sources(commands.Cog):
             except discord.HTTPException as exc:
                 log.warning("announce channel %s unavailable: %s", channel_id, exc)
                 return
+        if server is not None:
+            if getattr(channel, "guild", None) is None or channel.guild.id != server:
+                log.warning("announce channel %s is not a channel of server %s: not announced", channel_id, server)
+                return
+            seen = (await in_thread(visible_to, self.bot.config, self.bot.library, {server}))[server]
+            keys = [k for k in keys if k in seen]
         indexed = self.bot.library.indexed_articles(keys, loaded_only=True)
         metas = [indexed[k][0] for k in keys if k in indexed]
         for n, meta in enumerate(metas):

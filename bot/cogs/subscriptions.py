@@ -1,5 +1,7 @@
 """/subscribe and /unsubscribe (admins): follow a feed from Discord, found from a site's page when needed; the
-subscription is stored in the data folder and polled with the configured feeds (bot/cogs/sources.py)."""
+subscription is stored in the data folder and polled with the configured feeds (bot/cogs/sources.py). In a home
+server it feeds the operator's collection; in any other server it is that server's own (its articles, its
+announce channel, at most ``[servers] max_sources`` of them)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import is_admin
 from bot.cogs.shared import admin_acknowledged
 from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import COLOUR, error_embed
 from bot.formats import escape, shorten
-from bot.servers import is_home
+from bot.servers import tenant_for
 from bot.services import http_client
 from retrieval.errors import CitebotError
 
@@ -36,13 +37,10 @@ def subscribed_embed(done) -> discord.Embed:
         if report.skipped:
             line += f", {len(report.skipped)} item(s) failed (retried on later polls)"
         lines.append(line + ".")
-    lines.append(f"Polled every {sub.poll_minutes} min; new articles are announced like the configured feeds'.")
+    lines.append(f"Polled every {sub.poll_minutes} min; new articles are announced in the announce channel "
+                 "(/settings).")
     return discord.Embed(title=shorten(f"Subscribed to “{sub.name}”", 256), description="\n".join(lines),
                          colour=COLOUR)
-
-
-NOT_HOME = ("Feeds are subscribed to for the bot operator's own collection, which this server does not manage: "
-            "add pages to this server's articles with /add, or ask the operator to subscribe.")
 
 
 class Subscriptions(commands.Cog):
@@ -59,12 +57,11 @@ class Subscriptions(commands.Cog):
 
     async def admin_acknowledged(self, interaction: discord.Interaction) -> bool:
         """Refuse a non-admin (checked at run time), else acknowledge within Discord's 3 s; True to go on."""
-        operator = interaction.user.id in self.bot.config.discord.admin_user_ids
-        admin = is_admin(interaction, self.bot.config.discord)
-        if admin and not operator and not is_home(self.bot.config, interaction.guild_id):  # the shared collection
-            await interaction.response.send_message(NOT_HOME, ephemeral=True, allowed_mentions=NONE)
-            return False
         return await admin_acknowledged(self.bot, interaction)
+
+    def server(self, interaction: discord.Interaction) -> int | None:
+        """Whose subscriptions the command changes: the server's own, None for a home server's (the operator's)."""
+        return tenant_for(self.bot.config, interaction.guild_id).server
 
     @app_commands.command(name="subscribe", description="Follow a news feed, or the feed a site's page links to "
                           "(admins)")
@@ -81,7 +78,7 @@ class Subscriptions(commands.Cog):
         library = await self.bot.library_ready()
         try:
             done = await in_thread(subscribe, self.bot.config, library, self.http(), url, str(interaction.user),
-                                   every)
+                                   every, self.server(interaction))
             embed = subscribed_embed(done)
         except CitebotError as exc:
             embed = error_embed(f"Could not subscribe to {escape(shorten(url, 300))}: {escape(str(exc))}")
@@ -103,7 +100,8 @@ class Subscriptions(commands.Cog):
 
         library = await self.bot.library_ready()
         try:
-            sub, count = await in_thread(unsubscribe, self.bot.config, library, source, delete_articles)
+            sub, count = await in_thread(unsubscribe, self.bot.config, library, source, delete_articles,
+                                         self.server(interaction))
             what = f"{count} article(s) removed." if delete_articles else (
                 f"Its {count} article(s) stay in the index (/remove removes one).")
             embed = discord.Embed(title=shorten(f"Unsubscribed from “{sub.name}”", 256),
@@ -116,9 +114,13 @@ class Subscriptions(commands.Cog):
     @unsubscribe.autocomplete("source")
     async def unsubscribe_autocomplete(self, interaction: discord.Interaction,
                                        current: str) -> list[app_commands.Choice[str]]:
-        from retrieval.sources.subscriptions import find, load
+        from retrieval.sources.subscriptions import find, of_server
 
-        subs = await in_thread(load, self.bot.config.data_dir)
+        try:
+            server = self.server(interaction)
+        except CitebotError:
+            return []
+        subs = await in_thread(of_server, self.bot.config.data_dir, server)
         matches = find(subs, current) if current.strip() else subs
         return [app_commands.Choice(name=shorten(f"{s.name} — {s.location}", 100), value=s.name[:100])
                 for s in matches[:25]]

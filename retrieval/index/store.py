@@ -61,6 +61,13 @@ END;
 CREATE TRIGGER IF NOT EXISTS article_titles_delete AFTER DELETE ON articles BEGIN
     DELETE FROM article_titles WHERE rowid = old.rowid;
 END;
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS origins_added AFTER INSERT ON origins BEGIN
+    INSERT INTO counters VALUES ('origins', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS origins_dropped AFTER DELETE ON origins BEGIN
+    INSERT INTO counters VALUES ('origins', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1;
+END;
 """
 
 class StoreError(CitebotError):
@@ -159,6 +166,13 @@ class Store:
         """The change counter: the last change's sequence number (0 when nothing was ever stored)."""
         with self._lock:
             return int(self._conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0])
+
+    def origins_version(self) -> int:
+        """A counter of membership changes (an origin added to or dropped from an article, triggers keep it): what
+        a cache of who sees which articles is valid for (``seq`` misses a membership added or dropped alone)."""
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM counters WHERE name = 'origins'").fetchone()
+        return int(row[0]) if row else 0
 
     def changed_since(self, seq: int) -> tuple[int, set[str]]:
         """(the counter now, keys of the articles changed after ``seq``)."""

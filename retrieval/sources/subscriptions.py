@@ -1,5 +1,7 @@
 """Feeds subscribed at run time (``/subscribe``, ``citebot subscribe``): kept in ``<data>/subscriptions.json``
-(written atomically: temporary file, fsync, rename), read back as ``SourceSpec``s beside the configured sources."""
+(written atomically: temporary file, fsync, rename), read back as ``SourceSpec``s beside the configured sources.
+A subscription of a server (not the operator's: ``server`` set) is read under that server's origin
+(``server:<id>/<name>``, retrieval/tenants.py), so its articles are that server's own."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from pathlib import Path
 from retrieval.errors import CitebotError
 from retrieval.index.datadir import fsync_write, set_aside
 from retrieval.sources.spec import SourceSpec
+from retrieval.tenants import server_origin
 from retrieval.text.urls import url_key
 
 log = logging.getLogger("citebot.sources")
@@ -45,9 +48,11 @@ class Subscription:
     poll_minutes: int = 30
     added_by: str = ""
     added_at: float = 0.0
+    server: int | None = None  # the server that subscribed (None: the operator's collection)
 
     def spec(self) -> SourceSpec:
-        return SourceSpec("feed", self.location, name=self.name, poll_minutes=self.poll_minutes)
+        name = self.name if self.server is None else server_origin(self.server, self.name)
+        return SourceSpec("feed", self.location, name=name, poll_minutes=self.poll_minutes)
 
 
 def _path(data_dir: Path) -> Path:
@@ -69,8 +74,18 @@ def load(data_dir: Path) -> list[Subscription]:
 
 
 def specs(data_dir: Path) -> list[SourceSpec]:
-    """The subscriptions as sources (kind ``feed``)."""
-    return [s.spec() for s in load(data_dir)]
+    """The operator's subscriptions as sources (kind ``feed``)."""
+    return [s.spec() for s in load(data_dir) if s.server is None]
+
+
+def of_server(data_dir: Path, server: int | None) -> list[Subscription]:
+    """The subscriptions of ``server`` (None: the operator's)."""
+    return [s for s in load(data_dir) if s.server == server]
+
+
+def server_specs(data_dir: Path) -> list[tuple[int, SourceSpec]]:
+    """Every server's subscriptions as (server, source), for the poller."""
+    return [(s.server, s.spec()) for s in load(data_dir) if s.server is not None]
 
 
 def _save(data_dir: Path, items: list[Subscription]) -> None:
@@ -91,31 +106,50 @@ def find(items: list, ref: str) -> list:
 
 
 def add(data_dir: Path, location: str, name: str, poll_minutes: int = 30, added_by: str = "",
-        taken: set[str] = frozenset()) -> Subscription:
-    """Subscribe to the feed at ``location`` under ``name`` (made unique against the subscriptions and ``taken``,
-    the configured sources' names). Raises ``CitebotError`` when it is already subscribed."""
+        taken: set[str] = frozenset(), server: int | None = None, max_sources: int = 0) -> Subscription:
+    """Subscribe ``server`` (None: the operator) to the feed at ``location`` under ``name`` (made unique against
+    its subscriptions and ``taken``, the configured sources' names). Raises ``CitebotError`` when it is already
+    subscribed, or when a server already has ``max_sources`` subscriptions (0: no limit)."""
     with _changing(data_dir):
         items = load(data_dir)
-        same = [s for s in items if url_key(s.location) == url_key(location)]
+        own = [s for s in items if s.server == server]
+        same = [s for s in own if url_key(s.location) == url_key(location)]
         if same:
             raise CitebotError(f"already subscribed to {location} (as “{same[0].name}”)")
-        names = {s.name.casefold() for s in items} | {n.casefold() for n in taken}
+        if server is not None and max_sources > 0 and len(own) >= max_sources:
+            raise CitebotError(f"this server already follows {len(own)} feed(s); the limit is {max_sources} "
+                               "([servers] max_sources): /unsubscribe one first")
+        names = {s.name.casefold() for s in own} | {n.casefold() for n in taken}
         unique, n = name, 2
         while unique.casefold() in names:
             unique, n = f"{name} ({n})", n + 1
-        sub = Subscription(location, unique, max(1, int(poll_minutes)), added_by, time.time())
+        sub = Subscription(location, unique, max(1, int(poll_minutes)), added_by, time.time(), server)
         _save(data_dir, [*items, sub])
         return sub
 
 
-def remove(data_dir: Path, ref: str) -> Subscription:
-    """Unsubscribe the feed ``ref`` names (URL or name); ``CitebotError`` naming the choices otherwise."""
+def remove(data_dir: Path, ref: str, server: int | None = None) -> Subscription:
+    """Unsubscribe ``server`` (None: the operator) from the feed ``ref`` names (URL or name); ``CitebotError``
+    naming the choices otherwise."""
     with _changing(data_dir):
         items = load(data_dir)
-        found = find(items, ref)
+        own = [s for s in items if s.server == server]
+        found = find(own, ref)
         if len(found) != 1:
-            names = ", ".join(f"“{s.name}”" for s in (found or items)[:5]) or "none"
+            names = ", ".join(f"“{s.name}”" for s in (found or own)[:5]) or "none"
             what = "several subscriptions" if found else "no subscription"
             raise CitebotError(f"“{ref.strip()}” names {what} (subscribed: {names})")
         _save(data_dir, [s for s in items if s is not found[0]])
         return found[0]
+
+
+def forget_server(data_dir: Path, server: int) -> int:
+    """Drop every subscription of ``server`` (a server the bot left long enough ago); returns how many."""
+    if not _path(data_dir).exists():
+        return 0
+    with _changing(data_dir):
+        items = load(data_dir)
+        kept = [s for s in items if s.server != server]
+        if len(kept) != len(items):
+            _save(data_dir, kept)
+        return len(items) - len(kept)

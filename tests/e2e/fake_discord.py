@@ -327,6 +327,7 @@ class FakeDiscord:
             }
         self.roles: dict[int, dict] = {}
         self.guild_names: dict[int, str] = {self.guild_id: "Fake Newsroom"}  # every guild the bot is in
+        self.left_guilds: list[int] = []  # guilds the bot left itself (DELETE /users/@me/guilds/{id})
         self.role_guild: dict[int, int] = {}  # role id -> its guild
         self._add_role_payload(self.guild_id, "@everyone", MEMBER_PERMISSIONS)
         self.messages: dict[int, dict] = {}
@@ -562,6 +563,26 @@ class FakeDiscord:
         for session in self._live_sessions():
             if session.intents & INTENT_GUILDS:
                 await session.send(OP_DISPATCH, {"id": str(guild_id)}, "GUILD_DELETE")
+
+    @on_fake_loop
+    async def join_guild(self, name: str, channel_names: tuple[str, ...] = ("general",)) -> int:
+        """Someone invites the running bot to a new guild: GUILD_CREATE without ``unavailable``, as Discord sends a
+        join (discord.py's ``on_guild_join``; with ``unavailable: false`` it would be an outage's end)."""
+        gid = self.add_guild(name, channel_names)
+        payload = {k: v for k, v in self._guild_payload(gid).items() if k != "unavailable"}
+        for session in self._live_sessions():
+            if session.intents & INTENT_GUILDS:
+                await session.send(OP_DISPATCH, payload, "GUILD_CREATE")
+        return gid
+
+    async def _leave_guild(self, request: web.Request, gid: str) -> web.Response:
+        """DELETE /users/@me/guilds/{id}: the bot leaves; GUILD_DELETE follows, as on Discord."""
+        self._check_auth(request)
+        if int(gid) not in self.guild_names:
+            return self._json({"message": "Unknown Guild", "code": 10004}, 404)
+        self.left_guilds.append(int(gid))
+        await self.remove_guild(int(gid))
+        return web.Response(status=204)
 
     def guild_of(self, channel_id: int) -> int:
         """The guild a channel (or thread) belongs to."""
@@ -1255,6 +1276,8 @@ class FakeDiscord:
                 return self._json(self.bot_user)
             case ["users", "@me", "channels"] if method == "POST":
                 return await self._open_dm(request)
+            case ["users", "@me", "guilds", gid] if method == "DELETE":
+                return await self._leave_guild(request, gid)
             case ["oauth2", "applications", "@me"] if method == "GET":
                 self._check_auth(request)
                 return self._json(self._application())

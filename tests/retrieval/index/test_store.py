@@ -36,6 +36,22 @@ def test_change_log_names_what_changed(tmp_path):
     assert now == store.seq() and keys == {"a", "b"}
 
 
+def test_membership_changes_are_counted_even_when_no_article_changes(tmp_path):
+    store = Store(tmp_path / "s.sqlite")
+    put(store, "a")
+    seq, version = store.seq(), store.origins_version()
+    store.touch("a", None, "server:5/added", [])  # a server gains it: the article itself is unchanged
+    assert store.seq() == seq and store.origins_version() > version
+    version = store.origins_version()
+    store.touch("a", None, "server:5/added", [])  # seen again: no membership change
+    assert store.origins_version() == version
+    assert not store.drop_origin("a", "server:5/added")  # dropped, the article stays (ADDED holds it)
+    assert store.seq() == seq and store.origins_version() > version
+    version = store.origins_version()
+    assert store.delete("a") and store.origins_version() > version
+    assert Store(tmp_path / "s.sqlite").origins_version() == store.origins_version()  # kept in the file
+
+
 def test_aliases_and_text_identify_an_article(tmp_path):
     store = Store(tmp_path / "s.sqlite")
     url = "https://example.org/story"
