@@ -30,10 +30,13 @@ real cnn-news highlight questions, each in a randomly chosen server, through the
 (``ru_maxrss``) and the load time; per directory: its size on disk. ``quotes_from_other_servers`` counts (untimed)
 quotes of an article the asking server does not hold: it must be 0.
 
-**Flood isolation** (``--flood N``, issue 23 item 5, in ``many``'s process): N questions in server B timed
-quiet, then N more while server A keeps ``[limits] queue_size`` (derived: 300) questions waiting, all through
-``CitebotBot.answer`` (the bot's answer slots and worker threads; no gateway: the bot is built, not connected).
-The issue asks B's p95 under the flood to stay within 20 % of its quiet p95 (``p95_ratio`` <= 1.2).
+**Flood isolation** (``--flood N``, issue 23 item 5, in ``many``'s process): N questions in server B timed quiet
+and N more while server A keeps ``[limits] queue_size`` (derived: 300; 40 before round 7) questions waiting, all
+through ``CitebotBot.answer`` (the bot's answer slots and worker threads; no gateway: the bot is built, not connected).
+The phases take turns ``FLOOD_ROUNDS`` (5) times, each round B quiet, B during A's flood, then A flooding alone
+for ``FLOOD_ALONE_S``, so a load that changes on a shared machine weighs on all of them alike; A's answers per
+second alone (``server_a_per_s_alone``) is what the isolation may cost a lone server. The issue asks B's p95 under
+the flood to stay within 20 % of its quiet p95 (``p95_ratio`` <= 1.2).
 
 ``--json`` prints one JSON line, the last on stdout.
 """
@@ -66,6 +69,9 @@ MODEL = "all-MiniLM-L6-v2"
 PER_ARTICLE = 3
 SERVERS, PER_SERVER, COPIES = 200, 200, 4
 FEW = 20
+FLOOD_ROUNDS = 5  # --flood: quiet, flooded and A-alone phases take turns this many times
+FLOOD_WARMUP_S = 0.3  # A's flood runs this long before B asks (its slots all taken, its queue full)
+FLOOD_ALONE_S = 2.0  # A floods alone this long each round: its answers per second without another server
 BIG = 999_000  # the server holding every article
 SWEEP = {999_050: 50, 999_100: 1000, 999_500: 5000}  # more servers of other sizes (in ``few``)
 
@@ -227,41 +233,66 @@ def ask(args) -> None:
     print(json.dumps(out), flush=True)
 
 
-async def flood(config, library, questions: list[str], servers: list[int], count: int, rng: random.Random) -> dict:
-    """Server B's question time, quiet and while server A floods: through ``CitebotBot.answer`` (its answer slots
-    and worker threads), with ``[limits] queue_size`` questions from A always waiting (as many as the bot admits at
-    once; the per-user and per-channel limits of bot/flood.py are assumed passed: many users in many channels)."""
+async def flood(config, library, questions: list[str], servers: list[int], count: int, rng: random.Random,
+                rounds: int = FLOOD_ROUNDS) -> dict:
+    """Server B's question time, quiet and while server A floods, and A's answers per second alone: through
+    ``CitebotBot.answer`` (its answer slots and worker threads), with ``[limits] queue_size`` questions from A always
+    waiting while it floods (as many as the bot admits at once; the per-user and per-channel limits of
+    bot/flood.py are assumed passed: many users in many channels). The phases take turns ``rounds`` times (B
+    quiet, B during A's flood, A alone), so a load that changes on a shared machine weighs on each alike."""
     from bot.discord_app import CitebotBot
 
     flooder, quiet_one = servers
     bot = CitebotBot(config, library, extensions=())
-    picks = [rng.choice(questions) for _ in range(2 * count)]
+    picks = iter([rng.choice(questions) for _ in range(2 * count)])
+    quiet: list[float] = []
+    during: list[float] = []
+    answered = {"with_b": 0.0, "with_b_s": 0.0, "alone": 0.0, "alone_s": 0.0}
 
-    async def timed(question: str) -> float:
+    async def timed(into: list[float]) -> None:
         started = time.perf_counter()
-        await bot.answer(question, 10, guild_id=quiet_one)
-        return (time.perf_counter() - started) * 1000
+        await bot.answer(next(picks), 10, guild_id=quiet_one)
+        into.append((time.perf_counter() - started) * 1000)
 
-    quiet = [await timed(q) for q in picks[:count]]
-    stop = asyncio.Event()
-    flooded_answers = 0
+    async def flooded(phase: str, busy) -> None:
+        """A floods while ``busy()`` runs; its answers in that time are counted (the backlog drains untimed)."""
+        stop = asyncio.Event()
+        counting = False
+        done = 0
 
-    async def flooding() -> None:
-        nonlocal flooded_answers
-        while not stop.is_set():
-            await bot.answer(rng.choice(questions), 10, guild_id=flooder)
-            flooded_answers += 1
+        async def flooding() -> None:
+            nonlocal done
+            while not stop.is_set():
+                await bot.answer(rng.choice(questions), 10, guild_id=flooder)
+                done += counting
 
-    tasks = [asyncio.create_task(flooding()) for _ in range(bot.flood.queue_size)]
-    await asyncio.sleep(1.0)
-    during = [await timed(q) for q in picks[count:]]
-    stop.set()
-    await asyncio.gather(*tasks)
+        tasks = [asyncio.create_task(flooding()) for _ in range(bot.flood.queue_size)]
+        await asyncio.sleep(FLOOD_WARMUP_S)
+        counting, began = True, time.perf_counter()
+        await busy()
+        answered[f"{phase}_s"] += time.perf_counter() - began
+        counting = False
+        answered[phase] += done
+        stop.set()
+        await asyncio.gather(*tasks)
+
+    async def b_asks(into: list[float], n: int) -> None:
+        for _ in range(n):
+            await timed(into)
+
+    for r in range(rounds):
+        n = count // rounds + (r < count % rounds)
+        await b_asks(quiet, n)
+        await flooded("with_b", lambda n=n: b_asks(during, n))
+        await flooded("alone", lambda: asyncio.sleep(FLOOD_ALONE_S))
     p95_quiet, p95_flood = float(np.percentile(quiet, 95)), float(np.percentile(during, 95))
-    return {"server_b_questions": count, "flood_waiting": bot.flood.queue_size,
+    return {"server_b_questions": count, "rounds": rounds, "flood_waiting": bot.flood.queue_size,
             "quiet_p50_ms": round(float(np.percentile(quiet, 50)), 1), "quiet_p95_ms": round(p95_quiet, 1),
             "flood_p50_ms": round(float(np.percentile(during, 50)), 1), "flood_p95_ms": round(p95_flood, 1),
-            "p95_ratio": round(p95_flood / p95_quiet, 2), "server_a_answered": flooded_answers}
+            "p95_ratio": round(p95_flood / p95_quiet, 2), "server_a_answered": int(answered["with_b"]),
+            "server_a_per_s_with_b": round(answered["with_b"] / max(answered["with_b_s"], 1e-9), 1),
+            "server_a_per_s_alone": round(answered["alone"] / max(answered["alone_s"], 1e-9), 1),
+            "load_avg": round(os.getloadavg()[0], 1)}
 
 
 def child(mode: str, extra: list[str]) -> dict:

@@ -54,8 +54,14 @@ API_BASE_ENV = "CITEBOT_DISCORD_API_BASE"
 #: discord.py's own zombie check (seconds of silence); the watch in bot/watchdog.py applies heartbeat_timeout_s.
 BACKSTOP_TIMEOUT_S = 60.0
 
-#: Questions embedded and searched at the same time (each in its own worker thread).
+#: CPU-bound jobs other than answers (summaries, digests, topic matches) run at the same time, each in its own
+#: worker thread; also the answering rate the flood gate's "try again in N s" assumes.
 ANSWER_SLOTS = 4
+
+#: Questions answered at the same time. One: answering is mostly Python under one interpreter lock and reads the
+#: collection under its lock, so a second answer alongside mostly slows the first; one at a time, a quiet server's
+#: question waits only for the stage a flooder's answer is in (docs/benchmarks.md, "Flood isolation (round 7)").
+ANSWERS_AT_ONCE = 1
 
 #: Seconds the current task's last :meth:`CitebotBot.in_slot` call waited for a free slot (its queue wait).
 QUEUE_WAIT: contextvars.ContextVar[float] = contextvars.ContextVar("queue_wait", default=0.0)
@@ -152,6 +158,7 @@ class CitebotBot(commands.Bot):
         self.answered = 0
         self._warm: asyncio.Future[int] | None = None
         self._slots = FairSlots(ANSWER_SLOTS)
+        self._answer_slots = FairSlots(ANSWERS_AT_ONCE)
         self.stats = Stats()
         self.flood = FloodGate(config.limits, ANSWER_SLOTS)
         self.pacer = Pacer()  # replies and edits: at most 36 writes/s
@@ -263,14 +270,16 @@ class CitebotBot(commands.Bot):
         """Whether start-up loading (model and index) has finished."""
         return self._warm is not None and self._warm.done()
 
-    async def in_slot(self, func, *args, server: Any = None):
+    async def in_slot(self, func, *args, server: Any = None, pausable: bool = False):
         """Run CPU-bound ``func(*args)`` in a worker thread, at most ANSWER_SLOTS at a time, shared fairly between
-        servers (bot/fair_slots.py; ``server`` is the guild id asking). The wait for a slot is left in
+        servers (bot/fair_slots.py; ``server`` is the guild id asking). ``pausable`` (answers): ``func`` also takes
+        ``pause=``, the slot's checkpoint, calls it between its stages (a server with a smaller backlog goes
+        first), and runs in the answers' own slots (ANSWERS_AT_ONCE). The wait for a slot is left in
         :data:`QUEUE_WAIT`."""
         queued = time.monotonic()
-        async with self._slots.taken(server):
+        async with (self._answer_slots if pausable else self._slots).taken(server) as pause:
             QUEUE_WAIT.set(time.monotonic() - queued)
-            return await in_thread(func, *args)
+            return await in_thread(func, *args, **({"pause": pause} if pausable else {}))
 
     async def answer(self, question: str, k: int | None = None, guild_id: Any = ..., **options: Any) -> Answer:
         """Answer ``question`` in a worker thread (embedding and search are CPU-bound); ``options`` go to
@@ -279,7 +288,7 @@ class CitebotBot(commands.Bot):
         library = await self.library_ready()
         ask = library.ask if guild_id is ... else server_view(self.config, library, guild_id).ask
         answer = await self.in_slot(functools.partial(ask, question, k, **options),
-                                    server=None if guild_id is ... else guild_id)
+                                    server=None if guild_id is ... else guild_id, pausable=True)
         self.answered += 1
         return answer
 

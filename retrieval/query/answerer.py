@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -153,18 +153,27 @@ class Answerer:
         history: Sequence[Turn] = (),
         window: TimeWindow | None = None,
         today: date | None = None,
+        pause: Callable[[str], None] | None = None,
     ) -> Answer:
         """The top ``k`` quotes; ``found`` is false when the best score is under the threshold.
 
         ``history`` (earlier turns, oldest first) reads the question as a follow-up unless it changes the subject;
         ``window`` keeps articles published in it; ``today`` dates the age of the newest quote on time questions.
+        ``pause``, when given, is called with the name of the stage about to start: ``"embed"`` (the question),
+        ``"read"`` (ranking and quoting, under the collection's lock), ``"answer"`` (the lock released), never while
+        the lock is held: a scheduler may hold the thread there to let another question go first
+        (bot/fair_slots.py). Without it, nothing changes.
         """
         text = clean_question(question, self.settings.max_question_chars)
         if is_content_free(text) and not (history and is_anaphoric(text)):  # "What did she say?" follows up
             return Answer(question=text, found=False, quotes=[], content_free=True)
         k = max(1, k or self.settings.top_k)
         collection = self.require_collection()
+        if pause is not None:
+            pause("embed")
         query_vector = self.embed_query(text)
+        if pause is not None:
+            pause("read")
         with collection.reading() as view:  # ranked and quoted from one state, even while a writer applies a change
             allowed = allowed_rows(view, window)
             recency = recency_prior(view, text, self.settings.recency_weight, allowed, window)
@@ -196,6 +205,8 @@ class Answerer:
             quotes = self.distinct_quotes(hits, k)
             subject = None if found else (quotes[0].article if near_miss and quotes
                                           else on_subject(view, text, quotes, self.settings.min_score))
+        if pause is not None:
+            pause("answer")
         answer = Answer(question=text, found=found, quotes=quotes, follows_up=follows, on_subject=subject)
         if recency is not None:
             newest = max((q.article.published or "" for q in answer.shown_quotes), default="")

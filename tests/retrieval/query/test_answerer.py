@@ -1,5 +1,7 @@
 """Asking the sample articles: verbatim, attributed quotes; abstention; bad questions."""
 
+import threading
+
 import pytest
 
 from retrieval.errors import QuestionError
@@ -74,3 +76,30 @@ def test_replies_quote_only_passages_that_pass_the_threshold(sample_library):
     assert shown[0] is answer.quotes[0] and all(q.relevant for q in shown[1:])
     text = render_answer(answer)
     assert text.count("\n    — ") == len(shown) and f"[{len(shown) + 1}]" not in text
+
+
+def free(lock) -> bool:
+    """Whether another thread could take ``lock`` now."""
+    free: list[bool] = []
+
+    def probe() -> None:
+        free.append(lock.acquire(blocking=False))
+        if free[0]:
+            lock.release()
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    thread.join()
+    return free[0]
+
+
+def test_a_pause_hook_is_called_between_stages_never_holding_the_collection(sample_library):
+    question = "How many troops has Russia gathered on Ukraine's border?"
+    lock = sample_library.collection().lock
+    calls: list[tuple[str, bool]] = []
+    paused = sample_library.ask(question, pause=lambda stage: calls.append((stage, free(lock))))
+    # before each stage, with the collection free: a scheduler can hold the thread there while another question
+    # is answered from the same collection
+    assert calls == [("embed", True), ("read", True), ("answer", True)]
+    plain = sample_library.ask(question)
+    assert paused == plain and "130,000" in paused.quotes[0].text  # the hook changes nothing in the answer
