@@ -80,7 +80,7 @@ def unsubscribe(config: Config, library: Library, ref: str, delete_articles: boo
                                "(and run `citebot index`)")
     found = find(own, ref)
     if len(found) == 1 and server is None:  # articles first: when the index is busy, nothing has changed
-        count = library.drop_source(found[0].name, delete_articles)
+        count = library.sources_sync.drop(found[0].name, delete_articles)
     elif len(found) == 1:  # a server's: kept as its own hand-added articles, never the operator's
         count = drop_source(library.indexer, Tenant(server), found[0].name, delete_articles)
     sub = remove(config.data_dir, ref, server)  # raises, naming the choices, unless ``ref`` names exactly one

@@ -1,13 +1,6 @@
-"""The articles of one data directory: opened (and repaired), asked, summarised, described; writes go through its
-``Indexer`` (retrieval/index/indexer.py) and ``SourceSync`` (retrieval/sources/sync.py). Layout of ``data_dir``::
-
-    citebot.sqlite     the store (articles, aliases, origins, paragraphs, sentences, change log, source status)
-    index.npz          snapshot: row arrays, float16 sentence vectors, both BM25 indexes (uncompressed .npy members,
-                       memory-mapped or read by offset on load; a cache of work keyed by paragraph id, never wrong)
-    vectors/           the dense index's own files (``[index] kind``; ``VectorIndex.save``), never wrong either
-    embeddings.sqlite  the embedding cache
-    write.lock         one writer at a time across processes (names its holder)
-    last_index.json    the last index/sync report
+"""The articles of one data directory (its files: retrieval/index/datadir.py): opened (and repaired), asked,
+summarised, described; writes go through its ``Indexer`` (retrieval/index/indexer.py) and ``SourceSync``
+(retrieval/sources/sync.py).
 
 Reading (``ask``, ``summary``) loads the collection once and, before each use, applies what the store's change log
 says changed since — this process's writes and other processes' alike.
@@ -187,10 +180,6 @@ class Library:
     def source_status(self, sources: list | None = None) -> list[dict]:
         """``SourceSync.status``: each source with its article count, last poll, last success, last error."""
         return self.sources_sync.status(sources)
-
-    def drop_source(self, name: str, delete_articles: bool = False) -> int:
-        """``SourceSync.drop``: forget an unsubscribed source, deleting or keeping its articles."""
-        return self.sources_sync.drop(name, delete_articles)
 
     def _after_write(self) -> None:
         """Bring a loaded collection up to date; rewrite the snapshot when many articles changed since it."""

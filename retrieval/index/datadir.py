@@ -1,4 +1,15 @@
-"""Files of the data directory: durable writes (fsync, atomic ``os.replace``) and setting a damaged file aside."""
+"""Files of the data directory: durable writes (fsync, atomic ``os.replace``) and setting a damaged file aside.
+
+The data directory of a ``Library`` (retrieval/library.py) holds::
+
+    citebot.sqlite     the store (articles, aliases, origins, paragraphs, sentences, change log, source status)
+    index.npz          snapshot: row arrays, float16 sentence vectors, both BM25 indexes (uncompressed .npy members,
+                       memory-mapped or read by offset on load; a cache of work keyed by paragraph id, never wrong)
+    vectors/           the dense index's own files (``[index] kind``; ``VectorIndex.save``), never wrong either
+    embeddings.sqlite  the embedding cache
+    write.lock         one writer at a time across processes (names its holder)
+    last_index.json    the last index/sync report
+"""
 
 from __future__ import annotations
 
