@@ -32,6 +32,7 @@ import numpy as np
 
 from retrieval.query.answertypes import (
     KINDS,
+    asks_count,
     holds,
     holds_full_name,
     holds_unit,
@@ -65,6 +66,7 @@ class Candidates:
     missing: float  # the share of the question's idf that the first candidate's whole article lacks
     unit: bool = False  # the question asks for an amount in a sure unit (money, a duration, an age, a percentage)
     articles: tuple[str, ...] = ()  # each hit's article
+    count: bool = False  # the question asks "how many" / "how much" (:func:`asks_count`)
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ def candidate_features(view: Reading, question: str, query_vector: np.ndarray, h
                      float(key == top_article), math.log(1 + len(text.split())), *pooled.tolist()])
         sentence_rows.append(matrix)
     features = np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES))
-    return Candidates(hits, features, sentence_rows, kind, missing, sure, tuple(articles))
+    return Candidates(hits, features, sentence_rows, kind, missing, sure, tuple(articles), asks_count(question))
 
 
 @dataclass(frozen=True)
@@ -223,8 +225,8 @@ def answers(candidates: Candidates, chosen: int) -> bool:
     """Whether the chosen candidate can answer. Two checks of the kind of answer asked, both the near-miss on an
     article's subject ("How much are tickets for the tour?" on the tour's announcement):
 
-    - a question asking for an amount is not answered by a chosen paragraph holding no number it does not already
-      give ("How many protesters were arrested?" on a paragraph about the arrests, without a count);
+    - a question asking "how many" or "how much" is not answered by a chosen paragraph holding no number it does
+      not already give ("How many protesters were arrested?" on a paragraph about the protests that gives no count);
     - a question asking for an amount in a sure unit (a price, a duration, an age, a percentage) is not answered by
       an article none of whose candidates holds one.
 
@@ -232,7 +234,7 @@ def answers(candidates: Candidates, chosen: int) -> bool:
     (measured on squad-dev and newsqa-dev, docs/benchmarks.md "Reader (round 7)")."""
     if not len(candidates.features):
         return True
-    if candidates.kind == "amount" and candidates.features[chosen, FEATURES.index("p_holds")] <= 0:
+    if candidates.count and candidates.kind == "amount" and candidates.features[chosen, FEATURES.index("p_holds")] <= 0:
         return False
     if not candidates.unit or not candidates.articles:
         return True
