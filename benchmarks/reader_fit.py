@@ -56,6 +56,7 @@ from retrieval.query.reader import (  # noqa: E402
     ReadOrder,
     answers,
     candidate_features,
+    reading_order,
 )
 
 EVAL = ROOT.parent / "shared" / "eval"
@@ -157,7 +158,7 @@ def cmd_features(args) -> None:
     config = load_config(args.config)
     embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size, config.model.query_runtime)
     settings = config.retrieval
-    from retrieval.settings import for_model
+    from retrieval.query.fusion import for_model
 
     settings = for_model(settings, embedder.name)
     rows = newsqa_rows(config, embedder, Path(args.newsqa_data))
@@ -263,13 +264,9 @@ def held_out(rows: list[dict], threshold_answered: float) -> list[dict]:
 
 
 def first_in_top_article(c: Candidates, scores: np.ndarray) -> np.ndarray:
-    """The reader's order as ``retrieval.query.reader.read`` makes it: the first quote from the ranking's first
-    article, then the rest by score."""
-    same = np.asarray([key == c.articles[0] for key in c.articles], dtype=bool) if c.articles else np.zeros(0, bool)
-    if not len(scores):
-        return np.zeros(0, dtype=np.int64)
-    first = int(np.flatnonzero(same)[np.argmax(scores[same])]) if same.any() else 0
-    return np.asarray([first, *[i for i in np.argsort(-scores, kind="stable").tolist() if i != first]])
+    """The reader's order as ``retrieval.query.reader.read`` makes it (``reading_order``): the first quote from
+    the ranking's first article, then the rest by score with the ranking's order as a prior."""
+    return reading_order(scores, c.articles)
 
 
 def threshold_for(rows: list[dict], probs: np.ndarray, answered: float) -> float:

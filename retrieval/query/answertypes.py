@@ -91,6 +91,15 @@ def unit_pattern(question: str) -> tuple[re.Pattern | None, bool]:
     return None, False
 
 
+_COUNT_Q = re.compile(r"\bhow (many|much)\b(?! (of|more|less|longer|higher|bigger)\b)")
+
+
+def asks_count(question: str) -> bool:
+    """Whether ``question`` asks "how many" or "how much" (not "how much of / more / longer ...", a share or a
+    comparison): its answer is a number, in digits or words."""
+    return bool(_COUNT_Q.search(" ".join(question.lower().split())))
+
+
 def holds_unit(pattern: re.Pattern | None, sentence: str) -> bool:
     """Whether ``sentence`` has an amount in the unit the question asks for (see :func:`unit_pattern`)."""
     return bool(pattern is not None and pattern.search(sentence))

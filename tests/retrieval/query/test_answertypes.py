@@ -2,7 +2,7 @@
 
 import pytest
 
-from retrieval.query.answertypes import holds, question_kind, question_words
+from retrieval.query.answertypes import asks_count, holds, question_kind, question_words
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -35,3 +35,12 @@ def test_names_places_dates_and_reasons():
     assert holds("date", "They were abducted in August 2016.", question_words("When were they kidnapped?"))
     assert holds("person", "The film was directed by Justin Lin.", question_words("Who directed the film?"))
     assert holds("reason", "The talks collapsed after a deadly attack.", question_words("Why did the talks end?"))
+
+
+def test_asks_count_only_for_how_many_and_how_much():
+    assert asks_count("How many students were trapped inside the university?")
+    assert asks_count("How much are tickets for the tour?")
+    assert not asks_count("How much of the region is still undeveloped?")  # a share, often said in words
+    assert not asks_count("How much longer will the strike last?")
+    assert not asks_count("At what rate is the county growing?")
+    assert not asks_count("Who won the match?")

@@ -12,12 +12,13 @@ PLAGUE = "432362af0be43f6da757ea778bd7f2f000094a565bdebac5af7442987a5372f3"  # N
 PLAGUE_2 = "ba4dfe2d3e817ff7b8b01172ccc307850fc5469bcdd26c3c48ca046cb88ab7cf"  # Express: the same story
 TALIBAN = "a1fca19b884e0e946ad3fbe2a7f5031e5e3b23372702a76db302b6143c77cb31"  # NY Post: hostage swap
 DOOBIE = "35b158918c676ff2c74445517db76c83db70a805cc50b64e1369b354a027fcbd"  # cleveland.com: reunion tour
+HONG_KONG = "624fcd903d56fc7055fa7097b330629450c095ad6937318deb027be7803bbf35"  # Express: university siege
 
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory, embedder) -> Library:
     library = Library(tmp_path_factory.mktemp("reader"), embedder)
-    library.index([PAGES / f"{page}.html" for page in (PLAGUE, PLAGUE_2, TALIBAN, DOOBIE)])
+    library.index([PAGES / f"{page}.html" for page in (PLAGUE, PLAGUE_2, TALIBAN, DOOBIE, HONG_KONG)])
     return library
 
 
@@ -37,6 +38,20 @@ def test_a_near_miss_on_the_articles_subject_is_declined_naming_it(library):
     answer = library.ask("How much does a ticket for the Doobie Brothers' 50th anniversary tour cost?")
     assert not answer.found
     assert answer.on_subject is not None and answer.on_subject.article_id == DOOBIE
+
+
+def test_a_count_question_whose_article_gives_no_such_count_is_declined_naming_it(library):
+    # the article is about the protests since June, but gives no count of arrests: its best paragraph (the one on
+    # June) holds no number the question lacks
+    answer = library.ask("How many demonstrators have been detained since the protests began in June?")
+    assert not answer.found
+    assert answer.on_subject is not None and answer.on_subject.article_id == HONG_KONG
+
+
+def test_a_count_question_the_article_answers_is_answered(library):
+    answer = library.ask("How many students did the police trap inside the university in Hong Kong?")
+    assert answer.found and answer.on_subject is None
+    assert answer.quotes[0].article.article_id == HONG_KONG and "800 students" in answer.quotes[0].text
 
 
 def test_an_answered_question_has_no_on_subject(library):
