@@ -128,8 +128,9 @@ def residual(vectors: np.ndarray, query: np.ndarray, centre: np.ndarray) -> np.n
     return (v @ q) / np.maximum(norms, 1e-9)
 
 
-def _share(held, weights: dict[str, float], total: float) -> float:
-    return sum(weights.get(t, 0.0) for t in held) / total if total > 0 else 0.0
+def _share(held: set[str], weights: dict[str, float], total: float) -> float:
+    """The weight of the question's terms in ``held`` over ``total`` (walks the few question terms, not ``held``)."""
+    return sum(w for t, w in weights.items() if t in held) / total if total > 0 else 0.0
 
 
 def candidate_features(view: Reading, question: str, query_vector: np.ndarray, hits: list[Hit],
