@@ -12,7 +12,7 @@ class IndexSettings:
     """The ``[index]`` config table (see config.example.toml)."""
 
     kind: str = "auto"  # auto | exact | hnsw | milvus
-    approximate_above: int = 200_000  # auto: exact up to this many paragraphs, HNSW above
+    approximate_above: int = 50_000  # auto: exact up to this many paragraphs, HNSW above (docs/benchmarks.md)
     hnsw_m: int = 32  # graph neighbours per vector
     hnsw_ef_construction: int = 80
     hnsw_ef_search: int = 128  # candidates walked per query (recall against speed)
