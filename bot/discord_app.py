@@ -157,6 +157,8 @@ class CitebotBot(commands.Bot):
         self.started_at = time.time()
         self.answered = 0
         self._warm: asyncio.Future[int] | None = None
+        self._web_client = None  # made on first use: answering needs no HTTP client
+        self._web_lock = threading.Lock()
         self._slots = FairSlots(ANSWER_SLOTS)
         self._answer_slots = FairSlots(ANSWERS_AT_ONCE)
         self.stats = Stats()
@@ -183,7 +185,7 @@ class CitebotBot(commands.Bot):
         if not self.library.has_index():
             sources = configured_sources(self.config)
             log.info("no index yet: indexing %s (first run)", ", ".join(str(s.location) for s in sources))
-            log.info("%s", self.library.sync(sources, http_client(self.config)).summary())
+            log.info("%s", self.library.sync(sources, self.web_client()).summary())
         else:
             try:
                 self.library.collection()
@@ -199,6 +201,14 @@ class CitebotBot(commands.Bot):
         if not future.cancelled() and future.exception() is not None:
             log.error("start-up loading failed: %s", future.exception())
         asyncio.ensure_future(self.announce())
+
+    def web_client(self):
+        """The bot's one HTTP client for feeds and pages (start-up sync, /add, /subscribe, /reindex, polling), made on
+        first use from any thread."""
+        with self._web_lock:
+            if self._web_client is None:
+                self._web_client = http_client(self.config)
+            return self._web_client
 
     async def library_ready(self) -> Library:
         """The library, once start-up loading has finished (successfully or not: errors surface on use)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from embeddings import DEFAULT_MODEL, CachedEmbedder, Embedder, EmbeddingCache, resolve_model_path
+from embeddings import threads as model_threads
 from retrieval.library import Library
 from retrieval.sources.sync import FolderSource
 
@@ -18,6 +19,16 @@ SAMPLES = ROOT / "samples" / "articles"
 SHARED = ROOT.parent / "shared"
 SAMPLE_ARTICLE = SHARED / "samples" / "russia-ukraine-2022-02-11.txt"
 SQUAD = SHARED / "eval" / "squad-dev"
+
+
+@pytest.fixture
+def threads_restored(monkeypatch):
+    """The process's query/index thread counts and the OpenMP/BLAS environment put back after the test."""
+    before = model_threads.query_threads(), model_threads.index_threads()
+    for name in model_threads.THREAD_ENV:
+        monkeypatch.setenv(name, os.environ.get(name, "1"))
+    yield
+    model_threads.configure(*before)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from bot.embeds import (
 )
 from bot.formats import age_text, escape, progress_text, shorten
 from bot.servers import server_view
-from bot.services import configured_sources, http_client
+from bot.services import configured_sources
 from bot.subscribing import failing_text, source_origin
 from retrieval.errors import CitebotError, LargeRemovalError, ReindexBusyError
 
@@ -159,7 +159,7 @@ class Admin(commands.Cog):
         library = await self.bot.library_ready()
         view = server_view(self.bot.config, library, interaction.guild_id)
         sources = configured_sources(self.bot.config)
-        client = http_client(self.bot.config)
+        client = self.bot.web_client()
         if view.tenant.server is None:  # a home server: the config collection's sources, as a single-server bot
             log.info("re-index of %s started by %s", ", ".join(str(s.location) for s in sources), job.user)
             work = asyncio.ensure_future(in_thread(library.sync, sources, client, job.progress))

@@ -16,7 +16,7 @@ from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import COLOUR, error_embed
 from bot.formats import escape, format_date, shorten
 from bot.servers import home_guild_ids, server_view, visible_to, within_limit
-from bot.services import configured_sources, http_client
+from bot.services import configured_sources
 from bot.subscribing import comeback_warning, feed_hint
 from retrieval.errors import CitebotError
 from retrieval.sources.sync import source_name
@@ -44,7 +44,6 @@ class Sources(commands.Cog):
 
     def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
-        self.client = None
         self.poller: asyncio.Task | None = None
         self.polling = False
 
@@ -55,22 +54,13 @@ class Sources(commands.Cog):
         if self.poller is not None:
             self.poller.cancel()
 
-    def http(self):
-        if self.client is None:
-            self.client = http_client(self.bot.config)
-        return self.client
-
-    async def admin_acknowledged(self, interaction: discord.Interaction) -> bool:
-        """Refuse a non-admin (checked at run time), else acknowledge within Discord's 3 s; True to go on."""
-        return await admin_acknowledged(self.bot, interaction)
-
     # -- /add ------------------------------------------------------------------------------------------------
     @app_commands.command(name="add", description="Fetch one article by URL and index it (admins)")
     @app_commands.describe(url="The article's web address (http or https)")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def add(self, interaction: discord.Interaction, url: str) -> None:
-        if not await self.admin_acknowledged(interaction):
+        if not await admin_acknowledged(self.bot, interaction):
             return
         library = await self.bot.library_ready()
         new_article = None
@@ -98,7 +88,7 @@ class Sources(commands.Cog):
         from retrieval.sources import FetchError, NotAnArticle, fetch_article
 
         try:
-            return fetch_article(self.http(), url)
+            return fetch_article(self.bot.web_client(), url)
         except (FetchError, NotAnArticle) as exc:
             reason = getattr(exc, "reason", None) or str(exc)
             raise CitebotError(feed_hint(url, reason, f"`/subscribe url:{url}`") or reason) from None
@@ -127,7 +117,7 @@ class Sources(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def remove(self, interaction: discord.Interaction, article: str) -> None:
-        if not await self.admin_acknowledged(interaction):
+        if not await admin_acknowledged(self.bot, interaction):
             return
         library = await self.bot.library_ready()
         def remove() -> tuple[list, str | None]:
@@ -185,7 +175,7 @@ class Sources(commands.Cog):
                 continue
             self.polling = True
             try:
-                report = await in_thread(library.sync, [spec], self.http(), None, prune=False, refetch=False)
+                report = await in_thread(library.sync, [spec], self.bot.web_client(), None, prune=False, refetch=False)
             except CitebotError as exc:
                 log.info("poll of %s: %s", source_name(spec), exc)
                 continue

@@ -16,7 +16,6 @@ from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import COLOUR, error_embed
 from bot.formats import escape, shorten
 from bot.servers import tenant_for
-from bot.services import http_client
 from retrieval.errors import CitebotError
 
 log = logging.getLogger("citebot.subscriptions")
@@ -48,16 +47,6 @@ class Subscriptions(commands.Cog):
 
     def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
-        self.client = None
-
-    def http(self):
-        if self.client is None:
-            self.client = http_client(self.bot.config)
-        return self.client
-
-    async def admin_acknowledged(self, interaction: discord.Interaction) -> bool:
-        """Refuse a non-admin (checked at run time), else acknowledge within Discord's 3 s; True to go on."""
-        return await admin_acknowledged(self.bot, interaction)
 
     def server(self, interaction: discord.Interaction) -> int | None:
         """Whose subscriptions the command changes: the server's own, None for a home server's (the operator's)."""
@@ -71,14 +60,14 @@ class Subscriptions(commands.Cog):
     @app_commands.guild_only()
     async def subscribe(self, interaction: discord.Interaction, url: str,
                         every: app_commands.Range[int, 1, 1440] | None = None) -> None:
-        if not await self.admin_acknowledged(interaction):
+        if not await admin_acknowledged(self.bot, interaction):
             return
         from bot.subscribing import subscribe
 
         library = await self.bot.library_ready()
         try:
-            done = await in_thread(subscribe, self.bot.config, library, self.http(), url, str(interaction.user),
-                                   every, self.server(interaction))
+            done = await in_thread(subscribe, self.bot.config, library, self.bot.web_client(), url,
+                                   str(interaction.user), every, self.server(interaction))
             embed = subscribed_embed(done)
         except CitebotError as exc:
             embed = error_embed(f"Could not subscribe to {escape(shorten(url, 300))}: {escape(str(exc))}")
@@ -94,7 +83,7 @@ class Subscriptions(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def unsubscribe(self, interaction: discord.Interaction, source: str, delete_articles: bool = False) -> None:
-        if not await self.admin_acknowledged(interaction):
+        if not await admin_acknowledged(self.bot, interaction):
             return
         from bot.subscribing import unsubscribe
 

@@ -2,22 +2,11 @@
 
 import os
 
-import pytest
-
 from embeddings import threads as model_threads
 from retrieval.threads import configure
 
 
-@pytest.fixture
-def restored(monkeypatch):
-    before = model_threads.query_threads(), model_threads.index_threads()
-    for name in model_threads.THREAD_ENV:
-        monkeypatch.setenv(name, os.environ.get(name, "1"))
-    yield
-    model_threads.configure(*before)
-
-
-def test_automatic_index_threads_leave_the_query_threads_free_while_serving(restored):
+def test_automatic_index_threads_leave_the_query_threads_free_while_serving(threads_restored):
     cores = os.cpu_count() or 1
     assert configure(1, 0, serving=True) == (1, max(1, cores - 1))
     assert configure(1, 0) == (1, cores)  # a command that only indexes takes every core
