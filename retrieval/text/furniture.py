@@ -60,8 +60,37 @@ _CONTACT = re.compile(
     re.IGNORECASE,
 )
 
-# A short "By ..." line: a byline, not a sentence that starts with "By" ("By Monday the river had burst").
-_BYLINE = re.compile(r"^\W*By\b[\s.]*(?:" + _NAME + r"|and|&|for|the|in|\.|,|\|)*\s*$")
+# A short "By ..." line is a byline: after "By", only capitalised names, handles, joining words and a role
+# ("By John Smith and Jane Doe, Reuters", "By JOHN SMITH | Staff writer"); any other lowercase word makes it a
+# sentence that starts with "By" ("By Monday the river had burst its banks").
+_BY = re.compile(r"^\W*(?:By|BY)\b")
+BYLINE_MAX_WORDS = 16
+_BYLINE_WORDS = frozenset(
+    "and & for the of in at from with de van von der da del la le al bin staff writer writers reporter reporters "
+    "correspondent correspondents editor editors columnist contributor journalist photographer critic producer "
+    "analyst senior chief special political foreign business science health sports news wire wires service "
+    "services".split()
+)
+_BYLINE_PUNCTUATION = ".,;:|/-–—()[]•·"
+_HANDLE = re.compile(r"@\w+")
+
+
+def is_byline(text: str) -> bool:
+    """``text`` is a byline: "By" then, in at most BYLINE_MAX_WORDS words, only capitalised names, @handles,
+    joining words ("and", "for the", "in") and role words ("Staff writer") between punctuation."""
+    text = text.strip()
+    start = _BY.match(text)
+    if start is None:
+        return False
+    words = text[start.end() :].split()
+    if len(words) > BYLINE_MAX_WORDS:
+        return False
+    for word in words:
+        word = word.strip(_BYLINE_PUNCTUATION)
+        if word and not (word[0].isupper() or _HANDLE.fullmatch(word) or word.casefold() in _BYLINE_WORDS):
+            return False
+    return True
+
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
@@ -77,7 +106,7 @@ def is_statement(text: str) -> bool:
 def is_furniture(text: str) -> bool:
     """``text`` (a sentence or a short line) is a byline, stamp, credit or prompt by the patterns above."""
     text = text.strip()
-    return bool(_BYLINE.match(text) or _FURNITURE.search(text) or _CONTACT.match(text))
+    return is_byline(text) or bool(_FURNITURE.search(text) or _CONTACT.match(text))
 
 
 def key_sentence_text(sentence: str) -> str:

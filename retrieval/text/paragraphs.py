@@ -2,8 +2,9 @@
 
 Blank lines separate paragraphs. A short line that is not a sentence (a sub-heading) becomes context of the
 paragraph after it and is never quoted on its own. A line ending in a photo credit is a caption and is dropped
-whole; editor boilerplate is dropped. Over-long paragraphs are split at sentence boundaries. Every paragraph keeps
-its character offsets, so ``text[start:end]`` of the article is the paragraph, verbatim.
+whole; editor boilerplate and bylines ("By John Smith, Reuters") are dropped. Over-long paragraphs are split at
+sentence boundaries. Every paragraph keeps its character offsets, so ``text[start:end]`` of the article is the
+paragraph, verbatim.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from retrieval.models import Paragraph
 from retrieval.settings import SplitterSettings
+from retrieval.text.furniture import is_byline
 from retrieval.text.sentences import sentence_spans
 
 CAPTION_PATTERNS = [
@@ -128,6 +130,8 @@ class ParagraphSplitter:
         for block in self._blocks(text):
             start, end = block[0].start, block[-1].end
             body = text[start:end]
+            if is_byline(body):
+                continue  # never quoted, nor the next paragraph's context
             if len(block) == 1 and self.is_subheading(body):
                 # consecutive sub-headings (a section title, then a short standfirst) all become context
                 lines = [*heading.split("\n"), _HEADING_MARK.sub("", body).strip()] if heading else [

@@ -104,3 +104,9 @@ def test_lines_that_look_alike_but_are_the_article_stay() -> None:
     assert is_teaser("RELATED: Jail where Epstein died has a long history of problems")
     assert is_teaser("Story continues below gallery") and not is_teaser("Story of the year: the harbour reopens.")
     assert not is_teaser("MORE THAN 30 people died in the blast on Monday, officials said")
+
+
+def test_a_byline_block_is_dropped_but_a_sentence_starting_with_by_stays() -> None:
+    story = [Block("p", "By JOHN SMITH | Staff writer"), Block("p", EPSTEIN[0]),
+             Block("p", "By Tuesday the river had risen two metres."), Block("p", "By John Smith and Jane Doe.")]
+    assert drop_inserts(story) == story[1:3]

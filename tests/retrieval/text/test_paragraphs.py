@@ -70,3 +70,13 @@ def test_config_extends_caption_and_boilerplate_rules():
     settings = SplitterSettings(caption_patterns=[r"\[Credit: [^\]]*\]$"], boilerplate_patterns=[r"^Sponsored:"])
     custom = [p.text for p in ParagraphSplitter(settings).split("a", text)]
     assert custom == ["First real paragraph of the story, which says something.", "Second real paragraph of the story."]
+
+
+def test_a_byline_line_is_neither_a_paragraph_nor_context():
+    text = ("Harbour works begin\n\nBy John Smith, Reuters.\n\nThe council approved the harbour repairs on Monday.\n\n"
+            "By Tuesday the river had risen two metres.")
+    paragraphs = ParagraphSplitter().split("harbour", text)
+    assert [p.text for p in paragraphs] == ["The council approved the harbour repairs on Monday.",
+                                            "By Tuesday the river had risen two metres."]
+    assert paragraphs[0].context == "Harbour works begin"
+    assert all(text[p.start:p.end] == p.text for p in paragraphs)
