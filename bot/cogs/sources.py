@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.shared import admin_acknowledged, article_choices
+from bot.command_errors import could_not
 from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import COLOUR, error_embed
 from bot.formats import escape, format_date, shorten
@@ -73,11 +74,8 @@ class Sources(commands.Cog):
             new_article = meta.article_id if status == "added" else None
             embed = discord.Embed(title=f"Article {status}", description=article_line(meta, paragraphs),
                                   colour=COLOUR)
-        except CitebotError as exc:
-            embed = error_embed(f"Could not add {escape(shorten(url, 300))}: {escape(str(exc))}")
-        except Exception as exc:  # noqa: BLE001 - the admin gets the reason, the log the traceback
-            log.exception("/add %s failed", url)
-            embed = error_embed(f"Could not add {escape(shorten(url, 300))}: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - the admin gets the reason, the log any traceback
+            embed = could_not("add", url, exc, log)
         await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)
         if new_article is not None:
             self.bot.dispatch("articles_indexed", [new_article])  # topic alerts (bot/cogs/follow.py)

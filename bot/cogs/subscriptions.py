@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.shared import admin_acknowledged
+from bot.command_errors import could_not
 from bot.discord_app import CitebotBot, in_thread
 from bot.embeds import COLOUR, error_embed
 from bot.formats import escape, shorten
@@ -69,11 +70,8 @@ class Subscriptions(commands.Cog):
             done = await in_thread(subscribe, self.bot.config, library, self.bot.web_client(), url,
                                    str(interaction.user), every, self.server(interaction))
             embed = subscribed_embed(done)
-        except CitebotError as exc:
-            embed = error_embed(f"Could not subscribe to {escape(shorten(url, 300))}: {escape(str(exc))}")
-        except Exception as exc:  # noqa: BLE001 - the admin gets the reason, the log the traceback
-            log.exception("/subscribe %s failed", url)
-            embed = error_embed(f"Could not subscribe to {escape(shorten(url, 300))}: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - the admin gets the reason, the log any traceback
+            embed = could_not("subscribe to", url, exc, log)
         await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)
         await self.bot.announce()
 
