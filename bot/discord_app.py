@@ -55,12 +55,13 @@ API_BASE_ENV = "CITEBOT_DISCORD_API_BASE"
 BACKSTOP_TIMEOUT_S = 60.0
 
 #: CPU-bound jobs other than answers (summaries, digests, topic matches) run at the same time, each in its own
-#: worker thread; also the answering rate the flood gate's "try again in N s" assumes.
+#: worker thread.
 ANSWER_SLOTS = 4
 
 #: Questions answered at the same time. One: answering is mostly Python under one interpreter lock and reads the
 #: collection under its lock, so a second answer alongside mostly slows the first; one at a time, a quiet server's
 #: question waits only for the stage a flooder's answer is in (docs/benchmarks.md, "Flood isolation (round 7)").
+#: Also the answering rate the flood gate's "try again in N s" assumes.
 ANSWERS_AT_ONCE = 1
 
 #: Seconds the current task's last :meth:`CitebotBot.in_slot` call waited for a free slot (its queue wait).
@@ -162,7 +163,7 @@ class CitebotBot(commands.Bot):
         self._slots = FairSlots(ANSWER_SLOTS)
         self._answer_slots = FairSlots(ANSWERS_AT_ONCE)
         self.stats = Stats()
-        self.flood = FloodGate(config.limits, ANSWER_SLOTS)
+        self.flood = FloodGate(config.limits, ANSWERS_AT_ONCE)
         self.pacer = Pacer()  # replies and edits: at most 36 writes/s
         self.typing_indicators = ChannelTyping(pacer=Pacer(per_second=8))  # its own share of Discord's 50/s
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]

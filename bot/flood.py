@@ -90,7 +90,8 @@ class SlidingWindow:
 
 
 class FloodGate:
-    """Decides, for each incoming question, whether it is answered now or refused (and how)."""
+    """Decides, for each incoming question, whether it is answered now or refused (and how); ``slots``: answers
+    computed at the same time (the bot's ANSWERS_AT_ONCE), for the wait a busy refusal gives."""
 
     def __init__(self, limits: LimitsSettings, slots: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits

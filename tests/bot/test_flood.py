@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 from bot.config import LimitsSettings
+from bot.discord_app import ANSWERS_AT_ONCE
 from bot.flood import FloodGate, question_key, queue_limit
+from retrieval.library import Library
+from tests.bot.cogs.interactions import make_bot
 
 
 class Clock:
@@ -96,3 +101,15 @@ def test_each_server_has_a_queue_of_its_own():
     assert flood.pending == 3
     flood.done(0.5, server=111)
     assert flood.admit(3, 10, "c question", 5, server=111) is None
+
+
+def test_the_bots_busy_wait_is_its_queue_answered_as_many_at_a_time_as_answers_run(tmp_path, embedder):
+    flood = make_bot(Library(tmp_path, embedder)).flood
+    for n in range(flood.queue_size):
+        assert flood.admit(n, n, f"question {n}", n, server=7) is None
+    flood.answer_seconds = 2.0
+    refusal = flood.admit(999, 999, "one more", 999, server=7)
+    wait = math.ceil(2.0 * flood.queue_size / ANSWERS_AT_ONCE)  # answers run one at a time: 2 s each, in turn
+    assert ANSWERS_AT_ONCE == 1 and wait == 2 * flood.queue_size
+    assert refusal.text == f"I'm busy with {flood.queue_size} questions — try again in {wait} s."
+    assert refusal.retry_after == wait
