@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.background import every
 from bot.checks import REFUSAL, is_admin
 from bot.clock import clock_from_env
 from bot.digest_store import Digest, DigestStore
@@ -130,16 +131,7 @@ class Digests(commands.Cog):
 
     async def run(self) -> None:
         """Every ``digest.check_seconds``: post the digests that are due (start-up included)."""
-        await self.bot.wait_until_ready()
-        await self.bot.library_ready()
-        while not self.bot.is_closed():
-            try:
-                await self.post_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - the schedule never dies
-                log.exception("digest check failed")
-            await asyncio.sleep(self.bot.config.digest.check_seconds)
+        await every(self.bot, self.bot.config.digest.check_seconds, self.post_due, log, "digest check")
 
     async def post_due(self) -> None:
         async with self.checking:

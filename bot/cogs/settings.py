@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.background import every
 from bot.checks import REFUSAL, is_admin
 from bot.clock import clock_from_env
 from bot.discord_app import CitebotBot, in_thread
@@ -111,20 +112,15 @@ class Settings(commands.Cog):
 
     async def purge_forever(self) -> None:
         """Delete the articles of servers left more than keep_days ago (checked every PURGE_CHECK_SECONDS)."""
-        await self.bot.wait_until_ready()
-        while not self.bot.is_closed():
-            try:
-                library = await self.bot.library_ready()
-                done = await in_thread(purge_departed, self.bot.config, library, self.store,
-                                       self.clock.now().timestamp())
-                for guild_id, deleted in done.items():
-                    log.info("server %s left over %d day(s) ago: its collection is gone (%d article(s) deleted)",
-                             guild_id, self.bot.config.servers.keep_days, deleted)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - the purger never dies
-                log.exception("purging departed servers failed")
-            await asyncio.sleep(PURGE_CHECK_SECONDS)
+        await every(self.bot, PURGE_CHECK_SECONDS, self.purge_now, log, "purging departed servers")
+
+    async def purge_now(self) -> None:
+        """Delete the articles of servers left more than keep_days ago, now."""
+        library = await self.bot.library_ready()
+        done = await in_thread(purge_departed, self.bot.config, library, self.store, self.clock.now().timestamp())
+        for guild_id, deleted in done.items():
+            log.info("server %s left over %d day(s) ago: its collection is gone (%d article(s) deleted)",
+                     guild_id, self.bot.config.servers.keep_days, deleted)
 
     @app_commands.command(name="settings", description="This server's answer channels, admin roles and announce "
                                                        "channel (admins)")

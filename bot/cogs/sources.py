@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.background import every
 from bot.cogs.shared import admin_acknowledged, article_choices
 from bot.command_errors import could_not
 from bot.discord_app import CitebotBot, in_thread
@@ -141,16 +142,7 @@ class Sources(commands.Cog):
     # -- polling ---------------------------------------------------------------------------------------------
     async def poll_forever(self) -> None:
         """Poll each feed when its ``poll_minutes`` have passed since its last poll (one feed at a time)."""
-        await self.bot.wait_until_ready()
-        await self.bot.library_ready()
-        while not self.bot.is_closed():
-            try:
-                await self.poll_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - the poller never dies
-                log.exception("polling failed")
-            await asyncio.sleep(POLL_CHECK_SECONDS)
+        await every(self.bot, POLL_CHECK_SECONDS, self.poll_due, log, "polling")
 
     async def poll_due(self) -> None:
         library = self.bot.library
