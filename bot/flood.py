@@ -102,7 +102,7 @@ class FloodGate:
         self.channels = SlidingWindow(limits.channel_questions, limits.channel_window_s, clock)
         self.waiting: Counter[Hashable] = Counter()  # admitted, not yet answered, by server (None: DMs)
         self.recent: OrderedDict[tuple[int, str], Asked] = OrderedDict()
-        self.answer_seconds = 0.5  # moving average of the time one answer takes, for "try again in N s"
+        self.answer_seconds = 0.5  # moving average of one answer's own time (slot wait left out), for "try again"
 
     @property
     def pending(self) -> int:
@@ -139,7 +139,8 @@ class FloodGate:
         return None
 
     def done(self, seconds: float | None = None, server: Hashable = None) -> None:
-        """An admitted question of ``server`` has been answered (or failed); ``seconds`` is how long it took."""
+        """An admitted question of ``server`` has been answered (or failed); ``seconds`` is how long computing the
+        answer took, its wait for a slot left out (None: unknown)."""
         self.waiting[server] -= 1
         if self.waiting[server] <= 0:
             del self.waiting[server]

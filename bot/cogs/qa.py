@@ -214,12 +214,13 @@ class QA(commands.Cog):
         bot, limits = self.bot, self.bot.config.limits
         bot.typing_indicators.start(message.channel)  # one per channel, until its last answer is sent
         try:
+            guild_id = message.guild.id if message.guild is not None else None
+            began, took = time.monotonic(), None
             try:
-                embed, answer, wait, full = await self.embed_for(
-                    question, previous, guild_id=message.guild.id if message.guild else None)
+                embed, answer, wait, full = await self.embed_for(question, previous, guild_id=guild_id)
+                took = max(0.0, time.monotonic() - began - wait)  # the answer's own time, for the flood gate's estimate
             finally:
-                guild_id = message.guild.id if message.guild is not None else None
-                bot.flood.done(time.monotonic() - received, guild_id)
+                bot.flood.done(took, guild_id)
             view = await record_answer(bot, message.id, full, message.author.id, guild_id=guild_id,
                                        channel_id=message.channel.id, via="message")
             started = None
@@ -353,10 +354,12 @@ class QA(commands.Cog):
         if refusal is not None:
             await self.refuse(refusal, edit)
             return
+        began, took = time.monotonic(), None
         try:
             embed, answer, wait, full = await self.embed_for(question, window=window, guild_id=interaction.guild_id)
+            took = max(0.0, time.monotonic() - began - wait)  # the answer's own time, not its wait for a slot
         finally:
-            bot.flood.done(time.monotonic() - received, interaction.guild_id)
+            bot.flood.done(took, interaction.guild_id)
         view = await record_answer(bot, interaction.id, full, interaction.user.id, guild_id=interaction.guild_id,
                                    channel_id=interaction.channel_id, via="/ask")
         sent = await edit(embed, view)

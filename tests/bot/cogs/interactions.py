@@ -74,6 +74,9 @@ class Interaction:
 
     user: Member = field(default_factory=Member)
     guild_id: int | None = GUILD
+    channel_id: int | None = 555
+    id: int = 31337
+    command: Any = None
     permissions: discord.Permissions = field(default_factory=discord.Permissions.none)
     response: Response = field(default_factory=Response)
     edits: list[dict[str, Any]] = field(default_factory=list)

@@ -3,6 +3,9 @@ question refuse at once (a bad period, an empty or too long question)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from bot.cogs.qa import QA, looks_like_question, strip_mentions
 from tests.bot.cogs.interactions import make_bot, member
 
@@ -42,5 +45,24 @@ async def test_an_empty_or_too_long_question_gets_an_error_naming_the_problem(sa
         assert "the question is empty" in empty.description
         long, answer, _, _ = await cog.embed_for("why " * 200)
         assert "the question is 799 characters long; the limit is 500" in long.description and answer is None
+    finally:
+        cog.memory.close()
+
+
+async def test_the_busy_wait_learns_an_answers_own_time_not_its_wait_for_the_slot(sample_library, tmp_path) -> None:
+    bot = make_bot(sample_library, tmp_path)
+    cog = QA(bot)
+    try:
+        await cog.embed_for("Who is the British ambassador to Ukraine?")  # the model's first load is no answer's time
+        bot.flood.answer_seconds = 0.0
+        held = asyncio.ensure_future(bot.in_slot(lambda pause: time.sleep(2.0), pausable=True))  # answers' one slot
+        await asyncio.sleep(0.1)
+        asking = member()
+        asking.response.deferred = True  # acknowledged (the emulator tests the real acknowledgement)
+        await cog.ask.callback(cog, asking, "Who is the British ambassador to Ukraine?")
+        await held
+        assert "Melinda Simmons" in asking.edits[0]["embed"].description
+        # 0.2 × the answer's own time (well under 1 s); its ~1.9 s in the queue counted would make it >= 0.38
+        assert 0 < bot.flood.answer_seconds < 0.2
     finally:
         cog.memory.close()
