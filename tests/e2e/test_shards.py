@@ -1,6 +1,7 @@
 """One bot on two shards (the emulator recommends 2): each server's events come on its own shard's connection,
-each server is answered from its own articles, and a zombie shard is resumed alone while the other keeps answering.
-A bot and a fake of their own (two guilds, one per shard)."""
+each server is answered from its own articles, a zombie shard is resumed alone while the other keeps answering, and
+a shard whose session is invalidated catches up on its own channels' questions. A bot and a fake of their own (two
+guilds, one per shard)."""
 
 from __future__ import annotations
 
@@ -47,14 +48,16 @@ def sharded(tmp_path_factory, sample_data_dir: Path, embedder) -> Iterator[tuple
     def respond(path: str) -> tuple[int, bytes, str]:
         return (200, pages[path], "text/html; charset=utf-8") if path in pages else (404, b"no", "text/html")
 
+    answer_channels = [fake.channel_id("ask-the-news"), fake.channel_id("b-news")]
     root = bot_folder(tmp_path_factory.mktemp("citebot-shards"), sample_data_dir, embedder, [
-        "[discord]", f"heartbeat_timeout_s = {TIMEOUT_S}",
+        "[discord]", f"heartbeat_timeout_s = {TIMEOUT_S}", f"answer_channel_ids = {answer_channels}",
         "[fetch]", "allow_private_addresses = true",
         "[limits]", "user_questions = 10000", "channel_questions = 10000", "duplicate_window_s = 0",
     ])
     try:
         with serve(respond) as base, running_bot(fake, root) as bot:
-            yield fake, bot, {"a": fake.channel_id("general"), "b": fake.channel_id("b-news"), "base": base}
+            yield fake, bot, {"a": fake.channel_id("general"), "a_answers": fake.channel_id("ask-the-news"),
+                              "b": fake.channel_id("b-news"), "base": base}
     finally:
         fake.stop_thread()
 
@@ -70,6 +73,11 @@ async def ask(fake: FakeDiscord, channel: int, question: str, user: dict) -> str
     return json.dumps(await interaction.wait_answer(timeout=TIMEOUT), ensure_ascii=False)
 
 
+def catch_ups(bot: BotProcess) -> list[str]:
+    """The log lines of the catch-ups after new sessions ("new session: read N channel(s) … (shard S)")."""
+    return [line for line in bot.log.read_text(encoding="utf-8").splitlines() if "new session: read" in line]
+
+
 def reply_to(fake: FakeDiscord, question: dict) -> dict | None:
     return next((m for m in fake.bot_messages() if (m.get("message_reference") or {}).get("message_id")
                  == question["id"]), None)
@@ -80,6 +88,9 @@ async def test_two_shards_each_carry_their_server_and_answer_from_its_articles(s
     assert sorted(p["shard"] for p in fake.identify_payloads) == [[0, 2], [1, 2]]  # the recommended count
     assert sorted(live_sessions(fake)) == [0, 1]
     assert sum("articles" in json.dumps(p) for p in fake.presences) >= 2  # the presence is on both shards
+    # each shard's first session read its own server's answer channel
+    assert sorted(line.split("(shard ")[1] for line in catch_ups(bot)) == ["0)", "1)"]
+    assert all("read 1 channel(s)" in line for line in catch_ups(bot))
     admin_a, admin_b, reader = (fake.add_user(n) for n in ("a-admin", "b-admin", "reader"))
     for channel, path, admin in ((ch["a"], "/harbour", admin_a), (ch["b"], "/library", admin_b)):
         added = await fake.invoke("add", {"url": ch["base"] + path}, user=admin, channel_id=channel,
@@ -125,3 +136,30 @@ async def test_a_zombie_shard_is_resumed_alone_while_the_other_keeps_answering(s
     bot.assert_alive()
     print(f"\nFIGURES shard zombie: timeout_s={TIMEOUT_S} detected_and_resumed_s={recovered:.2f} "
           f"other_shard_answer_s={answered_s:.2f}")
+
+
+async def test_a_shard_that_identifies_anew_answers_what_its_servers_asked_meanwhile(sharded) -> None:
+    fake, bot, ch = sharded
+    reader = fake.add_user("away-reader")
+    before, caught_up, shown = live_sessions(fake), len(catch_ups(bot)), len(fake.presences)
+    fake.hold_ready = True  # op 9 on shard 0: it identifies again, but its new session is not READY yet
+    try:
+        at = await fake.gateway_fault("invalid-session", shard=0)
+        await fake.wait_for_condition(lambda: 0 not in live_sessions(fake), timeout=10)
+        asked = await fake.send_message(HARBOUR_QUESTION, author=reader, channel_id=ch["a_answers"], while_away=True)
+        assert "Margaret Oduya" in await ask(fake, ch["b"], LIBRARY_QUESTION, reader)  # shard 1 answers meanwhile
+    finally:
+        fake.hold_ready = False
+    await fake.wait_recovered(at, timeout=60)
+    await fake.wait_for_condition(lambda: reply_to(fake, asked) is not None, timeout=TIMEOUT)
+    assert "Saint Brendan" in json.dumps(reply_to(fake, asked))
+    assert [kind for t, kind in fake.ready_at if t > at] == ["READY"]
+    assert live_sessions(fake)[1] is before[1]  # shard 1 kept its session
+    new = catch_ups(bot)[caught_up:]
+    assert len(new) == 1 and new[0].endswith("read 1 channel(s), 1 question(s) asked while away to answer (shard 0)")
+    # the new session (identified with the start-up presence) is shown the article count again
+    await fake.wait_for_condition(lambda: any("articles" in json.dumps(p) for p in fake.presences[shown:]), timeout=30)
+    await asyncio.sleep(2.0)
+    assert len([m for m in fake.bot_messages() if (m.get("message_reference") or {}).get("message_id")
+                == asked["id"]]) == 1
+    bot.assert_alive()
