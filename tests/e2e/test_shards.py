@@ -73,6 +73,17 @@ async def ask(fake: FakeDiscord, channel: int, question: str, user: dict) -> str
     return json.dumps(await interaction.wait_answer(timeout=TIMEOUT), ensure_ascii=False)
 
 
+async def add_articles(fake: FakeDiscord, ch: dict) -> None:
+    """Once per module: server A's admin /adds the harbour page in A, B's admin the library page in B."""
+    if ch.get("added"):
+        return
+    for channel, path, admin in ((ch["a"], "/harbour", "a-admin"), (ch["b"], "/library", "b-admin")):
+        added = await fake.invoke("add", {"url": ch["base"] + path}, user=fake.add_user(admin), channel_id=channel,
+                                  permissions=PERM_MANAGE_GUILD)
+        assert "Article added" in json.dumps(await added.wait_answer(timeout=TIMEOUT))
+    ch["added"] = True
+
+
 def catch_ups(bot: BotProcess) -> list[str]:
     """The log lines of the catch-ups after new sessions ("new session: read N channel(s) … (shard S)")."""
     return [line for line in bot.log.read_text(encoding="utf-8").splitlines() if "new session: read" in line]
@@ -91,11 +102,8 @@ async def test_two_shards_each_carry_their_server_and_answer_from_its_articles(s
     # each shard's first session read its own server's answer channel
     assert sorted(line.split("(shard ")[1] for line in catch_ups(bot)) == ["0)", "1)"]
     assert all("read 1 channel(s)" in line for line in catch_ups(bot))
-    admin_a, admin_b, reader = (fake.add_user(n) for n in ("a-admin", "b-admin", "reader"))
-    for channel, path, admin in ((ch["a"], "/harbour", admin_a), (ch["b"], "/library", admin_b)):
-        added = await fake.invoke("add", {"url": ch["base"] + path}, user=admin, channel_id=channel,
-                                  permissions=PERM_MANAGE_GUILD)
-        assert "Article added" in json.dumps(await added.wait_answer(timeout=TIMEOUT))
+    reader = fake.add_user("reader")
+    await add_articles(fake, ch)
 
     assert "Saint Brendan" in await ask(fake, ch["a"], HARBOUR_QUESTION, reader)
     assert "Margaret Oduya" in await ask(fake, ch["b"], LIBRARY_QUESTION, reader)
@@ -110,6 +118,7 @@ async def test_two_shards_each_carry_their_server_and_answer_from_its_articles(s
 async def test_a_zombie_shard_is_resumed_alone_while_the_other_keeps_answering(sharded) -> None:
     fake, bot, ch = sharded
     reader = fake.add_user("zombie-reader")
+    await add_articles(fake, ch)
     before = live_sessions(fake)
     await asyncio.sleep(2 * TIMEOUT_S)  # quiet servers: only the watch's probes on either connection
     assert live_sessions(fake) == before, "a live shard was dropped"
@@ -141,6 +150,7 @@ async def test_a_zombie_shard_is_resumed_alone_while_the_other_keeps_answering(s
 async def test_a_shard_that_identifies_anew_answers_what_its_servers_asked_meanwhile(sharded) -> None:
     fake, bot, ch = sharded
     reader = fake.add_user("away-reader")
+    await add_articles(fake, ch)
     before, caught_up, shown = live_sessions(fake), len(catch_ups(bot)), len(fake.presences)
     fake.hold_ready = True  # op 9 on shard 0: it identifies again, but its new session is not READY yet
     try:
