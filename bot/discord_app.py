@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import aiohttp
@@ -127,15 +127,17 @@ async def in_thread(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     return await future
 
 
-class CitebotBot(commands.Bot):
+class CitebotBot(commands.AutoShardedBot):
     """The citebot client. Prefix commands are off: messages are handled by the Q&A cog, the rest by slash
     commands.
 
-    Not ``commands.AutoShardedBot``, on purpose: an auto-sharded client keeps its connections to itself
-    (``client.ws`` stays None, each shard's socket is private), so the zombie watch (bot/watchdog.py, which probes
-    and closes ``client.ws``) and the presence (``announce``) would silently stop working, and
-    ``on_socket_raw_receive`` does not say which shard a frame came on. One connection carries up to 2,500 servers
-    (Discord requires shards only beyond that); a bot that large needs the watch made per shard first.
+    Always auto-sharded: discord.py asks Discord (GET /gateway/bot) how many shards the bot needs (1 below 2,500
+    servers or so) and opens one gateway connection per shard, each server's events on shard
+    ``(guild_id >> 22) % shard_count``, DMs on shard 0. Everything that looks at "the" connection does so per shard:
+    the zombie watch (bot/watchdog.py) probes each shard's socket and restarts a silent one alone while the others
+    keep answering; the presence (``announce``) is set on every shard, again on one that identified anew; the
+    catch-up after a new session (the Q&A cog) reads the channels of the shard that had it; ``is_ready()`` is all
+    shards ready.
     """
 
     def __init__(self, config: Config, library: Library, extensions: tuple[str, ...] = EXTENSIONS) -> None:
@@ -150,7 +152,6 @@ class CitebotBot(commands.Bot):
             # discord.py's own check (silence since the last frame) cannot go below the heartbeat interval without
             # false alarms: a backstop; the watch below keeps heartbeat_timeout_s with probe heartbeats.
             heartbeat_timeout=max(config.discord.heartbeat_timeout_s, BACKSTOP_TIMEOUT_S),
-            enable_debug_events=True,  # on_socket_raw_receive: every frame tells the watch the connection lives
         )
         self.config = config
         self.library = library
@@ -243,22 +244,37 @@ class CitebotBot(commands.Bot):
         await self.tree.sync()  # drop old global copies, so commands do not show twice
 
     async def on_ready(self) -> None:
-        log.info("connected as %s (id %s) to %d guild(s)", self.user, self.user and self.user.id, len(self.guilds))
+        """Every shard is ready (start-up)."""
+        log.info("connected as %s (id %s) to %d guild(s) on %d shard(s)", self.user, self.user and self.user.id,
+                 len(self.guilds), self.shard_count or 1)
         await self.announce()
 
-    async def announce(self) -> None:
-        """Show in the presence whether the bot can answer yet, and over how many articles."""
-        if not self.is_warm or self.ws is None or not self.is_ready():
+    async def on_shard_ready(self, shard_id: int, /) -> None:
+        """A shard has a new session: after start-up (a shard that identified anew), show the presence on it."""
+        if self.is_ready():
+            await self.announce(shard_id)
+
+    def gateway_sockets(self) -> Mapping[int, Any]:
+        """Each shard's gateway socket by shard id (for the zombie watch). discord.py lists the shards publicly
+        (``self.shards``) but keeps their sockets to its client: ``_get_websocket`` is that client's own way to
+        a shard's socket (it sends each guild's gateway requests on its shard through it)."""
+        return {shard_id: self._get_websocket(shard_id=shard_id) for shard_id in self.shards}
+
+    async def announce(self, shard_id: int | None = None) -> None:
+        """Show in the presence (on every shard, or on ``shard_id``) whether the bot can answer yet, and over how
+        many articles."""
+        if not self.is_warm or not self.is_ready():
             return
         try:
             articles = await in_thread(lambda: len(self.library.collection().articles))
             activity = discord.Activity(type=discord.ActivityType.watching, name=f"{articles} articles · /ask")
         except Exception:  # noqa: BLE001 - no index yet: say so
             activity = discord.CustomActivity(name="No index: an admin can run /reindex")
-        try:
-            await self.change_presence(activity=activity)
-        except (ConnectionError, discord.ConnectionClosed, RuntimeError) as exc:
-            log.debug("presence not updated: %s", exc)
+        for shard in [shard_id] if shard_id is not None else list(self.shards):
+            try:  # one shard at a time: one reconnecting does not keep the presence off the others
+                await self.change_presence(activity=activity, shard_id=shard)
+            except (ConnectionError, discord.ConnectionClosed, RuntimeError, KeyError) as exc:
+                log.debug("presence not updated on shard %s: %s", shard, exc)
 
     # -- shared services for cogs ---------------------------------------------------------------------------
 
@@ -302,10 +318,6 @@ class CitebotBot(commands.Bot):
                                     server=None if guild_id is ... else guild_id, pausable=True)
         self.answered += 1
         return answer
-
-    async def on_socket_raw_receive(self, _frame: object, /) -> None:
-        """Any gateway frame: the connection is alive."""
-        self.gateway_watch.heard()
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: the Q&A cog's listener handles messages."""

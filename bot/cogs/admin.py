@@ -251,12 +251,21 @@ class Admin(commands.Cog):
         extra = [
             ("Up for", age_text(time.time() - self.bot.started_at)),
             ("Questions answered", str(self.bot.answered)),
-            ("Gateway latency", f"{self.bot.latency * 1000:.0f} ms" if self.bot.latency < 1e6 else "—"),
+            ("Gateway latency", latency_text(self.bot.latencies)),
         ]
         extra += self.bot.stats.status_rows(self.bot.flood.pending, self.bot.flood.queue_size)
         if self.running is not None:
             extra.append(("Re-index progress", self.running.text()))
         await interaction.edit_original_response(embed=status_embed(info, extra), allowed_mentions=NONE)
+
+
+def latency_text(latencies: list[tuple[int, float]]) -> str:
+    """Heartbeat latency: "42 ms" on one shard, "shard 0: 42 ms · shard 1: —" on several ("—": reconnecting)."""
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1000:.0f} ms" if seconds < 1e6 else "—"  # inf (no heartbeat yet), nan: none
+    if len(latencies) == 1:
+        return ms(latencies[0][1])
+    return " · ".join(f"shard {shard}: {ms(seconds)}" for shard, seconds in latencies) or "—"
 
 
 async def setup(bot: CitebotBot) -> None:

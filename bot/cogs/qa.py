@@ -130,33 +130,36 @@ class QA(commands.Cog):
     # -- questions asked while the bot was away ---------------------------------------------------------
 
     @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        """A new gateway session (start-up, or after an invalidated one; not a resume, which replays what was
-        missed): answer the questions asked while the bot was away."""
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """A new gateway session on a shard (start-up, or after an invalidated one; not a resume, which replays
+        what was missed): answer the questions asked while the bot was away in that shard's channels."""
         try:
-            late = await self.unanswered_questions()
+            late = await self.unanswered_questions(shard_id)
         except Exception:  # noqa: BLE001 - a failed catch-up must not stop live answering
             log.exception("reading the questions asked while away failed")
             return
         await asyncio.gather(*(self.answer_message(message, question) for message, question in late))
 
-    async def watched_channels(self) -> list[discord.abc.Messageable]:
-        """The answer channels and the recent conversation threads the bot can see."""
+    async def watched_channels(self, shard_id: int | None = None) -> list[discord.abc.Messageable]:
+        """The answer channels and the recent conversation threads the bot can see (those whose events come on
+        shard ``shard_id`` when given: a DM's on shard 0)."""
         ids = list(self.bot.config.discord.answer_channel_ids)
         ids += await in_thread(self.memory.recent_threads, catchup.THREAD_HOURS * 3600, catchup.MAX_THREADS)
         channels = [self.bot.get_channel(cid) for cid in dict.fromkeys(ids)]
-        return [c for c in channels if isinstance(c, discord.abc.Messageable)]
+        return [c for c in channels if isinstance(c, discord.abc.Messageable)
+                and (shard_id is None or getattr(getattr(c, "guild", None), "shard_id", 0) == shard_id)]
 
-    async def unanswered_questions(self) -> list[tuple[discord.Message, str]]:
-        """Questions in the watched channels since the last message seen (bounded: catchup.WINDOW_S and
-        MAX_MESSAGES a channel) that no bot message answered and this process has not taken on, claimed."""
+    async def unanswered_questions(self, shard_id: int | None = None) -> list[tuple[discord.Message, str]]:
+        """Questions in the watched channels (of shard ``shard_id`` when given) since the last message seen
+        (bounded: catchup.WINDOW_S and MAX_MESSAGES a channel) that no bot message answered and this process has
+        not taken on, claimed."""
         me = self.bot.user
         if me is None:
             return []
         late: list[tuple[discord.Message, str]] = []
         read = 0
         async with self.catching_up:
-            for channel in await self.watched_channels():
+            for channel in await self.watched_channels(shard_id):
                 after = catchup.since_id(self.last_seen.get(channel.id))
                 try:
                     messages = await catchup.recent_messages(channel, after)
@@ -171,7 +174,8 @@ class QA(commands.Cog):
                     question = None if message.id in done else self.question_in(message)
                     if question is not None and self.handled.claim(message.id):
                         late.append((message, question))
-        log.info("new session: read %d channel(s), %d question(s) asked while away to answer", read, len(late))
+        log.info("new session: read %d channel(s), %d question(s) asked while away to answer (shard %s)",
+                 read, len(late), "all" if shard_id is None else shard_id)
         return late
 
     def help_embed(self) -> discord.Embed:

@@ -18,6 +18,10 @@ button the bot put on a message: a MESSAGE_COMPONENT interaction, answered with 
 DEFERRED_UPDATE_MESSAGE, or 4/5) and the ``wait_*`` helpers. Ephemeral messages are kept (:attr:`FakeDiscord.ephemeral`)
 so their buttons can be pressed, by the user they were shown to only; the bot may open DM channels
 (:meth:`FakeDiscord.dm_channel_of`).
+
+Sharding: GET /gateway/bot recommends :attr:`FakeDiscord.shards` shards (1 unless a test sets more); each
+connection's IDENTIFY names its ``[shard_id, num_shards]`` and gets only its guilds' events (READY, GUILD_CREATE,
+messages, interactions…), ``(guild_id >> 22) % num_shards``, DMs on shard 0, as on Discord.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import EllipsisType
 from typing import Any, ClassVar, ParamSpec, TypeVar
 
 from aiohttp import WSMsgType, web
@@ -258,7 +263,14 @@ class GatewaySession:
         self.zombie = False  # a test switch: heartbeats are no longer acknowledged and nothing is sent
         self.pending_identify: asyncio.Future | None = None  # an IDENTIFY held by FakeDiscord.hold_ready
         self.backlog: list[dict] = []  # dispatches sent (or lost in a zombie), replayed on RESUME like Discord
+        self.shard = (0, 1)  # [shard_id, num_shards] from IDENTIFY
         self.lock = asyncio.Lock()
+
+    def serves(self, guild_id: int | None) -> bool:
+        """Whether this connection carries ``guild_id``'s events (None: a DM, carried by shard 0), by Discord's
+        rule ``shard_id = (guild_id >> 22) % num_shards``."""
+        shard_id, count = self.shard
+        return shard_id == (0 if guild_id is None else (int(guild_id) >> 22) % count)
 
     async def send(self, op: int, data: Any, event: str | None = None) -> None:
         """Send one plain-text JSON frame (the client decompresses binary frames only)."""
@@ -287,8 +299,10 @@ class FakeDiscord:
         heartbeat_grace_s: float = 5.0,
         ack_deadline_s: float = ACK_DEADLINE_S,
         channel_names: tuple[str, ...] = ("general", "ask-the-news"),
+        shards: int = 1,
     ) -> None:
         self.token = token
+        self.shards = shards  # the shard count GET /gateway/bot recommends (set it before the bot connects)
         self.message_content_enabled = message_content_enabled
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.heartbeat_grace_s = heartbeat_grace_s
@@ -308,7 +322,7 @@ class FakeDiscord:
             "mfa_enabled": False,
         }
         self.owner = self.add_user("owner")
-        self.guild_id = self.snowflake()
+        self.guild_id = self.snowflake(shard=0)
         self.channels: dict[int, dict] = {}
         for position, name in enumerate(channel_names):
             cid = self.snowflake()
@@ -358,6 +372,7 @@ class FakeDiscord:
         self._ack_faults: tuple[float, tuple[int, ...], float, random.Random] | None = None
         self._nonces: dict[tuple[int, str], dict] = {}
         self._known_sessions: dict[str, tuple[int, int]] = {}  # session_id -> (seq, intents), for RESUME
+        self._session_shards: dict[str, tuple[int, int]] = {}  # session_id -> its [shard_id, num_shards]
         self._backlogs: dict[str, list[dict]] = {}  # session_id -> its dispatches, replayed on RESUME
         self.replayed = 0  # dispatches replayed on RESUME
         self.faults = Counter()  # what the switches served: "502", "429-channel", "429-global", "nonce-hit", …
@@ -469,12 +484,14 @@ class FakeDiscord:
         self._ack_faults = (probability, statuses, retry_after, random.Random(seed)) if probability else None
 
     @on_fake_loop
-    async def gateway_fault(self, kind: str) -> float:
-        """Break the live gateway session(s): "close-1000", "close-1001", "close-4000", "reconnect" (op 7),
-        "invalid-session" (op 9, not resumable) or "zombie" (heartbeats no longer acknowledged). Returns the
-        monotonic time of the fault, for :meth:`wait_recovered`."""
+    async def gateway_fault(self, kind: str, *, shard: int | None = None) -> float:
+        """Break the live gateway session(s) (only shard ``shard``'s, when given): "close-1000", "close-1001",
+        "close-4000", "reconnect" (op 7), "invalid-session" (op 9, not resumable) or "zombie" (heartbeats no
+        longer acknowledged). Returns the monotonic time of the fault, for :meth:`wait_recovered`."""
         at = time.monotonic()
         for session in self._live_sessions():
+            if shard is not None and session.shard[0] != shard:
+                continue
             if kind.startswith("close-"):
                 await session.ws.close(code=int(kind.removeprefix("close-")))
             elif kind == "reconnect":
@@ -499,10 +516,17 @@ class FakeDiscord:
 
     # ----------------------------------------------------------------- world building
 
-    def snowflake(self) -> int:
-        """A real-looking snowflake: creation time in the high bits, a counter in the low ones."""
+    def snowflake(self, shard: int | None = None) -> int:
+        """A real-looking snowflake: creation time in the high bits, a counter in the low ones. ``shard``: a
+        guild id that falls on that shard of :attr:`shards` (its time moved up to ``shards - 1`` ms later)."""
         ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+        if shard is not None:
+            ms += (shard - ms) % self.shards
         return (ms << 22) | (next(self._ids) & 0xFFF)
+
+    def shard_of(self, guild_id: int | None) -> int:
+        """The shard that carries ``guild_id``'s events (None: DMs, shard 0), for :attr:`shards` shards."""
+        return 0 if guild_id is None else (int(guild_id) >> 22) % self.shards
 
     def add_user(self, name: str, *, bot: bool = False) -> dict:
         """A user the test can post as. Returns the user payload."""
@@ -540,10 +564,11 @@ class FakeDiscord:
         self._add_role_payload(rid, name, permissions, guild_id)
         return rid
 
-    def add_guild(self, name: str, channel_names: tuple[str, ...] = ("general",)) -> int:
+    def add_guild(self, name: str, channel_names: tuple[str, ...] = ("general",), *, shard: int | None = None) -> int:
         """Another guild the bot is in (before it connects: READY lists it, a GUILD_CREATE describes it), with its
-        own @everyone role and text channels (names must differ from other guilds' for :meth:`channel_id`)."""
-        gid = self.snowflake()
+        own @everyone role and text channels (names must differ from other guilds' for :meth:`channel_id`);
+        ``shard``: its id falls on that shard."""
+        gid = self.snowflake(shard=shard)
         self.guild_names[gid] = name
         self._add_role_payload(gid, "@everyone", MEMBER_PERMISSIONS, gid)
         for position, channel in enumerate(channel_names):
@@ -560,17 +585,18 @@ class FakeDiscord:
         """The bot is kicked from (or its owner deletes) ``guild_id``: GUILD_DELETE without ``unavailable``, as
         Discord sends it, and the guild is gone from later READYs."""
         del self.guild_names[int(guild_id)]
-        for session in self._live_sessions():
+        for session in self._live_sessions(int(guild_id)):
             if session.intents & INTENT_GUILDS:
                 await session.send(OP_DISPATCH, {"id": str(guild_id)}, "GUILD_DELETE")
 
     @on_fake_loop
-    async def join_guild(self, name: str, channel_names: tuple[str, ...] = ("general",)) -> int:
+    async def join_guild(self, name: str, channel_names: tuple[str, ...] = ("general",), *,
+                         shard: int | None = None) -> int:
         """Someone invites the running bot to a new guild: GUILD_CREATE without ``unavailable``, as Discord sends a
         join (discord.py's ``on_guild_join``; with ``unavailable: false`` it would be an outage's end)."""
-        gid = self.add_guild(name, channel_names)
+        gid = self.add_guild(name, channel_names, shard=shard)
         payload = {k: v for k, v in self._guild_payload(gid).items() if k != "unavailable"}
-        for session in self._live_sessions():
+        for session in self._live_sessions(gid):
             if session.intents & INTENT_GUILDS:
                 await session.send(OP_DISPATCH, payload, "GUILD_CREATE")
         return gid
@@ -758,10 +784,13 @@ class FakeDiscord:
 
     # ----------------------------------------------------------------- test-side events
 
-    def _live_sessions(self) -> list[GatewaySession]:
-        live = [s for s in self.sessions if s.ready and not s.ws.closed and not s.zombie]
+    def _live_sessions(self, guild_id: int | None | EllipsisType = ...) -> list[GatewaySession]:
+        """The ready, live sessions (those carrying ``guild_id``'s events when given; None: DMs); none raises."""
+        live = [s for s in self.sessions if s.ready and not s.ws.closed and not s.zombie
+                and (guild_id is ... or s.serves(guild_id))]
         if not live:
-            raise RuntimeError("no client is connected to the fake gateway")
+            where = "" if guild_id is ... else f" on the shard of {'DMs' if guild_id is None else guild_id}"
+            raise RuntimeError(f"no client is connected to the fake gateway{where}")
         return live
 
     @on_fake_loop
@@ -900,7 +929,7 @@ class FakeDiscord:
                                       component_message=message)
         self.interactions[iid] = interaction
         self._by_token[token] = interaction
-        for session in self._live_sessions():
+        for session in self._live_sessions(gid):
             await session.send(OP_DISPATCH, payload, "INTERACTION_CREATE")
         return interaction
 
@@ -965,7 +994,7 @@ class FakeDiscord:
         interaction = FakeInteraction(self, iid, token, command, channel_id, time.monotonic(), payload)
         self.interactions[iid] = interaction
         self._by_token[token] = interaction
-        for session in self._live_sessions():
+        for session in self._live_sessions(gid):
             await session.send(OP_DISPATCH, payload, "INTERACTION_CREATE")
         return interaction
 
@@ -1069,13 +1098,14 @@ class FakeDiscord:
         return pings
 
     async def _dispatch_message(self, event: str, message: dict, *, require_client: bool = False) -> None:
-        """Dispatch MESSAGE_CREATE/UPDATE to every ready session, honouring its intents (none connected: the
-        message is only stored, unless ``require_client``, when that raises)."""
+        """Dispatch MESSAGE_CREATE/UPDATE to every ready session on the message's shard, honouring its intents
+        (none connected: the message is only stored, unless ``require_client``, when that raises)."""
         public = {k: v for k, v in message.items() if not k.startswith("_")}
-        live = [s for s in self.sessions if s.ready and not s.ws.closed and not s.zombie]
-        if require_client and not live:
-            self._live_sessions()  # raises
-        for session in [s for s in self.sessions if s.ready and not s.ws.closed]:  # a zombie's frames are lost
+        guild_id = int(message["guild_id"]) if "guild_id" in message else None
+        if require_client:
+            self._live_sessions(guild_id)  # raises when none is connected
+        for session in [s for s in self.sessions if s.ready and not s.ws.closed and s.serves(guild_id)]:
+            # (a zombie's frames are lost)
             in_dm = "guild_id" not in message
             if not session.intents & (INTENT_DIRECT_MESSAGES if in_dm else INTENT_GUILD_MESSAGES):
                 continue
@@ -1284,7 +1314,8 @@ class FakeDiscord:
             case ["gateway", "bot"] if method == "GET":
                 self._check_auth(request)
                 limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-                return self._json({"url": self.gateway_url.rstrip("/"), "shards": 1, "session_start_limit": limit})
+                return self._json({"url": self.gateway_url.rstrip("/"), "shards": self.shards,
+                                   "session_start_limit": limit})
             case ["gateway"] if method == "GET":
                 return self._json({"url": self.gateway_url.rstrip("/")})
             case ["applications", app, "commands"] if method in ("PUT", "GET"):
@@ -1405,7 +1436,7 @@ class FakeDiscord:
         }
         self.threads[int(mid)] = thread
         message["thread"] = thread
-        for session in self._live_sessions():
+        for session in self._live_sessions(int(channel["guild_id"])):
             if session.intents & INTENT_GUILDS:
                 await session.send(OP_DISPATCH, {**thread, "newly_created": True}, "THREAD_CREATE")
         await self._record(Sent("thread", body, channel_id=int(cid), message=thread))
@@ -1816,6 +1847,7 @@ class FakeDiscord:
             else:
                 session.session_id = data["session_id"]
                 session.seq, session.intents = known
+                session.shard = self._session_shards.get(session.session_id, (0, 1))
                 session.backlog = self._backlogs.get(session.session_id, [])
                 self._backlogs[session.session_id] = session.backlog
                 missed = [f for f in session.backlog if f["s"] > int(data.get("seq") or 0)]
@@ -1847,20 +1879,27 @@ class FakeDiscord:
         if intents & privileged & ~enabled:
             await session.ws.close(code=4014, message=b"Disallowed intent(s).")
             return
-        session.intents = intents
+        shard = data.get("shard", [0, 1])
+        if not (isinstance(shard, list) and len(shard) == 2 and all(isinstance(n, int) for n in shard)
+                and 0 <= shard[0] < shard[1]):
+            await session.ws.close(code=4010, message=b"Invalid shard.")
+            return
+        session.intents, session.shard = intents, (shard[0], shard[1])
+        self._session_shards[session.session_id] = session.shard
+        guilds = [gid for gid in self.guild_names if session.serves(gid)]
         ready = {
             "v": 10,
             "user": self.bot_user,
-            "guilds": [{"id": str(gid), "unavailable": True} for gid in self.guild_names],
+            "guilds": [{"id": str(gid), "unavailable": True} for gid in guilds],
             "session_id": session.session_id,
             "resume_gateway_url": self.gateway_url,
-            "shard": data.get("shard", [0, 1]),
+            "shard": shard,
             "application": {"id": str(self.app_id), "flags": self._application()["flags"]},
             "private_channels": [],
             "relationships": [],
         }
         await session.send(OP_DISPATCH, ready, "READY")
-        for gid in self.guild_names:
+        for gid in guilds:
             await session.send(OP_DISPATCH, self._guild_payload(gid), "GUILD_CREATE")
         session.ready = True
         self._known_sessions[session.session_id] = (session.seq, session.intents)

@@ -217,3 +217,38 @@ async def test_start_up_failures(monkeypatch: pytest.MonkeyPatch) -> None:
         assert [e.kind for e in fake.take_errors()] == ["rejected"]  # the 401
     finally:
         await fake.close()
+
+
+
+async def test_each_shard_gets_only_its_guilds_events_and_dms_come_on_shard_0(fake: FakeDiscord) -> None:
+    fake.shards = 2  # GET /gateway/bot now recommends 2
+    on = {shard: fake.add_guild(f"Shard {shard} guild", (f"shard-{shard}",), shard=shard) for shard in (0, 1)}
+    user = fake.add_user("dm-user")
+    seen: list[str] = []
+    client = discord.AutoShardedClient(intents=discord.Intents.default() | discord.Intents(message_content=True),
+                                       guild_ready_timeout=0.2)
+
+    @client.event
+    async def on_message(message: discord.Message) -> None:
+        seen.append(message.content)
+
+    task = asyncio.create_task(client.start(fake.token))
+    try:
+        await asyncio.wait_for(client.wait_until_ready(), 30)
+        assert sorted(p["shard"] for p in fake.identify_payloads) == [[0, 2], [1, 2]]
+        assert {s.shard for s in fake.sessions} == {(0, 2), (1, 2)}
+        assert {g.id for g in client.guilds} == set(fake.guild_names)  # every guild, each from its own shard
+        dm = await client.create_dm(discord.Object(int(user["id"])))
+        for shard in (0, 1):
+            await fake.send_message(f"hello shard {shard}", author=user, channel_id=fake.channel_id(f"shard-{shard}"))
+        await fake.send_message("hello in a DM", author=user, channel_id=dm.id)
+        await fake.wait_for_condition(lambda: len(seen) == 3, timeout=10)
+        for session in fake.sessions:  # what each connection carried
+            shard = session.shard[0]
+            guilds = {int(f["d"]["id"]) for f in session.backlog if f["t"] == "GUILD_CREATE"}
+            texts = sorted(f["d"]["content"] for f in session.backlog if f["t"] == "MESSAGE_CREATE")
+            assert guilds == {gid for gid in fake.guild_names if fake.shard_of(gid) == shard} and on[shard] in guilds
+            assert texts == (["hello in a DM", "hello shard 0"] if shard == 0 else ["hello shard 1"])
+    finally:
+        await client.close()
+        await asyncio.wait_for(task, 5)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from bot.checks import REFUSAL
-from bot.cogs.admin import Admin, ConfirmRemoval, Reindex, removal_question, source_line
+from bot.cogs.admin import Admin, ConfirmRemoval, Reindex, latency_text, removal_question, source_line
 from retrieval.errors import LargeRemovalError
 from tests.bot.cogs.interactions import OPERATOR, Interaction, Member, manager, member, moderator
 
@@ -51,3 +51,9 @@ def test_a_sources_line_counts_articles_polls_and_the_last_error() -> None:
     assert source_line({"articles": 3, "kind": "feed"}) == "3 articles · not polled yet"
     line = source_line({"articles": 0, "kind": "feed", "last_poll": time.time() - 300, "last_error": "HTTP 503 *x*"})
     assert line.startswith("0 articles · polled 5 min") and line.endswith("last error: HTTP 503 \\*x\\*")
+
+
+def test_status_shows_the_gateway_latency_of_each_shard() -> None:
+    assert latency_text([(0, 0.0421)]) == "42 ms"  # one shard: as a single connection
+    assert latency_text([(0, 0.0421), (1, float("inf"))]) == "shard 0: 42 ms · shard 1: —"  # 1 is reconnecting
+    assert latency_text([]) == "—"
