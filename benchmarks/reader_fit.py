@@ -89,10 +89,29 @@ class Recorder:
 
     def __init__(self) -> None:
         self.last: Candidates | None = None
+        self.question = ""
+        self.vector: np.ndarray | None = None
+        self.sentences: dict[int, tuple[list[str], np.ndarray]] = {}  # paragraph id -> its sentences, vectors
 
     def __call__(self, collection, question, query_vector, hits, quoted=frozenset()):
         self.last = candidate_features(collection, question, query_vector, hits, quoted)
+        self.question, self.vector = question, np.asarray(query_vector, dtype=np.float32)
+        texts = collection.paragraphs([h.paragraph_id for h in self.last.hits])
+        for h in self.last.hits:
+            if h.paragraph_id not in self.sentences and h.row >= 0 and h.paragraph_id in texts:
+                spans, vectors = collection.sentences(h.row)
+                text = texts[h.paragraph_id].text
+                self.sentences[h.paragraph_id] = ([text[a:b] for a, b in spans.tolist()],
+                                                  np.asarray(vectors, dtype=np.float16))
         return ReadOrder(hits, None)
+
+    def extra(self) -> dict:
+        """What the adapter probes read besides the features: the question as the reader saw it and its vector."""
+        return {"read_question": self.question, "vector": self.vector,
+                "paragraph_ids": [h.paragraph_id for h in self.last.hits]}
+
+
+SENTENCES: dict[str, dict[int, tuple[list[str], np.ndarray]]] = {}
 
 
 def fold_of(group: str) -> int:
@@ -121,10 +140,11 @@ def squad_rows(embedder, settings, limit: int | None) -> list[dict]:
             doc = str(original[q["qid"]]).rsplit("#", 1)[0]  # the article (of the removed paragraph when absent)
             out.append({"set": "squad", "qid": q["qid"], "group": "squad:" + doc,
                         "kind": "absent" if gold is None else "single", "qtype": c.kind, "candidates": c,
-                        "labels": np.asarray([p == gold for p in pids], dtype=bool)})
+                        "labels": np.asarray([p == gold for p in pids], dtype=bool), **recorder.extra()})
             if n % 500 == 0:
                 print(f"squad {n}/{len(all_questions)}", file=sys.stderr)
         collection.dense.close()
+    SENTENCES["squad"] = recorder.sentences
     return out
 
 
@@ -150,7 +170,9 @@ def newsqa_rows(config, embedder, data: Path) -> list[dict]:
                 p = view.paragraph(h.paragraph_id)
                 labels.append(bool(article and p.article_id == article and holds_answer(p.text, q["answers"])))
         out.append({"set": "newsqa", "qid": q["qid"], "group": "newsqa:" + str(page or q["qid"]), "kind": q["kind"],
-                    "qtype": q.get("qtype"), "candidates": c, "labels": np.asarray(labels, dtype=bool)})
+                    "qtype": q.get("qtype"), "candidates": c, "labels": np.asarray(labels, dtype=bool),
+                    **recorder.extra()})
+    SENTENCES["newsqa"] = recorder.sentences
     return out
 
 
@@ -168,6 +190,8 @@ def cmd_features(args) -> None:
         row["model"] = embedder.name  # the model whose cosines the features hold (saved with the fit)
     with open(args.out, "wb") as handle:
         pickle.dump(rows, handle)
+    with open(str(args.out) + ".sentences", "wb") as handle:  # per set: paragraph id -> sentences, vectors
+        pickle.dump(SENTENCES, handle)
     print(f"{len(rows)} questions -> {args.out}", file=sys.stderr)
 
 
@@ -235,11 +259,11 @@ def decision_set(rows: list[dict], mean, scale, w) -> tuple[np.ndarray, np.ndarr
     return np.asarray(x), np.asarray(y)
 
 
-def held_out(rows: list[dict], threshold_answered: float) -> list[dict]:
-    """Per question: the held-out reader's choice (right or not), the ranking's, and the held-out probability
-    that it answers."""
+def held_out(rows: list[dict], threshold_answered: float, folds: tuple[int, ...] = tuple(range(FOLDS))) -> list[dict]:
+    """Per question of ``folds``: the held-out reader's choice (right or not), the ranking's, and the held-out
+    probability that it answers."""
     out = []
-    for fold in range(FOLDS):
+    for fold in folds:
         train = [r for r in rows if fold_of(r["group"]) != fold]
         test = [r for r in rows if fold_of(r["group"]) == fold]
         mean, scale, w = fit_listwise(trainable(train))

@@ -112,13 +112,17 @@ def holds_full_name(sentence: str, known: frozenset[str]) -> bool:
 
 
 def question_kind(question: str) -> str:
-    """The kind of answer ``question`` asks for (one of :data:`KINDS`, or ``"other"``)."""
+    """The kind of answer ``question`` asks for (one of :data:`KINDS`, or ``"other"``): the kind whose pattern
+    matches first in the question, so its leading wh-word wins over a later clause ("Who was the warden when ...?"
+    asks for a person); on a tie, amount, date, person, place, reason, name in that order."""
     q = " ".join(question.lower().split())
-    for kind, pattern in (("amount", _AMOUNT_Q), ("date", _DATE_Q), ("person", _PERSON_Q), ("place", _PLACE_Q),
-                          ("reason", _REASON_Q), ("name", _NAME_Q)):
-        if pattern.search(q):
-            return kind
-    return "other"
+    found = []
+    for priority, (kind, pattern) in enumerate((("amount", _AMOUNT_Q), ("date", _DATE_Q), ("person", _PERSON_Q),
+                                                ("place", _PLACE_Q), ("reason", _REASON_Q), ("name", _NAME_Q))):
+        match = pattern.search(q)
+        if match:
+            found.append((match.start(), priority, kind))
+    return min(found)[2] if found else "other"
 
 
 def question_words(question: str) -> frozenset[str]:

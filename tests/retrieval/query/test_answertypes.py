@@ -16,6 +16,10 @@ from retrieval.query.answertypes import asks_count, holds, question_kind, questi
     ("Why did the talks fall apart?", "reason"),
     ("Which company is putting it on?", "name"),
     ("What did the police use?", "other"),
+    ("Who was the warden of the prison when the inmates escaped?", "person"),
+    ("Where did the player who scored the goal grow up?", "place"),
+    ("How many people were hurt when the bridge fell?", "amount"),
+    ("When did the man who founded the company die?", "date"),
 ])
 def test_question_kind(question, kind):
     assert question_kind(question) == kind
