@@ -103,6 +103,13 @@ class FairSlots:
         with self.lock:
             if job.done:
                 return
+            if self.n == 1 and job.running and not self.outranked(job.server):
+                # the only job running, and nobody to give way to: it keeps its slot (and the turn, before the
+                # reading stage) without a pass over every waiting job, what :meth:`_grant` would conclude too —
+                # the answerer calls this between each step of its reading, with a flooder's queue behind it
+                job.has_turn = stage == TURN_STAGE
+                self.turn = job if job.has_turn else None
+                return
             if job.has_turn:
                 job.has_turn, self.turn = False, None
             job.blocked, job.wants_turn = True, stage == TURN_STAGE

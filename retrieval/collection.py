@@ -39,6 +39,7 @@ from retrieval.index.vectors.base import VectorIndex
 from retrieval.index.vectors.flat import FlatIndex
 from retrieval.models import ArticleMeta, Paragraph
 from retrieval.reading import Reading
+from retrieval.shared_lock import SharedLock
 from retrieval.text.tokens import tokenize
 
 VECTORS_DIR = "vectors"  # the dense index's own save folder beside the snapshot (``VectorIndex.save``)
@@ -67,7 +68,8 @@ class ApplyReport:
 
 
 class Collection:
-    """The loaded articles and indexes; queried from several threads under ``lock``."""
+    """The loaded articles and indexes; read from several threads at once under a share of ``lock`` (``reading()``),
+    changed under ``lock`` alone (``with collection.lock:``)."""
 
     def __init__(self, model: str, dimension: int, store: Store | None = None,
                  dense: VectorIndex | None = None, spill_dir: Path | None = None) -> None:
@@ -97,7 +99,8 @@ class Collection:
         self.article_slot: dict[str, int] = {}
         self.seq = 0
         self.loaded_at = time.time()
-        self.lock = threading.RLock()
+        self.lock = SharedLock()  # questions read side by side (``reading()``); ``with lock:`` writes alone
+        self._cache_lock = threading.Lock()  # the paragraph and sentence-term caches readers fill side by side
         self._sorted = True  # row ids ascend (then a row is found by binary search)
         self._order: tuple | None = None
         self._paragraphs: OrderedDict[int, Paragraph] = OrderedDict()
@@ -106,7 +109,7 @@ class Collection:
         self.derived: dict[str, tuple] = {}  # per-row arrays queries derive, with the version they belong to
 
     def reading(self) -> Reading:
-        """The read-only view queries use; entered, it holds ``lock``."""
+        """The read-only view queries use; entered, it holds a share of ``lock``."""
         return Reading(self)
 
     # -- rows and ids ------------------------------------------------------------------------------------------
@@ -125,11 +128,12 @@ class Collection:
             pos = np.minimum(np.searchsorted(known, ids), len(known) - 1)
             rows = pos
         else:  # ordered over the live rows only: a re-added paragraph's id is also on its dead row
-            if self._order is None or self._order[0] != (len(known), self._changes):
+            entry = self._order  # built once per change; readers that race build the same and keep their own
+            if entry is None or entry[0] != (len(known), self._changes):
                 live = np.flatnonzero(self.bm25.alive)
                 order = live[np.argsort(known[live], kind="stable")]
-                self._order = ((len(known), self._changes), known[order], order)
-            _, ordered, order = self._order
+                entry = self._order = ((len(known), self._changes), known[order], order)
+            _, ordered, order = entry
             if not len(order):
                 return np.full(len(ids), -1, dtype=np.int64)
             pos = np.minimum(np.searchsorted(ordered, ids), len(ordered) - 1)
@@ -183,18 +187,21 @@ class Collection:
         """The paragraphs with these ids that the store still has (one query for those not cached)."""
         found: dict[int, Paragraph] = {}
         missing = []
-        for i in map(int, ids):
-            p = self._paragraphs.get(i)
-            if p is None:
-                missing.append(i)
-            else:
-                self._paragraphs.move_to_end(i)
-                found[i] = p
+        with self._cache_lock:  # readers share the cache: its order changes on every look-up
+            for i in map(int, ids):
+                p = self._paragraphs.get(i)
+                if p is None:
+                    missing.append(i)
+                else:
+                    self._paragraphs.move_to_end(i)
+                    found[i] = p
         if missing and self.store is not None:
-            for i, p in self.store.paragraphs_by_id(missing).items():
-                found[i] = self._paragraphs[i] = p
-            while len(self._paragraphs) > PARAGRAPH_CACHE:
-                self._paragraphs.popitem(last=False)
+            read = self.store.paragraphs_by_id(missing)  # outside the guard: the store has its own lock
+            with self._cache_lock:
+                for i, p in read.items():
+                    found[i] = self._paragraphs[i] = p
+                while len(self._paragraphs) > PARAGRAPH_CACHE:
+                    self._paragraphs.popitem(last=False)
         return found
 
     def paragraph(self, paragraph_id: int) -> Paragraph | None:
@@ -265,12 +272,13 @@ class Collection:
     def sentence_terms(self, paragraph_id: int, index: int, text: str | None = None) -> frozenset[str]:
         """The BM25 tokens of one sentence (computed once; ``text`` saves a look-up)."""
         key = (int(paragraph_id), index)
-        terms = self._sentence_terms.get(key)
+        terms = self._sentence_terms.get(key)  # one dict look-up: atomic, readers share the cache
         if terms is None:
-            if len(self._sentence_terms) >= SENTENCE_TERMS_CACHE:
-                self._sentence_terms.clear()
-            terms = self._sentence_terms[key] = frozenset(
-                tokenize(text if text is not None else self.sentence_text(paragraph_id, index)))
+            terms = frozenset(tokenize(text if text is not None else self.sentence_text(paragraph_id, index)))
+            with self._cache_lock:
+                if len(self._sentence_terms) >= SENTENCE_TERMS_CACHE:
+                    self._sentence_terms.clear()
+                self._sentence_terms[key] = terms
         return terms
 
     # -- building ----------------------------------------------------------------------------------------------
@@ -285,8 +293,9 @@ class Collection:
         self.bm25.remove_many(rows)
         self.dense.delete(ids)
         self.article_bm25.remove(slot)
-        for i in ids.tolist():
-            self._paragraphs.pop(i, None)
+        with self._cache_lock:
+            for i in ids.tolist():
+                self._paragraphs.pop(i, None)
         self._changes += 1
         return len(rows)
 

@@ -204,7 +204,7 @@ class Library:
         collection = self._collection if loaded_only else self.collection()
         if collection is None:
             return {}
-        with collection.lock:
+        with collection.lock.read():  # a share: questions go on meanwhile
             return {key: (collection.articles[key], len(collection.ids_by_article.get(key, [])))
                     for key in keys if key in collection.articles}
 
@@ -221,7 +221,7 @@ class Library:
     def sources(self) -> list[dict]:
         """Indexed articles with publisher, date and paragraph count, newest first."""
         collection = self.collection()
-        with collection.lock:
+        with collection.lock.read():  # a share: questions go on meanwhile
             metas = list(collection.articles.values())
             counts = {key: len(ids) for key, ids in collection.ids_by_article.items()}
         return [{"article_id": meta.article_id, "title": meta.title, "source": meta.source, "published": meta.published,
@@ -232,7 +232,7 @@ class Library:
         info: dict = {"data_dir": str(self.data_dir), "model": self.embedder.name, "indexing": self.indexing}
         try:
             collection = self.collection()
-            with collection.lock:
+            with collection.lock.read():  # a share: questions go on meanwhile
                 info.update({
                     "articles": len(collection.articles),
                     "paragraphs": collection.paragraph_count,

@@ -1,9 +1,14 @@
 """The read-only view of a collection that queries use (``Collection.reading()``): everything ranking, fusion,
 conversations, time windows and the answerer need, and nothing that changes the collection.
 
-Entered (``with collection.reading() as view:``) it holds the collection's lock, so one question is ranked and
+Entered (``with collection.reading() as view:``) it holds a share of the collection's lock (a readers-writer lock,
+retrieval/shared_lock.py: questions read side by side, a writer waits for them), so one question is ranked and
 quoted from one state even while a writer's change is applied; rows are the collection's rows (BM25 slots), article
 slots its article BM25 slots. The view is the only door from ``retrieval.query`` into the index.
+
+A view given a pause (:meth:`Reading.pausing`) lets the lock go at each :meth:`Reading.checkpoint` between the steps
+of its reading, calls the pause there (a scheduler may hold the thread while another question is answered), takes
+the lock back and raises :class:`Stale` if a writer changed the rows meanwhile: the reading then starts again.
 """
 
 from __future__ import annotations
@@ -25,18 +30,45 @@ class Readable(Protocol):
     def reading(self) -> Reading: ...
 
 
+class Stale(Exception):
+    """The collection's rows changed while a reading was paused at a checkpoint: read again."""
+
+
 class Reading:
-    """A collection as queries see it; a context manager that holds the collection's lock while entered."""
+    """A collection as queries see it; a context manager that holds a share of the collection's lock while
+    entered."""
 
     def __init__(self, collection: Any) -> None:
         self._collection = collection
+        self._pause: Callable[[str], None] | None = None
 
     def __enter__(self) -> Reading:
-        self._collection.lock.acquire()
+        self._collection.lock.acquire_read()
         return self
 
     def __exit__(self, *exc) -> None:
-        self._collection.lock.release()
+        self._collection.lock.release_read()
+
+    def pausing(self, pause: Callable[[str], None] | None) -> Reading:
+        """This view, calling ``pause`` at its checkpoints (None: they do nothing)."""
+        self._pause = pause
+        return self
+
+    def checkpoint(self, stage: str = "read") -> None:
+        """Between two steps of a reading: with a pause (:meth:`pausing`), let the collection's lock go, call the
+        pause with ``stage``, take the lock back; :class:`Stale` when the rows changed meanwhile. Nothing without
+        a pause, or when this thread holds the write lock (a writer never pauses)."""
+        lock = self._collection.lock
+        if self._pause is None or lock.writing():
+            return
+        version = self.version
+        depth = lock.release_reads()
+        try:
+            self._pause(stage)
+        finally:
+            lock.acquire_reads(depth)
+        if self.version != version:
+            raise Stale("the collection changed while the question was paused")
 
     # -- identity ----------------------------------------------------------------------------------------------
     @property
@@ -50,7 +82,8 @@ class Reading:
         return self._collection.version
 
     def cached(self, name: str, compute: Callable[[], Any]) -> Any:
-        """``compute()``, kept with the collection until its rows change (per-row arrays derived from it)."""
+        """``compute()``, kept with the collection until its rows change (per-row arrays derived from it). Readers
+        that race compute the same value (the rows cannot change under their shares) and each keeps its own."""
         derived = self._collection.derived
         entry = derived.get(name)
         if entry is None or entry[0] != self.version:

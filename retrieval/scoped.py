@@ -75,15 +75,16 @@ class ScopedCollection:
     def mask(self, view: Reading) -> np.ndarray:
         """The rows of ``keys`` in ``view`` (call with the view entered)."""
         version = view.version
-        if self._mask is None or self._mask[0] != version:
+        entry = self._mask  # readers of one server that race build the same mask and each keeps its own
+        if entry is None or entry[0] != version:
             slots = np.fromiter((view.article_key(s) in self.keys for s in range(view.article_slots)), dtype=bool,
                                 count=view.article_slots)
             rows = view.article_of_row[: view.rows]
             mask = np.zeros(view.rows, dtype=bool)
             inside = rows < len(slots)
             mask[inside] = slots[rows[inside]]
-            self._mask = (version, mask)
-        return self._mask[1]
+            entry = self._mask = (version, mask)
+        return entry[1]
 
 
 class Scopes:

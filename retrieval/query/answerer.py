@@ -26,7 +26,7 @@ from retrieval.query.ranking import Hit, rank
 from retrieval.query.reader import read
 from retrieval.query.subject import on_subject
 from retrieval.query.timefilter import TimeWindow, age_phrase, allowed_rows, nothing_published, recency_prior
-from retrieval.reading import Readable, Reading
+from retrieval.reading import Readable, Reading, Stale
 from retrieval.settings import RetrievalSettings
 from retrieval.text.articles import strip_controls
 
@@ -51,6 +51,10 @@ def clean_question(question: str, max_chars: int) -> str:
 #: The share of the "not found" threshold a follow-up that leans on its conversation must reach (measured on
 #: newsqa-dev's follow-ups: docs/benchmarks.md).
 FOLLOW_UP_BAR = 0.85
+
+#: Readings of one question: a writer changing the collection while one is paused at a checkpoint starts it again;
+#: the last try never pauses (so it ends).
+READ_TRIES = 3
 
 
 def last_quoted(view: Reading, history: Sequence[Turn]) -> frozenset[int]:
@@ -146,6 +150,46 @@ class Answerer:
         with self.require_collection().reading() as view:
             return continuity(view, text, query_vector, context, alone, inside, self.context)
 
+    def read_answer(self, view: Reading, text: str, query_vector: np.ndarray, k: int, history: Sequence[Turn],
+                    window: TimeWindow | None) -> tuple[Answer, bool | None]:
+        """The read stage of :meth:`ask` through an entered ``view``: (the answer, whether it is dated by recency —
+        None when there is nothing to quote). Calls ``view.checkpoint()`` between its steps."""
+        allowed = allowed_rows(view, window)
+        recency = recency_prior(view, text, self.settings.recency_weight, allowed, window)
+        hits = rank(view, text, query_vector, self.settings, k, allowed, recency)
+        view.checkpoint()
+        follows = None
+        context = conversation_context(view, self.embedder, history, self.context.decay) if history else None
+        sure = self.continuity(text, query_vector, context, hits, allowed) if context else 0.0
+        # landing in an article the conversation quoted, it is read in context (as strongly as it continues)
+        inside = bool(context is not None and hits and context.rows[hits[0].row])
+        if inside and is_anaphoric(text):  # "What did she say?" leans on the conversation entirely
+            sure = 1.0
+        if context is not None and (sure >= self.context.switch_below or inside):
+            plan = plan_context(view, self.embedder, text, query_vector, context, self.context, sure)
+            prior = plan.prior if recency is None or plan.prior is None else plan.prior + recency
+            hits = rank(view, text, plan.query_vector, self.settings, k, allowed, prior)
+            follows = plan.follows.question if plan.follows else None
+            view.checkpoint()
+        if not hits:
+            message = nothing_published(view, window)
+            return Answer(question=text, found=False, quotes=[], follows_up=follows, message=message), None
+        # a follow-up leaning on its conversation ("Where did they teach?") and read inside its article has few
+        # words of its own to score: it passes a lower bar (FOLLOW_UP_BAR of the threshold)
+        leaning = follows is not None and inside and is_anaphoric(text)
+        bar = self.settings.min_score * (FOLLOW_UP_BAR if leaning else 1.0)
+        found = max(hit.score for hit in hits) >= bar
+        reading = self.reader(view, text, query_vector, hits, last_quoted(view, history))
+        view.checkpoint()
+        hits = reading.hits
+        near_miss = found and reading.answers is False  # on the subject, but no sentence answers this
+        found = found and reading.answers is not False
+        quotes = self.distinct_quotes(hits, k)
+        subject = None if found else (quotes[0].article if near_miss and quotes
+                                      else on_subject(view, text, quotes, self.settings.min_score))
+        answer = Answer(question=text, found=found, quotes=quotes, follows_up=follows, on_subject=subject)
+        return answer, recency is not None
+
     def ask(
         self,
         question: str,
@@ -160,9 +204,11 @@ class Answerer:
         ``history`` (earlier turns, oldest first) reads the question as a follow-up unless it changes the subject;
         ``window`` keeps articles published in it; ``today`` dates the age of the newest quote on time questions.
         ``pause``, when given, is called with the name of the stage about to start: ``"embed"`` (the question),
-        ``"read"`` (ranking and quoting, under the collection's lock), ``"answer"`` (the lock released), never while
-        the lock is held: a scheduler may hold the thread there to let another question go first
-        (bot/fair_slots.py). Without it, nothing changes.
+        ``"read"`` (ranking and quoting, under a share of the collection's lock; called again between the reading's
+        steps, the lock let go meanwhile), ``"answer"`` (the lock released), never while the lock is held: a
+        scheduler may hold the thread there to let another question go first (bot/fair_slots.py). A writer that
+        changed the collection during such a pause makes the reading start again (at most ``READ_TRIES`` times,
+        the last without pauses). Without it, nothing changes.
         """
         text = clean_question(question, self.settings.max_question_chars)
         if is_content_free(text) and not (history and is_anaphoric(text)):  # "What did she say?" follows up
@@ -174,41 +220,18 @@ class Answerer:
         query_vector = self.embed_query(text)
         if pause is not None:
             pause("read")
-        with collection.reading() as view:  # ranked and quoted from one state, even while a writer applies a change
-            allowed = allowed_rows(view, window)
-            recency = recency_prior(view, text, self.settings.recency_weight, allowed, window)
-            hits = rank(view, text, query_vector, self.settings, k, allowed, recency)
-            follows = None
-            context = conversation_context(view, self.embedder, history, self.context.decay) if history else None
-            sure = self.continuity(text, query_vector, context, hits, allowed) if context else 0.0
-            # landing in an article the conversation quoted, it is read in context (as strongly as it continues)
-            inside = bool(context is not None and hits and context.rows[hits[0].row])
-            if inside and is_anaphoric(text):  # "What did she say?" leans on the conversation entirely
-                sure = 1.0
-            if context is not None and (sure >= self.context.switch_below or inside):
-                plan = plan_context(view, self.embedder, text, query_vector, context, self.context, sure)
-                prior = plan.prior if recency is None or plan.prior is None else plan.prior + recency
-                hits = rank(view, text, plan.query_vector, self.settings, k, allowed, prior)
-                follows = plan.follows.question if plan.follows else None
-            if not hits:
-                message = nothing_published(view, window)
-                return Answer(question=text, found=False, quotes=[], follows_up=follows, message=message)
-            # a follow-up leaning on its conversation ("Where did they teach?") and read inside its article has few
-            # words of its own to score: it passes a lower bar (FOLLOW_UP_BAR of the threshold)
-            leaning = follows is not None and inside and is_anaphoric(text)
-            bar = self.settings.min_score * (FOLLOW_UP_BAR if leaning else 1.0)
-            found = max(hit.score for hit in hits) >= bar
-            reading = self.reader(view, text, query_vector, hits, last_quoted(view, history))
-            hits = reading.hits
-            near_miss = found and reading.answers is False  # on the subject, but no sentence answers this
-            found = found and reading.answers is not False
-            quotes = self.distinct_quotes(hits, k)
-            subject = None if found else (quotes[0].article if near_miss and quotes
-                                          else on_subject(view, text, quotes, self.settings.min_score))
+        for attempt in range(READ_TRIES):
+            try:  # ranked and quoted from one state, even while a writer applies a change; the last try never pauses
+                with collection.reading().pausing(pause if attempt < READ_TRIES - 1 else None) as view:
+                    answer, dated = self.read_answer(view, text, query_vector, k, history, window)
+                break
+            except Stale:  # a writer changed the collection while this reading was paused: read it again
+                continue
+        if dated is None:  # nothing to quote: the answer says so
+            return answer
         if pause is not None:
             pause("answer")
-        answer = Answer(question=text, found=found, quotes=quotes, follows_up=follows, on_subject=subject)
-        if recency is not None:
+        if dated:
             newest = max((q.article.published or "" for q in answer.shown_quotes), default="")
             answer = replace(answer, newest_age=age_phrase(newest, (window and window.as_of) or today or date.today()))
         return answer

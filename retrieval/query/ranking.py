@@ -14,6 +14,10 @@ terms (paragraph and article BM25), dense candidates from the dense index, top-k
 union of candidates is scored, and only the best ``rerank_depth`` of them sentence by sentence (their texts read
 from the store). A ``prior`` (an array over all rows, from the caller) or an ``allowed`` mask makes that step
 linear in the rows, as building them already was. Ties are broken by row, as a stable sort over all rows would.
+
+Between its steps (lexical, dense, fusion, every ``CHECKPOINT_EVERY`` paragraphs scored sentence by sentence) the
+ranking calls ``view.checkpoint()``: a view entered with a pause lets the collection go there, so a question from a
+quieter server waits for one step of a flooder's answer, not its whole reading (``Reading.checkpoint``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from retrieval.query.fusion import shares
 from retrieval.reading import Reading, SparseScores
 from retrieval.settings import RetrievalSettings
 from retrieval.text.tokens import query_terms
+
+CHECKPOINT_EVERY = 5  # paragraphs scored sentence by sentence between two checkpoints
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,7 @@ def rank(view: Reading, query: str, query_vector: np.ndarray, settings: Retrieva
     lexical = view.paragraph_scores(terms)
     article_cover = view.article_scores(terms)
     weight = settings.article_weight
+    view.checkpoint()
 
     def boost_of(rows: np.ndarray) -> np.ndarray:
         boost = weight * article_cover[view.article_of_row[rows]]
@@ -168,7 +175,9 @@ def rank(view: Reading, query: str, query_vector: np.ndarray, settings: Retrieva
         return boost + prior[rows] if prior is not None else boost
 
     by_lexical = lexical_candidates(view, lexical, article_cover, k, weight, mask, prior)
+    view.checkpoint()
     by_dense, _ = view.search(query_vector, k, None if allowed is None else mask)
+    view.checkpoint()
     rows = np.unique(np.concatenate([by_lexical, by_dense]).astype(np.int64))
     ids = view.ids(rows)
     cosines = view.cosines(query_vector, rows)
@@ -177,10 +186,13 @@ def rank(view: Reading, query: str, query_vector: np.ndarray, settings: Retrieva
     keep = np.argsort(-(paragraph + boost_of(rows)), kind="stable")[: max(depth or 0, settings.rerank_depth)]
     boosts = boost_of(rows[keep])
 
+    view.checkpoint()
     weights = view.term_weights(terms)
     texts = view.paragraphs(ids[keep])
     hits = []
-    for i, boost in zip(keep, boosts, strict=True):
+    for n, (i, boost) in enumerate(zip(keep, boosts, strict=True)):
+        if n and n % CHECKPOINT_EVERY == 0:
+            view.checkpoint()
         pid = int(ids[i])
         p = texts.get(pid)
         if p is None:  # removed from the store by a writer since the collection was refreshed

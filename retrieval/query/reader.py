@@ -40,7 +40,7 @@ from retrieval.query.answertypes import (
     question_words,
     unit_pattern,
 )
-from retrieval.query.ranking import Hit
+from retrieval.query.ranking import CHECKPOINT_EVERY, Hit
 from retrieval.reading import Reading
 from retrieval.text.tokens import query_terms
 
@@ -161,6 +161,8 @@ def candidate_features(view: Reading, question: str, query_vector: np.ndarray, h
     top_article = None
     missing = 0.0
     for rank, hit in enumerate(hits):
+        if rank and rank % CHECKPOINT_EVERY == 0:
+            view.checkpoint()  # with a pause, a quieter server's question goes between (retrieval/query/ranking.py)
         paragraph = texts.get(hit.paragraph_id)
         text = paragraph.text if paragraph is not None else ""
         key = paragraph.article_id if paragraph is not None else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 from bot.fair_slots import FairSlots, Job
 
@@ -118,6 +119,38 @@ async def test_a_checkpoint_never_waits_for_the_servers_own_questions_or_a_busie
     assert await asyncio.wait_for(first, 60) == "answered"
     holding.set()
     await asyncio.gather(*backlog)
+
+
+async def test_with_one_slot_a_flooders_answer_gives_way_at_each_reading_checkpoint() -> None:
+    """The shipped setup (one answer at a time): a flooder's answer passes its checkpoints at once while nobody
+    waits, and stops at the first one after a quieter server's question comes, until that question is answered."""
+    slots = FairSlots(1)
+    log: list[str] = []
+    b_came = threading.Event()
+
+    async def flooder(name: str) -> None:
+        async with slots.taken("A") as pause:
+            def work() -> None:
+                for step in range(4):
+                    pause("read")  # the answerer's checkpoints inside its reading
+                    log.append(f"{name} step {step}")
+                    if name == "a0" and step == 1:  # B's question comes while a0 runs
+                        b_came.set()
+                        deadline = time.monotonic() + 60
+                        while "B" not in slots.waiting and time.monotonic() < deadline:
+                            time.sleep(0.001)
+            await asyncio.to_thread(work)
+
+    async def quiet() -> None:
+        await asyncio.to_thread(b_came.wait, 60)
+        async with slots.taken("B") as pause:
+            await asyncio.to_thread(pause, "read")
+            log.append("b")
+
+    flood = [asyncio.create_task(flooder(f"a{i}")) for i in range(3)]
+    await asyncio.wait_for(asyncio.gather(*flood, quiet()), 60)
+    assert log[:3] == ["a0 step 0", "a0 step 1", "b"], log  # B went in at a0's next checkpoint, not a0's end
+    assert log[3:7] == ["a0 step 2", "a0 step 3", "a1 step 0", "a1 step 1"] and slots.busy == 0 and not slots.jobs
 
 
 def test_a_server_is_outranked_only_by_a_server_with_a_smaller_backlog() -> None:

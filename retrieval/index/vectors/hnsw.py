@@ -61,11 +61,12 @@ class HNSWIndex(VectorIndex):
 
     def _positions(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(positions, found) of ``ids``; positions of ids not found are meaningless."""
-        if self._lookup is None:
+        lookup = self._lookup  # readers that race build the same and each keeps its own
+        if lookup is None:
             live = np.flatnonzero(self._alive)
             order = np.argsort(self._ids[live], kind="stable")
-            self._lookup = (self._ids[live][order], live[order])
-        keys, positions = self._lookup
+            lookup = self._lookup = (self._ids[live][order], live[order])
+        keys, positions = lookup
         if len(keys) == 0:
             return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
         at = np.minimum(np.searchsorted(keys, ids), len(keys) - 1)
@@ -172,9 +173,10 @@ class HNSWIndex(VectorIndex):
                 return empty_result()
             params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k))
             if self.dead:
-                if self._bitmap is None:
-                    self._bitmap = np.packbits(self._alive, bitorder="little")
-                selector = faiss.IDSelectorBitmap(len(self._alive), faiss.swig_ptr(self._bitmap))
+                bitmap = self._bitmap  # held here while faiss reads it, whatever another reader caches meanwhile
+                if bitmap is None:
+                    bitmap = self._bitmap = np.packbits(self._alive, bitorder="little")
+                selector = faiss.IDSelectorBitmap(len(self._alive), faiss.swig_ptr(bitmap))
                 params.sel = selector
             return self._graph_search(q, k, params)
         positions, found = self._positions(as_ids(allowed))

@@ -98,8 +98,33 @@ def test_a_pause_hook_is_called_between_stages_never_holding_the_collection(samp
     lock = sample_library.collection().lock
     calls: list[tuple[str, bool]] = []
     paused = sample_library.ask(question, pause=lambda stage: calls.append((stage, free(lock))))
-    # before each stage, with the collection free: a scheduler can hold the thread there while another question
-    # is answered from the same collection
-    assert calls == [("embed", True), ("read", True), ("answer", True)]
+    # before each stage and between the reading's steps, with the collection free: a scheduler can hold the thread
+    # there while another question is answered from the same collection (or a writer changes it)
+    assert calls[0] == ("embed", True) and calls[-1] == ("answer", True)
+    assert calls[1:-1] == [("read", True)] * (len(calls) - 2) and len(calls) - 2 >= 5  # lexical, dense, ... reader
     plain = sample_library.ask(question)
     assert paused == plain and "130,000" in paused.quotes[0].text  # the hook changes nothing in the answer
+
+
+def test_a_writer_changing_the_collection_during_a_pause_makes_the_question_read_again(tmp_path, embedder,
+                                                                                        sample_data_dir):
+    """A question paused inside its reading lets the collection go; a writer that removes the article it was
+    about to quote meanwhile makes it read again: the answer is the one the changed collection gives."""
+    from retrieval.library import Library
+    from tests.conftest import copy_data_dir
+
+    library = Library(copy_data_dir(sample_data_dir, tmp_path / "data"), embedder)
+    question = "How many troops has Russia gathered on Ukraine's border?"
+    article = library.ask(question).quotes[0].article.article_id
+    reads: list[str] = []
+
+    def pause(stage: str) -> None:
+        reads.append(stage)
+        if reads.count("read") == 3:  # inside the reading: lexical candidates found, dense search not yet done
+            library.remove(article)
+            library.collection()  # brought up to date: the writer changes the rows (under the write lock)
+
+    paused = library.ask(question, pause=pause)
+    assert article not in {q.article.article_id for q in paused.quotes}
+    assert paused == library.ask(question)  # the same as asking the changed collection
+    assert reads.count("read") > 3  # the reading started again (its checkpoints called again)
