@@ -168,16 +168,22 @@ def segment_lse(scores: torch.Tensor, seg: torch.Tensor, n: int) -> torch.Tensor
 def candidate_scores(model: torch.nn.Module, table: Table, i: int, n: int, kind: str = "") -> np.ndarray:
     """The adapter's best sentence score per candidate of row ``i`` (``n`` candidates; none: the minimum)."""
     sids, owner, _ = table.items[i]
-    out = np.full(n, np.nan)
     if len(sids):
         q, v = table.queries[i:i + 1].expand(len(sids), -1), table.vectors[torch.from_numpy(sids)]
         if "-res" in kind:
             q, v = residualised(q, v, table.centres[torch.from_numpy(table.centre_of[i])])
-        s = model(q, v).numpy()
-        for c in range(n):
-            mine = s[owner == c]
-            if len(mine):
-                out[c] = mine.max()
+        return best_per_candidate(model(q, v).numpy(), owner, n)
+    return best_per_candidate(np.zeros(0), owner, n)
+
+
+def best_per_candidate(scores: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """Each of ``n`` candidates' best sentence score (``owner``: each sentence's candidate); a candidate without
+    sentences gets the lowest score found (0 when none)."""
+    out = np.full(n, np.nan)
+    for c in range(n):
+        mine = scores[owner == c]
+        if len(mine):
+            out[c] = mine.max()
     fill = np.nanmin(out) if np.isfinite(out).any() else 0.0
     return np.where(np.isfinite(out), out, fill)
 

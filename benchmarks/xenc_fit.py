@@ -27,6 +27,7 @@ import json
 import pickle
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from adapter_fit import Table, answers_by_qid  # noqa: E402
+from adapter_fit import Table, answers_by_qid, best_per_candidate  # noqa: E402
 from reader_fit import FOLDS, fold_of, held_out, load_rows, report  # noqa: E402
 
 from embeddings.model import resolve_model_path  # noqa: E402
@@ -192,16 +193,6 @@ def score_pairs(model, tok, question: str, sentences: list[str], max_len: int, c
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
-def best_per_candidate(scores: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
-    out = np.full(n, np.nan)
-    for c in range(n):
-        mine = scores[owner == c]
-        if len(mine):
-            out[c] = mine.max()
-    fill = np.nanmin(out) if np.isfinite(out).any() else 0.0
-    return np.where(np.isfinite(out), out, fill)
-
-
 def alone(rows: list[dict], ce: dict[int, np.ndarray]) -> dict:
     """Right@1 of one score alone inside the ranking's first article (newsqa answerable questions)."""
     columns = {"max_sim": FEATURES.index("max_sim"), "max_residual": FEATURES.index("max_residual")}
@@ -261,16 +252,21 @@ def with_ce(rows: list[dict], ce: dict[int, np.ndarray], base: list[dict]) -> tu
     return out, chosen
 
 
-def cost(model, tok, rows: list[dict], table: Table, texts: list[str], max_len: int, top: int) -> dict:
-    """Per newsqa question: the time to score the sentences of its first ``top`` candidates, torch, 1 thread."""
-    times, counts = [], []
+def newsqa_sentences(rows: list[dict], table: Table, texts: list[str], top: int) -> Iterator[tuple[dict, list[str]]]:
+    """Each newsqa question's row and the sentences of its first ``top`` candidates (questions without any left out)."""
     for i, r in enumerate(rows):
         if r["set"] != "newsqa":
             continue
         ids, owner, _ = table.items[i]
         sents = [texts[k] for k, o in zip(ids.tolist(), owner.tolist(), strict=True) if o < top]
-        if not sents:
-            continue
+        if sents:
+            yield r, sents
+
+
+def cost(model, tok, rows: list[dict], table: Table, texts: list[str], max_len: int, top: int) -> dict:
+    """Per newsqa question: the time to score the sentences of its first ``top`` candidates, torch, 1 thread."""
+    times, counts = [], []
+    for r, sents in newsqa_sentences(rows, table, texts, top):
         t0 = time.perf_counter()
         score_pairs(model, tok, r["read_question"], sents, max_len, chunk=256)
         times.append((time.perf_counter() - t0) * 1000)
@@ -300,13 +296,7 @@ def onnx_cost(model, tok, rows: list[dict], table: Table, texts: list[str], max_
         sess = ort.InferenceSession(str(p), opts, providers=["CPUExecutionProvider"])
         for top in (5, 20):
             times = []
-            for i, r in enumerate(rows):
-                if r["set"] != "newsqa":
-                    continue
-                ids, owner, _ = table.items[i]
-                sents = [texts[k] for k, o in zip(ids.tolist(), owner.tolist(), strict=True) if o < top]
-                if not sents:
-                    continue
+            for r, sents in newsqa_sentences(rows, table, texts, top):
                 t0 = time.perf_counter()
                 feed = tok([r["read_question"]] * len(sents), sents, truncation="only_second", max_length=max_len,
                            padding=True, return_tensors="np")
