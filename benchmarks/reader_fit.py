@@ -93,8 +93,8 @@ class Recorder:
         self.vector: np.ndarray | None = None
         self.sentences: dict[int, tuple[list[str], np.ndarray]] = {}  # paragraph id -> its sentences, vectors
 
-    def __call__(self, collection, question, query_vector, hits, quoted=frozenset()):
-        self.last = candidate_features(collection, question, query_vector, hits, quoted)
+    def __call__(self, collection, question, query_vector, hits, quoted=frozenset(), answer_vector=None):
+        self.last = candidate_features(collection, question, query_vector, hits, quoted, answer_vector=answer_vector)
         self.question, self.vector = question, np.asarray(query_vector, dtype=np.float32)
         texts = collection.paragraphs([h.paragraph_id for h in self.last.hits])
         for h in self.last.hits:
@@ -364,19 +364,25 @@ def cmd_fit(args) -> None:
     if args.details:
         Path(args.details).write_text("".join(json.dumps(r) + "\n" for r in results), encoding="utf-8")
     if args.write:
-        embedder_name = rows[0].get("model", DEFAULT_MODEL) if rows else DEFAULT_MODEL
-        mean, scale, w = fit_listwise(trainable(rows))
-        model = {
-            "about": "retrieval/reader.py; fitted by benchmarks/reader_fit.py on squad-dev (near-topic split) and "
-                     "newsqa-dev; figures in docs/benchmarks.md",
-            "model": embedder_name,  # its features (cosines) are this model's: other models keep the ranking's order
-            "features": list(FEATURES), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
-            "weights": w.round(6).tolist(),
-        }
-        MODEL_FILE.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
-        named = dict(zip(FEATURES, w.round(3).tolist(), strict=True))
-        print(json.dumps({"weights": named}, indent=1))
-        print(f"wrote {MODEL_FILE}", file=sys.stderr)
+        write_model(rows)
+
+
+def write_model(rows: list[dict]) -> None:
+    """Fit the paragraph model on every row and save it as the reader's ``reader_model.json``."""
+    embedder_name = rows[0].get("model", DEFAULT_MODEL) if rows else DEFAULT_MODEL
+    mean, scale, w = fit_listwise(trainable(rows))
+    model = {
+        "about": "retrieval/reader.py; fitted by benchmarks/reader_fit.py on squad-dev (near-topic split) and "
+                 "newsqa-dev (the answer tower's column by benchmarks/tower_fit.py write); figures in "
+                 "docs/benchmarks.md",
+        "model": embedder_name,  # its features (cosines) are this model's: other models keep the ranking's order
+        "features": list(FEATURES), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
+        "weights": w.round(6).tolist(),
+    }
+    MODEL_FILE.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    named = dict(zip(FEATURES, w.round(3).tolist(), strict=True))
+    print(json.dumps({"weights": named}, indent=1))
+    print(f"wrote {MODEL_FILE}", file=sys.stderr)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from datetime import date
 
 import numpy as np
 
+from embeddings.answer_tower import answer_tower
 from retrieval.errors import IndexMissingError, QuestionError
 from retrieval.models import Answer, Quote
 from retrieval.query.conversation import (
@@ -72,6 +73,7 @@ class Answerer:
         self.collection = collection
         self.embedder = embedder
         model = collection.model if collection is not None else getattr(embedder, "name", "")
+        self.model = model
         self.settings = for_model(settings, model)
         self.context = ContextSettings()
         self.reader = read  # re-reads the best candidates: the paragraph and the sentence that answer
@@ -85,6 +87,12 @@ class Answerer:
     def embed_query(self, question: str) -> np.ndarray:
         encode_query = getattr(self.embedder, "encode_query", None)
         return encode_query(question) if encode_query else self.embedder.encode([question])[0]
+
+    def embed_answer(self, question: str) -> np.ndarray | None:
+        """The question's vector from the answer tower (embeddings/answer_tower.py) for the reader; None when the
+        collection's model has none (the reader then uses the question's own vector)."""
+        tower = answer_tower(self.model)
+        return tower.encode(question) if tower is not None else None
 
     def search(self, question: str, query_vector: np.ndarray | None = None, depth: int | None = None,
                window: TimeWindow | None = None) -> list[Hit]:
@@ -151,9 +159,10 @@ class Answerer:
             return continuity(view, text, query_vector, context, alone, inside, self.context)
 
     def read_answer(self, view: Reading, text: str, query_vector: np.ndarray, k: int, history: Sequence[Turn],
-                    window: TimeWindow | None) -> tuple[Answer, bool | None]:
+                    window: TimeWindow | None, answer_vector: np.ndarray | None = None) -> tuple[Answer, bool | None]:
         """The read stage of :meth:`ask` through an entered ``view``: (the answer, whether it is dated by recency —
-        None when there is nothing to quote). Calls ``view.checkpoint()`` between its steps."""
+        None when there is nothing to quote). ``answer_vector``: :meth:`embed_answer`'s. Calls
+        ``view.checkpoint()`` between its steps."""
         allowed = allowed_rows(view, window)
         recency = recency_prior(view, text, self.settings.recency_weight, allowed, window)
         hits = rank(view, text, query_vector, self.settings, k, allowed, recency)
@@ -179,7 +188,7 @@ class Answerer:
         leaning = follows is not None and inside and is_anaphoric(text)
         bar = self.settings.min_score * (FOLLOW_UP_BAR if leaning else 1.0)
         found = max(hit.score for hit in hits) >= bar
-        reading = self.reader(view, text, query_vector, hits, last_quoted(view, history))
+        reading = self.reader(view, text, query_vector, hits, last_quoted(view, history), answer_vector=answer_vector)
         view.checkpoint()
         hits = reading.hits
         near_miss = found and reading.answers is False  # on the subject, but no sentence answers this
@@ -218,12 +227,13 @@ class Answerer:
         if pause is not None:
             pause("embed")
         query_vector = self.embed_query(text)
+        answer_vector = self.embed_answer(text)
         if pause is not None:
             pause("read")
         for attempt in range(READ_TRIES):
             try:  # ranked and quoted from one state, even while a writer applies a change; the last try never pauses
                 with collection.reading().pausing(pause if attempt < READ_TRIES - 1 else None) as view:
-                    answer, dated = self.read_answer(view, text, query_vector, k, history, window)
+                    answer, dated = self.read_answer(view, text, query_vector, k, history, window, answer_vector)
                 break
             except Stale:  # a writer changed the collection while this reading was paused: read it again
                 continue

@@ -10,13 +10,17 @@ candidates and scores each with a small linear model over features of the paragr
 - the question's words that tell this paragraph from its neighbours: each word weighted by how few of the
   article's paragraphs hold it (the title's words, which every paragraph shares, weigh little), and the share of
   that weight a sentence covers; how many of the question's words one sentence gathers;
-- position (the lead, the paragraph number), length, and whether the conversation already quoted the paragraph.
+- position (the lead, the paragraph number), length, and whether the conversation already quoted the paragraph;
+- how close a sentence's stored vector lies to the question's *answer vector* (embeddings/answer_tower.py: MiniLM's
+  question side fine-tuned to point at the sentence that answers rather than the one that repeats the question),
+  beyond the article's common direction.
 
 Sentence features enter the paragraph's score by their maximum over its sentences; the highlight is the sentence
-with the best ranking score plus its cosine beyond the article's subject (:func:`highlight`). The first quote stays
-in the ranking's first article; below it the ranking's order is a prior (:func:`reading_order`). The weights
-(``reader_model.json``, numpy at run time) are fitted by benchmarks/reader_fit.py on squad-dev and newsqa-dev with
-folds split by article (docs/benchmarks.md).
+with the best ranking score plus its cosine to the answer vector beyond the article's subject (:func:`highlight`).
+The first quote stays in the ranking's first article; below it the ranking's order is a prior
+(:func:`reading_order`). The weights (``reader_model.json``, numpy at run time) are fitted by
+benchmarks/reader_fit.py on squad-dev and newsqa-dev with folds split by article, the answer vector's column taken
+from towers that never saw the row's fold (benchmarks/tower_fit.py; docs/benchmarks.md).
 "Not found" stays the ranking's score threshold, plus checks of the kind of answer asked for (:func:`answers`).
 """
 
@@ -47,7 +51,7 @@ from retrieval.text.tokens import query_terms
 READ_DEPTH = 20
 MODEL_FILE = Path(__file__).with_name("reader_model.json")
 
-SENTENCE_FEATURES = ("sim", "overlap", "specific", "gather", "residual", "local", "unit", "full_name",
+SENTENCE_FEATURES = ("sim", "overlap", "specific", "gather", "residual", "local", "unit", "full_name", "answer",
                      *(f"holds_{k}" for k in KINDS))
 PARAGRAPH_FEATURES = ("score", "gap", "log_rank", "p_overlap", "p_specific", "p_holds", "lead", "log_number",
                       "quoted", "top_article", "log_words")
@@ -134,9 +138,11 @@ def _share(held: set[str], weights: dict[str, float], total: float) -> float:
 
 
 def candidate_features(view: Reading, question: str, query_vector: np.ndarray, hits: list[Hit],
-                       quoted: frozenset[int] = frozenset(), depth: int = READ_DEPTH) -> Candidates:
-    """Features of the first ``depth`` hits for ``question`` (its own words and vector). ``view``: the
-    collection as entered for the question."""
+                       quoted: frozenset[int] = frozenset(), depth: int = READ_DEPTH,
+                       answer_vector: np.ndarray | None = None) -> Candidates:
+    """Features of the first ``depth`` hits for ``question`` (its own words and vector; ``answer_vector``: its
+    vector from the answer tower, embeddings/answer_tower.py, else its own). ``view``: the collection as entered for
+    the question."""
     hits = hits[:depth]
     terms = query_terms(question)
     idf = view.term_weights(terms)
@@ -144,6 +150,7 @@ def candidate_features(view: Reading, question: str, query_vector: np.ndarray, h
     known = question_words(question)
     unit, sure = unit_pattern(question) if kind == "amount" else (None, False)
     vector = np.asarray(query_vector, dtype=np.float32)
+    aim = np.asarray(answer_vector, dtype=np.float32) if answer_vector is not None else vector
     texts = view.paragraphs([h.paragraph_id for h in hits])
     cache: dict[str, tuple[dict[str, int], int]] = {}
     rows, sentence_rows = [], []
@@ -175,7 +182,9 @@ def candidate_features(view: Reading, question: str, query_vector: np.ndarray, h
             missing = sum(v for t, v in idf.items() if not weights.get(t))
         spans, vectors = parts[rank]
         sims = vectors @ vector if len(spans) else np.zeros(0)
-        beyond = residual(vectors, vector, centres[key]) if len(spans) and key in centres else np.zeros(len(spans))
+        inside = len(spans) and key in centres
+        beyond = residual(vectors, vector, centres[key]) if inside else np.zeros(len(spans))
+        aimed = residual(vectors, aim, centres[key]) if inside else np.zeros(len(spans))
         words_p: set[str] = set()
         per_sentence = []
         for s, (a, b) in enumerate(spans.tolist()):
@@ -186,6 +195,7 @@ def candidate_features(view: Reading, question: str, query_vector: np.ndarray, h
                                  float(len(held & set(terms))), float(beyond[s]), _share(held, local, local_total),
                                  float(holds_unit(unit, text[a:b])),
                                  float(kind in ("person", "name") and holds_full_name(text[a:b], known)),
+                                 float(aimed[s]),
                                  *(float(typed and kind == k) for k in KINDS)])
         present = max(1, len(words_p & set(terms)))
         matrix = np.asarray(per_sentence, dtype=np.float64).reshape(-1, len(SENTENCE_FEATURES))
@@ -211,9 +221,10 @@ class ReadOrder:
     answers: bool | None  # None: no model, the ranking's threshold decides
 
 
-#: The highlight: the ranking's sentence score (0.5 cosine + 0.5 idf overlap), plus the cosine beyond the article's
-#: subject and a small bonus for holding the kind of answer asked (docs/benchmarks.md "The reader").
-HIGHLIGHT_RESIDUAL, HIGHLIGHT_TYPED = 0.6, 0.1
+#: The highlight: the ranking's sentence score (0.5 cosine + 0.5 idf overlap), plus the cosine to the question's
+#: answer vector beyond the article's subject and a small bonus for holding the kind of answer asked
+#: (docs/benchmarks.md "The reader", "The answer tower").
+HIGHLIGHT_ANSWER, HIGHLIGHT_TYPED = 0.6, 0.1
 
 
 def highlight(sentences: np.ndarray) -> int:
@@ -221,7 +232,7 @@ def highlight(sentences: np.ndarray) -> int:
     names = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
     base = 0.5 * sentences[:, names["sim"]] + 0.5 * sentences[:, names["overlap"]]
     typed = sentences[:, names["unit"]] + sentences[:, len(SENTENCE_FEATURES) - len(KINDS):].max(axis=1)
-    return int(np.argmax(base + HIGHLIGHT_RESIDUAL * sentences[:, names["residual"]] + HIGHLIGHT_TYPED * (typed > 0)))
+    return int(np.argmax(base + HIGHLIGHT_ANSWER * sentences[:, names["answer"]] + HIGHLIGHT_TYPED * (typed > 0)))
 
 
 def answers(candidates: Candidates, chosen: int) -> bool:
@@ -265,13 +276,15 @@ def reading_order(scores: np.ndarray, articles: tuple[str, ...]) -> np.ndarray:
 
 
 def read(view: Reading, question: str, query_vector: np.ndarray, hits: list[Hit],
-         quoted: frozenset[int] = frozenset(), model: ReaderModel | None = None) -> ReadOrder:
+         quoted: frozenset[int] = frozenset(), model: ReaderModel | None = None,
+         answer_vector: np.ndarray | None = None) -> ReadOrder:
     """Re-order the first :data:`READ_DEPTH` ``hits`` by the reader (the rest follow as ranked) and say whether the
-    chosen one answers (:func:`answers`). ``view``: the collection as entered for the question."""
+    chosen one answers (:func:`answers`). ``view``: the collection as entered for the question; ``answer_vector``:
+    the question's vector from the answer tower (embeddings/answer_tower.py), None for its own."""
     model = model if model is not None else load_model()
     if model is None or not hits or not model.fits(view.model):  # fitted for another model: the ranking stands
         return ReadOrder(hits, None)
-    candidates = candidate_features(view, question, query_vector, hits, quoted)
+    candidates = candidate_features(view, question, query_vector, hits, quoted, answer_vector=answer_vector)
     scores = model.paragraph_scores(candidates.features)
     order = reading_order(scores, candidates.articles)
     read_hits = []

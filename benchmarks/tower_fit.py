@@ -1,0 +1,301 @@
+"""The answer tower: all-MiniLM-L6-v2's question side fine-tuned over the frozen sentence vectors (round 9, shipped).
+
+The adapters of ``adapter_fit.py`` reshape the question's *pooled* vector; this script fine-tunes the whole
+all-MiniLM-L6-v2 question side instead (its 6 layers read the question's words, the wh-word included), while the
+candidate sentences keep the vectors the index already stores (frozen, so nothing in an index changes). Trained as
+``adapter_fit.py``'s adapters are: a softmax over a question's candidate sentences (``Table``: mostly the same
+article's, the reader's candidates), its answering sentences as targets; AdamW, lr 2e-5, 16 questions a step.
+Data: squad-dev's near-topic split (CC BY-SA 4.0) and, with ``--news-repeat N`` > 0, newsqa-dev; the shipped tower
+uses ``--news-repeat 0``: it never saw a newsqa question, so every newsqa figure is held out for it.
+
+Folds are split by article / page (``reader_fit.fold_of``); the tower for fold f never sees fold f's articles.
+
+- ``alone``: per set, right@1 of the candidate whose best sentence scores highest inside the ranking's first
+  article (``adapter_fit.alone``'s protocol): the tower's cosine, its cosine beyond the article's common direction
+  ("-res", what the reader reads), the frozen cosine (``max_sim``) and the residual (``max_residual``).
+- ``probe``: the tower's score as one more reader column, every row's from the tower that never saw its fold, and
+  ``reader_fit``'s held-out report.
+- ``export``: trains the shipped tower on every row and writes it as per-channel int8 ONNX
+  (embeddings/weights/answer_tower.onnx, read by embeddings/answer_tower.py).
+- ``write``: the reader's weights (``reader_model.json``) fitted with the ``max_answer`` column of the fold towers
+  (out of sample for every row, as any new question is for the shipped tower), after the held-out report.
+
+The whole re-run (about 25 minutes on 2 cores):
+
+    .venv/bin/python benchmarks/reader_fit.py features --out F.pkl
+    nice -n 10 .venv/bin/python benchmarks/tower_fit.py alone --features F.pkl --out T --news-repeat 0
+    nice -n 10 .venv/bin/python benchmarks/tower_fit.py export --features F.pkl --out T/final --news-repeat 0 \
+        --target embeddings/weights/answer_tower.onnx
+    .venv/bin/python benchmarks/tower_fit.py write --features F.pkl --out T --news-repeat 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from adapter_fit import Table, answers_by_qid, best_per_candidate, residualised, segment_lse, with_feature  # noqa: E402
+from reader_fit import FOLDS, fold_of, held_out, load_rows, report  # noqa: E402
+
+from embeddings.model import resolve_model_path  # noqa: E402
+
+EPOCHS = 2
+BATCH = 16
+LR = 2e-5
+SCALE = 20.0
+NEWS_REPEAT = 3
+
+
+class Tower(torch.nn.Module):
+    """all-MiniLM-L6-v2 as sentence-transformers runs it: mean of the output tokens, normalised."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from transformers import AutoModel, AutoTokenizer
+
+        path = resolve_model_path("all-MiniLM-L6-v2")
+        self.bert = AutoModel.from_pretrained(path)
+        self.tok = AutoTokenizer.from_pretrained(path)
+
+    def forward(self, questions: list[str]) -> torch.Tensor:
+        batch = self.tok(questions, truncation=True, max_length=64, padding=True, return_tensors="pt")
+        hidden = self.bert(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp_min(1.0)
+        return torch.nn.functional.normalize(pooled, dim=-1)
+
+
+def train(table: Table, questions: list[str], rows: list[int], news_repeat: int = NEWS_REPEAT, seed: int = 0,
+          epochs: int = EPOCHS) -> Tower:
+    """Fine-tune a tower on the questions ``rows`` (indices into the table) that have an answering sentence, each
+    news question ``news_repeat`` times an epoch (0: none)."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    tower = Tower()
+    tower.train()
+    opt = torch.optim.AdamW(tower.bert.parameters(), lr=LR, weight_decay=0.01)
+    usable = [i for i in rows if table.items[i][2].any() and (news_repeat or not table.news[i])]
+    usable += [i for i in usable if table.news[i]] * max(news_repeat - 1, 0)
+    steps, started = 0, time.time()
+    for epoch in range(epochs):
+        rng.shuffle(usable)
+        for b in range(0, len(usable), BATCH):
+            batch = usable[b:b + BATCH]
+            sids = np.concatenate([table.items[i][0] for i in batch])
+            seg = torch.from_numpy(np.concatenate([np.full(len(table.items[i][0]), j) for j, i in enumerate(batch)]))
+            pos = torch.from_numpy(np.concatenate([table.items[i][2] for i in batch]))
+            q = tower([questions[i] for i in batch])[seg]
+            scores = SCALE * (q * table.vectors[torch.from_numpy(sids)]).sum(-1)
+            loss = segment_lse(scores, seg, len(batch)) - segment_lse(scores.masked_fill(~pos, -1e9), seg, len(batch))
+            opt.zero_grad()
+            loss.mean().backward()
+            opt.step()
+            steps += 1
+            if steps % 50 == 0:
+                print(f"  epoch {epoch} step {steps} loss {loss.mean().item():.3f} {time.time() - started:.0f}s",
+                      file=sys.stderr, flush=True)
+    tower.eval()
+    return tower
+
+
+@torch.no_grad()
+def encode(tower: Tower, questions: list[str]) -> torch.Tensor:
+    return torch.vstack([tower(questions[i:i + 64]) for i in range(0, len(questions), 64)])
+
+
+def tower_scores(table: Table, queries: torch.Tensor, i: int, n: int, beyond: bool) -> np.ndarray:
+    """Row ``i``'s best sentence score per candidate under the tower's question vector."""
+    sids, owner, _ = table.items[i]
+    if not len(sids):
+        return best_per_candidate(np.zeros(0), owner, n)
+    q, v = queries[i:i + 1].expand(len(sids), -1), table.vectors[torch.from_numpy(sids)]
+    if beyond:
+        q, v = residualised(q, v, table.centres[torch.from_numpy(table.centre_of[i])])
+    return best_per_candidate((q * v).sum(-1).numpy(), owner, n)
+
+
+def fold_queries(table: Table, rows: list[dict], out: Path, news_repeat: int, epochs: int = EPOCHS) -> torch.Tensor:
+    """Every row's question vector from the tower that never saw the row's fold (cached in ``out``)."""
+    cache = out / "queries.pt"
+    if cache.exists():
+        return torch.load(cache)
+    questions = [r["read_question"] for r in rows]
+    folds = np.asarray([fold_of(r["group"]) for r in rows])
+    queries = torch.zeros_like(table.queries)
+    for f in range(FOLDS):
+        started = time.time()
+        tower = train(table, questions, np.flatnonzero(folds != f).tolist(), news_repeat, epochs=epochs)
+        mine = np.flatnonzero(folds == f)
+        queries[torch.from_numpy(mine)] = encode(tower, [questions[i] for i in mine])
+        print(f"fold {f}: trained and encoded in {time.time() - started:.0f}s", file=sys.stderr, flush=True)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.save(queries, cache)
+    return queries
+
+
+def first_article_right(rows: list[dict], values: dict[int, np.ndarray], name: str) -> tuple[float, int]:
+    hits = total = 0
+    for i, r in enumerate(rows):
+        if r["set"] != name or r["kind"] == "absent" or not len(r["labels"]):
+            continue
+        c = r["candidates"]
+        same = np.asarray([a == c.articles[0] for a in c.articles]) if c.articles else np.ones(len(r["labels"]), bool)
+        total += 1
+        hits += bool(r["labels"][int(np.argmax(np.where(same, values[i], -np.inf)))])
+    return hits / max(total, 1), total
+
+
+def load(args) -> tuple[list[dict], Table, torch.Tensor]:
+    torch.set_num_threads(args.threads)
+    rows = load_rows(args.features)
+    with open(args.features + ".sentences", "rb") as handle:
+        sentences = pickle.load(handle)
+    table = Table(rows, sentences, answers_by_qid())
+    return rows, table, fold_queries(table, rows, Path(args.out), args.news_repeat, args.epochs)
+
+
+def cmd_alone(args) -> None:
+    from retrieval.query.reader import FEATURES
+
+    rows, table, queries = load(args)
+    scored = {
+        "tower": {i: tower_scores(table, queries, i, len(r["labels"]), False) for i, r in enumerate(rows)},
+        "tower-res": {i: tower_scores(table, queries, i, len(r["labels"]), True) for i, r in enumerate(rows)},
+        "max_sim": {i: r["candidates"].features[:, FEATURES.index("max_sim")] for i, r in enumerate(rows)},
+        "max_residual": {i: r["candidates"].features[:, FEATURES.index("max_residual")] for i, r in enumerate(rows)},
+    }
+    for name in ("squad", "newsqa"):
+        figures = {key: first_article_right(rows, values, name) for key, values in scored.items()}
+        n = next(iter(figures.values()))[1]
+        print(json.dumps({"alone": name, "n": n, **{k: round(v[0], 4) for k, v in figures.items()}}), flush=True)
+
+
+def cmd_probe(args) -> None:
+    rows, table, queries = load(args)
+    print(json.dumps({"base": report(held_out(rows, 0.96))}), flush=True)
+    for beyond in (False, True):
+        values = {i: tower_scores(table, queries, i, len(r["labels"]), beyond) for i, r in enumerate(rows)}
+        print(json.dumps({f"tower{'-res' if beyond else ''}": report(held_out(with_feature(rows, values), 0.96))}),
+              flush=True)
+
+
+def with_column(rows: list[dict], values: dict[int, np.ndarray], column: int) -> list[dict]:
+    """Rows whose candidates' feature ``column`` is replaced by ``values``."""
+    out = []
+    for i, r in enumerate(rows):
+        features = r["candidates"].features.copy()
+        features[:, column] = values[i]
+        out.append({**r, "candidates": replace(r["candidates"], features=features)})
+    return out
+
+
+def cmd_write(args) -> None:
+    """The reader's weights fitted with the answer column of the cross-fitted towers (out of sample for every row,
+    as any new question is for the shipped tower): the held-out report, then ``reader_model.json``."""
+    from reader_fit import write_model
+
+    from retrieval.query.reader import FEATURES
+
+    rows, table, queries = load(args)
+    if rows[0]["candidates"].features.shape[1] != len(FEATURES):
+        raise SystemExit(f"{args.features} was made for other reader features: run reader_fit.py features again")
+    values = {i: tower_scores(table, queries, i, len(r["labels"]), True) for i, r in enumerate(rows)}
+    rows = with_column(rows, values, FEATURES.index("max_answer"))
+    print(json.dumps({"held_out": report(held_out(rows, 0.96))}), flush=True)
+    write_model(rows)
+
+
+def export_int8(tower: Tower, target: Path, work: Path) -> None:
+    """The tuned tower as ONNX (traced plainly, as ``embeddings.onnx`` traces MiniLM), then dynamic int8 weights
+    (per channel); checked against torch on a few questions (cosine printed) and written to ``target``."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from embeddings.onnx import OnnxEncoder, model_layout
+
+    class Hidden(torch.nn.Module):
+        def __init__(self, bert) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                             token_type_ids=token_type_ids).last_hidden_state
+
+    work.mkdir(parents=True, exist_ok=True)
+    fp32 = work / "answer_tower.fp32.onnx"
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    probes = ["Who won the final?", "How many people were evacuated from the flooded town on Sunday night?"]
+    dummy = tower.tok(probes, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        torch.onnx.export(Hidden(tower.bert).eval(), tuple(dummy[k] for k in names), str(fp32), dynamo=False,
+                          opset_version=17, input_names=names, output_names=["last_hidden_state"],
+                          dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True)
+    layout = model_layout(resolve_model_path("all-MiniLM-L6-v2"))
+    expected = encode(tower, probes).numpy()
+    for name, path in (("fp32", fp32), ("int8", target)):
+        got = OnnxEncoder(layout, path).encode(probes)
+        print(f"{name}: cosine with torch {np.sum(got * expected, axis=1).round(4).tolist()}, "
+              f"{path.stat().st_size / 1e6:.1f} MB", file=sys.stderr)
+
+
+def cmd_export(args) -> None:
+    """Train the shipped tower on every usable row (all folds) and write it as int8 ONNX to ``--target``."""
+    torch.set_num_threads(args.threads)
+    rows = load_rows(args.features)
+    with open(args.features + ".sentences", "rb") as handle:
+        sentences = pickle.load(handle)
+    table = Table(rows, sentences, answers_by_qid())
+    work = Path(args.out)
+    saved = work / "tower.pt"
+    tower = Tower()
+    if saved.exists():
+        tower.bert.load_state_dict(torch.load(saved))
+    else:
+        tower = train(table, [r["read_question"] for r in rows], list(range(len(rows))), args.news_repeat,
+                      epochs=args.epochs)
+        work.mkdir(parents=True, exist_ok=True)
+        torch.save(tower.bert.state_dict(), saved)
+    tower.eval()
+    export_int8(tower, Path(args.target), work)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, func in (("alone", cmd_alone), ("probe", cmd_probe), ("write", cmd_write)):
+        p = sub.add_parser(name)
+        p.add_argument("--features", required=True)
+        p.add_argument("--out", required=True, help="folder for the held-out question vectors (reused if there)")
+        p.add_argument("--threads", type=int, default=2)
+        p.add_argument("--news-repeat", type=int, default=NEWS_REPEAT,
+                       help="times each newsqa question is trained on per epoch (0: the towers never see newsqa)")
+        p.add_argument("--epochs", type=int, default=EPOCHS)
+        p.set_defaults(func=func)
+    p = sub.add_parser("export")
+    p.add_argument("--features", required=True)
+    p.add_argument("--target", required=True, help="the int8 ONNX file to write")
+    p.add_argument("--out", required=True, help="work folder: the trained weights (reused if there), the fp32 export")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--news-repeat", type=int, default=NEWS_REPEAT)
+    p.add_argument("--epochs", type=int, default=EPOCHS)
+    p.set_defaults(func=cmd_export)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
