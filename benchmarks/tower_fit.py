@@ -78,7 +78,7 @@ class Tower(torch.nn.Module):
 
 
 def train(table: Table, questions: list[str], rows: list[int], news_repeat: int = NEWS_REPEAT, seed: int = 0,
-          epochs: int = EPOCHS) -> Tower:
+          epochs: int = EPOCHS, beyond: bool = False) -> Tower:
     """Fine-tune a tower on the questions ``rows`` (indices into the table) that have an answering sentence, each
     news question ``news_repeat`` times an epoch (0: none)."""
     torch.manual_seed(seed)
@@ -96,8 +96,11 @@ def train(table: Table, questions: list[str], rows: list[int], news_repeat: int 
             sids = np.concatenate([table.items[i][0] for i in batch])
             seg = torch.from_numpy(np.concatenate([np.full(len(table.items[i][0]), j) for j, i in enumerate(batch)]))
             pos = torch.from_numpy(np.concatenate([table.items[i][2] for i in batch]))
-            q = tower([questions[i] for i in batch])[seg]
-            scores = SCALE * (q * table.vectors[torch.from_numpy(sids)]).sum(-1)
+            q, v = tower([questions[i] for i in batch])[seg], table.vectors[torch.from_numpy(sids)]
+            if beyond:  # trained on what the reader reads: both vectors beyond the article's common direction
+                q, v = residualised(q, v, table.centres[torch.from_numpy(np.concatenate(
+                    [table.centre_of[i] for i in batch]))])
+            scores = SCALE * (q * v).sum(-1)
             loss = segment_lse(scores, seg, len(batch)) - segment_lse(scores.masked_fill(~pos, -1e9), seg, len(batch))
             opt.zero_grad()
             loss.mean().backward()
@@ -126,7 +129,8 @@ def tower_scores(table: Table, queries: torch.Tensor, i: int, n: int, beyond: bo
     return best_per_candidate((q * v).sum(-1).numpy(), owner, n)
 
 
-def fold_queries(table: Table, rows: list[dict], out: Path, news_repeat: int, epochs: int = EPOCHS) -> torch.Tensor:
+def fold_queries(table: Table, rows: list[dict], out: Path, news_repeat: int, epochs: int = EPOCHS,
+                 beyond: bool = False) -> torch.Tensor:
     """Every row's question vector from the tower that never saw the row's fold (cached in ``out``)."""
     cache = out / "queries.pt"
     if cache.exists():
@@ -136,7 +140,7 @@ def fold_queries(table: Table, rows: list[dict], out: Path, news_repeat: int, ep
     queries = torch.zeros_like(table.queries)
     for f in range(FOLDS):
         started = time.time()
-        tower = train(table, questions, np.flatnonzero(folds != f).tolist(), news_repeat, epochs=epochs)
+        tower = train(table, questions, np.flatnonzero(folds != f).tolist(), news_repeat, epochs=epochs, beyond=beyond)
         mine = np.flatnonzero(folds == f)
         queries[torch.from_numpy(mine)] = encode(tower, [questions[i] for i in mine])
         print(f"fold {f}: trained and encoded in {time.time() - started:.0f}s", file=sys.stderr, flush=True)
@@ -163,7 +167,7 @@ def load(args) -> tuple[list[dict], Table, torch.Tensor]:
     with open(args.features + ".sentences", "rb") as handle:
         sentences = pickle.load(handle)
     table = Table(rows, sentences, answers_by_qid())
-    return rows, table, fold_queries(table, rows, Path(args.out), args.news_repeat, args.epochs)
+    return rows, table, fold_queries(table, rows, Path(args.out), args.news_repeat, args.epochs, args.beyond)
 
 
 def cmd_alone(args) -> None:
@@ -266,7 +270,7 @@ def cmd_export(args) -> None:
         tower.bert.load_state_dict(torch.load(saved))
     else:
         tower = train(table, [r["read_question"] for r in rows], list(range(len(rows))), args.news_repeat,
-                      epochs=args.epochs)
+                      epochs=args.epochs, beyond=args.beyond)
         work.mkdir(parents=True, exist_ok=True)
         torch.save(tower.bert.state_dict(), saved)
     tower.eval()
@@ -284,6 +288,7 @@ def main() -> None:
         p.add_argument("--news-repeat", type=int, default=NEWS_REPEAT,
                        help="times each newsqa question is trained on per epoch (0: the towers never see newsqa)")
         p.add_argument("--epochs", type=int, default=EPOCHS)
+        p.add_argument("--beyond", action="store_true", help="train on the cosine beyond the article's direction")
         p.set_defaults(func=func)
     p = sub.add_parser("export")
     p.add_argument("--features", required=True)
@@ -292,6 +297,7 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--news-repeat", type=int, default=NEWS_REPEAT)
     p.add_argument("--epochs", type=int, default=EPOCHS)
+    p.add_argument("--beyond", action="store_true", help="train on the cosine beyond the article's direction")
     p.set_defaults(func=cmd_export)
     args = parser.parse_args()
     args.func(args)
