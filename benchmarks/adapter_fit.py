@@ -307,12 +307,18 @@ def answers_by_qid() -> dict[str, list[str]]:
     return out
 
 
+def load_table(features: str) -> tuple[list[dict], Table, dict]:
+    """The rows of a ``reader_fit.py features`` file, the Table of their candidate sentences, and the sentences
+    themselves (its ``.sentences`` companion: per set, paragraph id -> sentences, vectors)."""
+    rows = load_rows(features)
+    with open(features + ".sentences", "rb") as handle:
+        sentences = pickle.load(handle)
+    return rows, Table(rows, sentences, answers_by_qid()), sentences
+
+
 def cmd_probe(args) -> None:
     torch.set_num_threads(args.threads)
-    rows = load_rows(args.features)
-    with open(args.features + ".sentences", "rb") as handle:
-        sentences = pickle.load(handle)
-    table = Table(rows, sentences, answers_by_qid())
+    rows, table, _ = load_table(args.features)
     print(json.dumps({"base": report(held_out(rows, 0.96))}), flush=True)
     if args.e5:
         for beyond in (False, True):

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import pickle
 import sys
 import time
 from dataclasses import replace
@@ -46,8 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from adapter_fit import Table, answers_by_qid, best_per_candidate, residualised, segment_lse, with_feature  # noqa: E402
-from reader_fit import FOLDS, fold_of, held_out, load_rows, report  # noqa: E402
+from adapter_fit import Table, best_per_candidate, load_table, residualised, segment_lse, with_feature  # noqa: E402
+from reader_fit import FOLDS, fold_of, held_out, report  # noqa: E402
 
 from embeddings.model import resolve_model_path  # noqa: E402
 
@@ -163,10 +162,7 @@ def first_article_right(rows: list[dict], values: dict[int, np.ndarray], name: s
 
 def load(args) -> tuple[list[dict], Table, torch.Tensor]:
     torch.set_num_threads(args.threads)
-    rows = load_rows(args.features)
-    with open(args.features + ".sentences", "rb") as handle:
-        sentences = pickle.load(handle)
-    table = Table(rows, sentences, answers_by_qid())
+    rows, table, _ = load_table(args.features)
     return rows, table, fold_queries(table, rows, Path(args.out), args.news_repeat, args.epochs, args.beyond)
 
 
@@ -222,33 +218,19 @@ def cmd_write(args) -> None:
 
 
 def export_int8(tower: Tower, target: Path, work: Path) -> None:
-    """The tuned tower as ONNX (traced plainly, as ``embeddings.onnx`` traces MiniLM), then dynamic int8 weights
+    """The tuned tower as plain ONNX (``embeddings.onnx.trace``, as MiniLM is exported), then dynamic int8 weights
     (per channel); checked against torch on a few questions (cosine printed) and written to ``target``."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from embeddings.onnx import OnnxEncoder, model_layout
-
-    class Hidden(torch.nn.Module):
-        def __init__(self, bert) -> None:
-            super().__init__()
-            self.bert = bert
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                             token_type_ids=token_type_ids).last_hidden_state
+    from embeddings.onnx import OnnxEncoder, Tokens, load_tokenizer, model_layout, trace
 
     work.mkdir(parents=True, exist_ok=True)
     fp32 = work / "answer_tower.fp32.onnx"
-    names = ["input_ids", "attention_mask", "token_type_ids"]
+    layout = model_layout(resolve_model_path("all-MiniLM-L6-v2"))
     probes = ["Who won the final?", "How many people were evacuated from the flooded town on Sunday night?"]
-    dummy = tower.tok(probes, padding=True, return_tensors="pt")
-    with torch.no_grad():
-        torch.onnx.export(Hidden(tower.bert).eval(), tuple(dummy[k] for k in names), str(fp32), dynamo=False,
-                          opset_version=17, input_names=names, output_names=["last_hidden_state"],
-                          dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]})
+    trace(tower.bert, Tokens(load_tokenizer(layout), probes), fp32)
     target.parent.mkdir(parents=True, exist_ok=True)
     quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True)
-    layout = model_layout(resolve_model_path("all-MiniLM-L6-v2"))
     expected = encode(tower, probes).numpy()
     for name, path in (("fp32", fp32), ("int8", target)):
         got = OnnxEncoder(layout, path).encode(probes)
@@ -259,10 +241,7 @@ def export_int8(tower: Tower, target: Path, work: Path) -> None:
 def cmd_export(args) -> None:
     """Train the shipped tower on every usable row (all folds) and write it as int8 ONNX to ``--target``."""
     torch.set_num_threads(args.threads)
-    rows = load_rows(args.features)
-    with open(args.features + ".sentences", "rb") as handle:
-        sentences = pickle.load(handle)
-    table = Table(rows, sentences, answers_by_qid())
+    rows, table, _ = load_table(args.features)
     work = Path(args.out)
     saved = work / "tower.pt"
     tower = Tower()
@@ -280,25 +259,20 @@ def cmd_export(args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, func in (("alone", cmd_alone), ("probe", cmd_probe), ("write", cmd_write)):
+    commands = {"alone": cmd_alone, "probe": cmd_probe, "write": cmd_write, "export": cmd_export}
+    for name, func in commands.items():
         p = sub.add_parser(name)
         p.add_argument("--features", required=True)
-        p.add_argument("--out", required=True, help="folder for the held-out question vectors (reused if there)")
+        p.add_argument("--out", required=True, help="work folder: the held-out question vectors of the fold towers "
+                                                     "(export: the trained weights and fp32 export); reused if there")
         p.add_argument("--threads", type=int, default=2)
         p.add_argument("--news-repeat", type=int, default=NEWS_REPEAT,
                        help="times each newsqa question is trained on per epoch (0: the towers never see newsqa)")
         p.add_argument("--epochs", type=int, default=EPOCHS)
         p.add_argument("--beyond", action="store_true", help="train on the cosine beyond the article's direction")
+        if name == "export":
+            p.add_argument("--target", required=True, help="the int8 ONNX file to write")
         p.set_defaults(func=func)
-    p = sub.add_parser("export")
-    p.add_argument("--features", required=True)
-    p.add_argument("--target", required=True, help="the int8 ONNX file to write")
-    p.add_argument("--out", required=True, help="work folder: the trained weights (reused if there), the fp32 export")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--news-repeat", type=int, default=NEWS_REPEAT)
-    p.add_argument("--epochs", type=int, default=EPOCHS)
-    p.add_argument("--beyond", action="store_true", help="train on the cosine beyond the article's direction")
-    p.set_defaults(func=cmd_export)
     args = parser.parse_args()
     args.func(args)
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import pickle
 import sys
 import time
 from collections.abc import Iterator
@@ -37,8 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from adapter_fit import Table, answers_by_qid, best_per_candidate  # noqa: E402
-from reader_fit import FOLDS, fold_of, held_out, load_rows, report  # noqa: E402
+from adapter_fit import Table, best_per_candidate, load_table  # noqa: E402
+from reader_fit import FOLDS, fold_of, held_out, report  # noqa: E402
 
 from embeddings.model import resolve_model_path  # noqa: E402
 from retrieval.query.reader import FEATURES, answers, reading_order  # noqa: E402
@@ -80,11 +79,9 @@ def encode(tok, questions: list[str], sentences: list[str], max_len: int) -> dic
 
 def load(features: str) -> tuple[list[dict], Table, list[str]]:
     """The rows, adapter_fit's Table of their candidate sentences, and every sentence's text by the table's id."""
-    rows = load_rows(features)
-    with open(features + ".sentences", "rb") as handle:
-        sentences = pickle.load(handle)
+    rows, table, sentences = load_table(features)
     texts = [t for paragraphs in sentences.values() for sents, _ in paragraphs.values() for t in sents]
-    return rows, Table(rows, sentences, answers_by_qid()), texts
+    return rows, table, texts
 
 
 def groups(rows: list[dict], table: Table, texts: list[str], negatives: int, rng) -> list[tuple[str, list[str]]]:

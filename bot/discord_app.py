@@ -194,7 +194,7 @@ class CitebotBot(commands.AutoShardedBot):
             except ModelChangedError as exc:
                 log.info("%s: re-embedding the articles with %r", exc.change, exc.configured)
                 self.library.allow_model_change = True
-        self.library.embedder.encode_query("warm-up")  # loads the model (encode() could hit the cache instead)
+        self.library.answerer().warm_up()  # loads the question model and the answer tower
         articles = len(self.library.collection().articles)
         log.info("model and index ready in %.1f s: %d articles", time.monotonic() - started, articles)
         return articles

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings.model import DEFAULT_MODEL, resolve_model_path
+from embeddings.model import DEFAULT_MODEL, is_packaged, resolve_model_path
 
 log = logging.getLogger(__name__)
 
 TOWER_FILE = Path(__file__).with_name("weights") / "answer_tower.onnx"
-#: The model whose stored sentence vectors the tower was trained against.
+#: The model whose stored sentence vectors the tower was trained against (the packaged one: :func:`is_packaged`).
 BASE_MODEL = DEFAULT_MODEL
 
 
@@ -59,7 +59,7 @@ def load_tower(path: Path = TOWER_FILE, threads: int = 1) -> AnswerTower | None:
 
 def answer_tower(model: str) -> AnswerTower | None:
     """The tower for a collection embedded with ``model``: None unless that is :data:`BASE_MODEL`."""
-    if model not in (BASE_MODEL, f"sentence-transformers/{BASE_MODEL}", ""):
+    if not is_packaged(model):
         return None
     from embeddings import threads
 

