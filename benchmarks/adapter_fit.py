@@ -269,13 +269,7 @@ def e5_features(table: Table, rows: list[dict], path: str, beyond: bool = False)
                 mask = of == a
                 mean = sentences[sids[mask]].mean(axis=0)
                 sims[mask] = residual(sentences[sids[mask]], queries[i], mean / max(float(np.linalg.norm(mean)), 1e-9))
-        out = np.full(len(r["labels"]), np.nan)
-        for c in range(len(out)):
-            mine = sims[owner == c]
-            if len(mine):
-                out[c] = mine.max()
-        fill = np.nanmin(out) if np.isfinite(out).any() else 0.0
-        values[i] = np.where(np.isfinite(out), out, fill)
+        values[i] = best_per_candidate(sims, owner, len(r["labels"]))
     return with_feature(rows, values)
 
 
