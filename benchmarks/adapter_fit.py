@@ -295,9 +295,10 @@ def cmd_e5(args) -> None:
 
 def answers_by_qid() -> dict[str, list[str]]:
     out = {}
-    for name in ("squad-dev", "newsqa-dev"):
+    for name in ("squad-dev", "newsqa-dev", "coqa-dev"):
         for q in read_jsonl(EVAL / name / "questions.jsonl", ("qid",)):
-            out[q["qid"]] = q.get("answers") or []
+            # coqa's answers are free text ("yes", "three"): its rationale is the span the answering sentence holds
+            out[q["qid"]] = [q["rationale"]] if q.get("rationale") else q.get("answers") or []
     return out
 
 

@@ -176,6 +176,42 @@ def newsqa_rows(config, embedder, data: Path) -> list[dict]:
     return out
 
 
+def coqa_rows(embedder, settings) -> list[dict]:
+    """coqa-dev's turns (26 CNN stories, 24 Wikipedia articles), each asked after its history (the earlier turns
+    answered by the real reader, as ``eval retrieval`` replays them): for the answer tower's training only, never
+    the reader's fit (:data:`READER_SETS`). A candidate is right when it is the turn's gold paragraph."""
+    from retrieval.query.reader import read
+
+    with tempfile.TemporaryDirectory(prefix="reader-fit-") as tmp:
+        articles, items = articles_from_paragraphs(read_jsonl(EVAL / "coqa-dev" / "paragraphs.jsonl",
+                                                              ("pid", "doc_id", "text")))
+        collection = build_collection(Path(tmp) / "c", articles, items, embedder)
+        answerer = Answerer(collection, embedder, settings)
+        recorder = Recorder()
+        out, memo = [], {}
+        for q in read_jsonl(EVAL / "coqa-dev" / "questions.jsonl", ("qid", "question")):
+            history = [str(h) for h in q.get("history") or []]
+            answerer.reader = read
+            turns = []
+            for n in range(1, len(history) + 1):
+                key = tuple(history[:n])
+                if key not in memo:
+                    memo[key] = extend(turns, answerer.ask(history[n - 1], k=3, history=turns))
+                turns = memo[key]
+            answerer.reader = recorder
+            answerer.ask(q["question"], k=3, history=turns)
+            c = recorder.last
+            with collection.reading() as view:
+                pids = [view.paragraph(h.paragraph_id).pid for h in c.hits]
+            kind = "absent" if q.get("gold_pid") is None else "single"
+            out.append({"set": "coqa", "qid": q["qid"], "group": "coqa:" + str(q.get("gold_doc")), "kind": kind,
+                        "qtype": c.kind, "candidates": c,
+                        "labels": np.asarray([p == q.get("gold_pid") for p in pids], dtype=bool), **recorder.extra()})
+        collection.dense.close()
+    SENTENCES["coqa"] = recorder.sentences
+    return out
+
+
 def cmd_features(args) -> None:
     config = load_config(args.config)
     embedder = open_embedder(config.model.name, config.data_dir, config.model.batch_size, config.model.query_runtime)
@@ -183,9 +219,11 @@ def cmd_features(args) -> None:
     from retrieval.query.fusion import for_model
 
     settings = for_model(settings, embedder.name)
-    rows = newsqa_rows(config, embedder, Path(args.newsqa_data))
+    sets = args.sets.split(",")
+    rows = newsqa_rows(config, embedder, Path(args.newsqa_data)) if "newsqa" in sets else []
     print(f"newsqa: {len(rows)} questions", file=sys.stderr)
-    rows += squad_rows(embedder, settings, args.limit)
+    rows += squad_rows(embedder, settings, args.limit) if "squad" in sets else []
+    rows += coqa_rows(embedder, settings) if "coqa" in sets else []
     for row in rows:
         row["model"] = embedder.name  # the model whose cosines the features hold (saved with the fit)
     with open(args.out, "wb") as handle:
@@ -244,9 +282,13 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2) -> tuple[np.ndarr
     return mean, scale, params[:-1], float(params[-1])
 
 
+#: The sets the reader is fitted and reported on (coqa-dev's rows train the answer tower only: benchmarks/tower_fit.py)
+READER_SETS = ("squad", "newsqa")
+
+
 def trainable(rows: list[dict]) -> list[tuple[np.ndarray, np.ndarray, float]]:
     return [(r["candidates"].features, r["labels"], NEWS_WEIGHT if r["set"] == "newsqa" else 1.0)
-            for r in rows if r["labels"].any()]
+            for r in rows if r["labels"].any() and r["set"] in READER_SETS]
 
 
 def decision_set(rows: list[dict], mean, scale, w) -> tuple[np.ndarray, np.ndarray]:
@@ -263,6 +305,7 @@ def held_out(rows: list[dict], threshold_answered: float, folds: tuple[int, ...]
     """Per question of ``folds``: the held-out reader's choice (right or not), the ranking's, and the held-out
     probability that it answers."""
     out = []
+    rows = [r for r in rows if r["set"] in READER_SETS]
     for fold in folds:
         train = [r for r in rows if fold_of(r["group"]) != fold]
         test = [r for r in rows if fold_of(r["group"]) == fold]
@@ -393,6 +436,9 @@ def main() -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--newsqa-data", default="/tmp/reader/fit-newsqa", help="data dir the 41 pages are indexed in")
     p.add_argument("--limit", type=int, default=None, help="only the first N squad-dev questions")
+    p.add_argument("--sets", default="newsqa,squad",
+                   help="which sets, comma-separated: newsqa, squad, coqa (coqa trains only the answer tower: "
+                        "measured, not shipped)")
     p.set_defaults(func=cmd_features)
     p = sub.add_parser("fit")
     p.add_argument("--features", required=True)

@@ -67,6 +67,8 @@ class Tower(torch.nn.Module):
         path = resolve_model_path("all-MiniLM-L6-v2")
         self.bert = AutoModel.from_pretrained(path)
         self.tok = AutoTokenizer.from_pretrained(path)
+        # "no sentence answers": the cosine an answering sentence must beat (trained with ``--null`` only)
+        self.null = torch.nn.Parameter(torch.tensor(0.5))
 
     def forward(self, questions: list[str]) -> torch.Tensor:
         batch = self.tok(questions, truncation=True, max_length=64, padding=True, return_tensors="pt")
@@ -77,15 +79,22 @@ class Tower(torch.nn.Module):
 
 
 def train(table: Table, questions: list[str], rows: list[int], news_repeat: int = NEWS_REPEAT, seed: int = 0,
-          epochs: int = EPOCHS, beyond: bool = False) -> Tower:
+          epochs: int = EPOCHS, beyond: bool = False, absent: np.ndarray | None = None, scale: float = SCALE,
+          anchor: float = 0.0) -> Tower:
     """Fine-tune a tower on the questions ``rows`` (indices into the table) that have an answering sentence, each
-    news question ``news_repeat`` times an epoch (0: none)."""
+    news question ``news_repeat`` times an epoch (0: none). With ``absent`` (per row: no candidate answers), those
+    questions train too, against a learned "no sentence answers" cosine (``Tower.null``) that every question's
+    softmax also holds. ``anchor`` > 0 keeps each question's vector near MiniLM's own (1 - cosine, times it)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     tower = Tower()
     tower.train()
-    opt = torch.optim.AdamW(tower.bert.parameters(), lr=LR, weight_decay=0.01)
-    usable = [i for i in rows if table.items[i][2].any() and (news_repeat or not table.news[i])]
+    params = [*tower.bert.parameters()]
+    opt = torch.optim.AdamW([{"params": params}, *([{"params": [tower.null], "lr": 1e-2, "weight_decay": 0.0}]
+                                                     if absent is not None else [])], lr=LR, weight_decay=0.01)
+    nothing = absent if absent is not None else np.zeros(len(table.items), dtype=bool)
+    usable = [i for i in rows if (table.items[i][2].any() or (nothing[i] and len(table.items[i][0])))
+              and (news_repeat or not table.news[i])]
     usable += [i for i in usable if table.news[i]] * max(news_repeat - 1, 0)
     steps, started = 0, time.time()
     for epoch in range(epochs):
@@ -95,12 +104,22 @@ def train(table: Table, questions: list[str], rows: list[int], news_repeat: int 
             sids = np.concatenate([table.items[i][0] for i in batch])
             seg = torch.from_numpy(np.concatenate([np.full(len(table.items[i][0]), j) for j, i in enumerate(batch)]))
             pos = torch.from_numpy(np.concatenate([table.items[i][2] for i in batch]))
-            q, v = tower([questions[i] for i in batch])[seg], table.vectors[torch.from_numpy(sids)]
+            own = tower([questions[i] for i in batch])
+            q, v = own[seg], table.vectors[torch.from_numpy(sids)]
             if beyond:  # trained on what the reader reads: both vectors beyond the article's common direction
                 q, v = residualised(q, v, table.centres[torch.from_numpy(np.concatenate(
                     [table.centre_of[i] for i in batch]))])
-            scores = SCALE * (q * v).sum(-1)
-            loss = segment_lse(scores, seg, len(batch)) - segment_lse(scores.masked_fill(~pos, -1e9), seg, len(batch))
+            scores = scale * (q * v).sum(-1)
+            every, right = segment_lse(scores, seg, len(batch)), segment_lse(scores.masked_fill(~pos, -1e9), seg,
+                                                                             len(batch))
+            if absent is not None:
+                null = (scale * tower.null).expand(len(batch))
+                none = torch.from_numpy(np.asarray([bool(nothing[i]) for i in batch]))
+                every = torch.logaddexp(every, null)
+                right = torch.where(none, null, right)
+            loss = every - right
+            if anchor:
+                loss = loss + anchor * (1 - (own * table.queries[torch.from_numpy(np.asarray(batch))]).sum(-1))
             opt.zero_grad()
             loss.mean().backward()
             opt.step()
@@ -128,24 +147,74 @@ def tower_scores(table: Table, queries: torch.Tensor, i: int, n: int, beyond: bo
     return best_per_candidate((q * v).sum(-1).numpy(), owner, n)
 
 
-def fold_queries(table: Table, rows: list[dict], out: Path, news_repeat: int, epochs: int = EPOCHS,
-                 beyond: bool = False) -> torch.Tensor:
-    """Every row's question vector from the tower that never saw the row's fold (cached in ``out``)."""
+def absent_rows(rows: list[dict]) -> np.ndarray:
+    """Per row: a question whose answer is in no candidate (squad's near-topic absent questions, coqa's
+    unanswerable turns; newsqa's only with ``news_repeat``)."""
+    return np.asarray([r["kind"] == "absent" for r in rows], dtype=bool)
+
+
+def fold_queries(table: Table, rows: list[dict], questions: list[str], out: Path,
+                 **options) -> tuple[torch.Tensor, np.ndarray]:
+    """Every row's vector of ``questions`` (one a row) from the tower (trained with ``options``, :func:`train`'s)
+    that never saw the row's fold, and that tower's "no sentence answers" cosine (cached in ``out``)."""
     cache = out / "queries.pt"
     if cache.exists():
-        return torch.load(cache)
-    questions = [r["read_question"] for r in rows]
+        saved = torch.load(cache, weights_only=False)
+        return saved if isinstance(saved, tuple) else (saved, np.full(len(rows), np.nan))
     folds = np.asarray([fold_of(r["group"]) for r in rows])
     queries = torch.zeros_like(table.queries)
+    nulls = np.full(len(rows), np.nan)
     for f in range(FOLDS):
         started = time.time()
-        tower = train(table, questions, np.flatnonzero(folds != f).tolist(), news_repeat, epochs=epochs, beyond=beyond)
+        tower = train(table, questions, np.flatnonzero(folds != f).tolist(), **options)
         mine = np.flatnonzero(folds == f)
         queries[torch.from_numpy(mine)] = encode(tower, [questions[i] for i in mine])
-        print(f"fold {f}: trained and encoded in {time.time() - started:.0f}s", file=sys.stderr, flush=True)
+        nulls[mine] = float(tower.null)
+        print(f"fold {f}: trained and encoded in {time.time() - started:.0f}s (null {float(tower.null):.3f})",
+              file=sys.stderr, flush=True)
     out.mkdir(parents=True, exist_ok=True)
-    torch.save(queries, cache)
-    return queries
+    torch.save((queries, nulls), cache)
+    return queries, nulls
+
+
+_STOP = frozenset("a an the of in on at to for from by with and or is are was were be been did do does has have had "
+                  "how many much what which who whom whose when where why will would can could should this that "
+                  "these those it its their there his her he she they them as about into after before during than "
+                  "up out over".split())
+
+
+def subject_free(question: str, paragraphs: list[str], share: float) -> str:
+    """``question`` without the content words that ``share`` or more of ``paragraphs`` (the ranking's first
+    article's candidates) hold: what it asks beyond the article's subject."""
+    stems = [{"".join(ch for ch in w if ch.isalnum())[:6] for w in p.lower().split()} for p in paragraphs]
+    kept = []
+    for word in question.split():
+        core = "".join(ch for ch in word.lower() if ch.isalnum())
+        if stems and len(core) > 2 and core not in _STOP and sum(core[:6] in s for s in stems) >= share * len(stems):
+            continue
+        kept.append(word)
+    return " ".join(kept) or question
+
+
+def read_questions(rows: list[dict], sentences: dict, share: float | None) -> list[str]:
+    """Each row's question as the tower reads it: as asked, or (``share``) :func:`subject_free` of its first
+    article's candidates."""
+    if share is None:
+        return [r["read_question"] for r in rows]
+    out = []
+    for r in rows:
+        arts = r["candidates"].articles or tuple("" for _ in r["paragraph_ids"])
+        mine = sentences.get(r["set"], {})
+        paragraphs = [" ".join(mine[pid][0]) for pid, a in zip(r["paragraph_ids"], arts, strict=True)
+                      if a == arts[0] and pid in mine]
+        out.append(subject_free(r["read_question"], paragraphs, share))
+    return out
+
+
+def train_options(args, rows: list[dict]) -> dict:
+    """:func:`train`'s options from the command line."""
+    return {"news_repeat": args.news_repeat, "epochs": args.epochs, "beyond": args.beyond, "scale": args.scale,
+            "anchor": args.anchor, "absent": absent_rows(rows) if args.null else None}
 
 
 def first_article_right(rows: list[dict], values: dict[int, np.ndarray], name: str) -> tuple[float, int]:
@@ -162,8 +231,10 @@ def first_article_right(rows: list[dict], values: dict[int, np.ndarray], name: s
 
 def load(args) -> tuple[list[dict], Table, torch.Tensor]:
     torch.set_num_threads(args.threads)
-    rows, table, _ = load_table(args.features)
-    return rows, table, fold_queries(table, rows, Path(args.out), args.news_repeat, args.epochs, args.beyond)
+    rows, table, sentences = load_table(args.features)
+    questions = read_questions(rows, sentences, args.subject_free)
+    queries, _ = fold_queries(table, rows, questions, Path(args.out), **train_options(args, rows))
+    return rows, table, queries
 
 
 def cmd_alone(args) -> None:
@@ -189,6 +260,47 @@ def cmd_probe(args) -> None:
         values = {i: tower_scores(table, queries, i, len(r["labels"]), beyond) for i, r in enumerate(rows)}
         print(json.dumps({f"tower{'-res' if beyond else ''}": report(held_out(with_feature(rows, values), 0.96))}),
               flush=True)
+
+
+def first_article_best(table: Table, queries: torch.Tensor, rows: list[dict], i: int) -> float:
+    """Row ``i``'s best tower cosine over the sentences of the ranking's first article (what "not found" reads)."""
+    c = rows[i]["candidates"]
+    values = tower_scores(table, queries, i, len(rows[i]["labels"]), False)
+    same = np.asarray([a == c.articles[0] for a in c.articles]) if c.articles else np.ones(len(values), bool)
+    return float(values[same].max()) if len(values) else 0.0
+
+
+def cmd_abstain(args) -> None:
+    """"Not found" by the tower's cosine against its learned "no sentence answers" one (``--null``), held out:
+    per set, the absent questions declined and the answerable ones kept, at the null and at offsets from it; with
+    ``--details`` (``citebot eval answers --details``), newsqa-dev combined with the product's own decisions."""
+    torch.set_num_threads(args.threads)
+    rows, table, sentences = load_table(args.features)
+    questions = read_questions(rows, sentences, args.subject_free)
+    queries, nulls = fold_queries(table, rows, questions, Path(args.out), **train_options(args, rows))
+    best = np.asarray([first_article_best(table, queries, rows, i) for i in range(len(rows))])
+    found = {}
+    if args.details:
+        for line in Path(args.details).read_text(encoding="utf-8").splitlines():
+            d = json.loads(line)
+            found[d["qid"]] = bool(d["found"])
+    for offset in (-0.1, -0.05, -0.02, 0.0, 0.02, 0.05, 0.1):
+        out = {"offset": offset}
+        for name in ("squad", "coqa", "newsqa"):
+            mine = [i for i, r in enumerate(rows) if r["set"] == name]
+            if not mine:
+                continue
+            keep = {i: best[i] >= nulls[i] + offset for i in mine}
+            absent = [i for i in mine if rows[i]["kind"] == "absent"]
+            answerable = [i for i in mine if rows[i]["kind"] != "absent"]
+            out[name] = {"declined": round(float(np.mean([not keep[i] for i in absent])), 4) if absent else None,
+                         "kept": round(float(np.mean([keep[i] for i in answerable])), 4)}
+            if name == "newsqa" and found:
+                shipped = {i: found.get(rows[i]["qid"], True) and keep[i] for i in mine}
+                out["newsqa+product"] = {
+                    "absent_declined": round(float(np.mean([not shipped[i] for i in absent])), 4),
+                    "answered": round(float(np.mean([shipped[i] for i in answerable])), 4)}
+        print(json.dumps(out), flush=True)
 
 
 def with_column(rows: list[dict], values: dict[int, np.ndarray], column: int) -> list[dict]:
@@ -241,15 +353,15 @@ def export_int8(tower: Tower, target: Path, work: Path) -> None:
 def cmd_export(args) -> None:
     """Train the shipped tower on every usable row (all folds) and write it as int8 ONNX to ``--target``."""
     torch.set_num_threads(args.threads)
-    rows, table, _ = load_table(args.features)
+    rows, table, sentences = load_table(args.features)
     work = Path(args.out)
     saved = work / "tower.pt"
     tower = Tower()
     if saved.exists():
         tower.bert.load_state_dict(torch.load(saved))
     else:
-        tower = train(table, [r["read_question"] for r in rows], list(range(len(rows))), args.news_repeat,
-                      epochs=args.epochs, beyond=args.beyond)
+        questions = read_questions(rows, sentences, args.subject_free)
+        tower = train(table, questions, list(range(len(rows))), **train_options(args, rows))
         work.mkdir(parents=True, exist_ok=True)
         torch.save(tower.bert.state_dict(), saved)
     tower.eval()
@@ -259,7 +371,8 @@ def cmd_export(args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    commands = {"alone": cmd_alone, "probe": cmd_probe, "write": cmd_write, "export": cmd_export}
+    commands = {"alone": cmd_alone, "probe": cmd_probe, "write": cmd_write, "export": cmd_export,
+                "abstain": cmd_abstain}
     for name, func in commands.items():
         p = sub.add_parser(name)
         p.add_argument("--features", required=True)
@@ -270,8 +383,16 @@ def main() -> None:
                        help="times each newsqa question is trained on per epoch (0: the towers never see newsqa)")
         p.add_argument("--epochs", type=int, default=EPOCHS)
         p.add_argument("--beyond", action="store_true", help="train on the cosine beyond the article's direction")
+        p.add_argument("--subject-free", type=float, default=None, metavar="SHARE",
+                       help="the tower reads the question without the words SHARE of its article's candidates hold")
+        p.add_argument("--scale", type=float, default=SCALE, help="the softmax's scale on cosines")
+        p.add_argument("--anchor", type=float, default=0.0, help="weight keeping the question's vector near MiniLM's")
+        p.add_argument("--null", action="store_true", help="train absent questions against a learned "
+                                                             "\"no sentence answers\" cosine too")
         if name == "export":
             p.add_argument("--target", required=True, help="the int8 ONNX file to write")
+        if name == "abstain":
+            p.add_argument("--details", default=None, help="citebot eval answers --details file (newsqa-dev)")
         p.set_defaults(func=func)
     args = parser.parse_args()
     args.func(args)

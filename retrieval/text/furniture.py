@@ -29,7 +29,7 @@ _FURNITURE = re.compile(
             r"\bLast\s+(?:updated|modified)\s+(?:at|on)\b",
             r"\b(?:Published|Updated|Posted)\s+(?:at|on)\s+" + _CLOCK,
             r"^\W*(?:Scroll\s+down|Click\s+here|READ\s+MORE|SEE\s+ALSO|RELATED\s*:|Follow\s+(?:us|@)|Share\s+this"
-            r"|Sign\s+up|Subscribe|Advertisement|Watch\s+the\s+video|Video\s*:|Also\s+read\s*:)",
+            r"|Sign\s+up|SIGN\s+UP|Subscribe|SUBSCRIBE|Advertisement|Watch\s+the\s+video|Video\s*:|Also\s+read\s*:)",
             r"^\W*(?:Photos?|Pictures?|Images?|Credits?|Photograph(?:s|er)?|Video|Source)\s*(?::|by\b)",
             r"\((?:Photo|Picture|Image)s?\s*(?::|by\b|credit)",
             r"(?:Getty|AFP|Reuters|AP|EPA|PA|Rex|Shutterstock|Alamy|Corbis)\s*(?:Images|Photo|Features)?\s*/\s*"

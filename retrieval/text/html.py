@@ -6,7 +6,8 @@ precise text is the base; a paragraph only the default run found is restored whe
 both runs agree on (the article body is contiguous, so an omission inside it is a loss, while extra text before or
 after it is boilerplate). Any block that is more than half link text ("read more" promos, related-article lists)
 is dropped, as readability-style extractors do, and so are teasers, pull quotes and embedded posts inside the body
-(``retrieval.text.inserts``). Page paragraphs
+(``retrieval.text.inserts``). A body cut into sibling chunks gets the chunks the extractor left out back
+(``retrieval.text.chunks``). Page paragraphs
 become paragraphs of the article text separated by blank lines, so the splitter indexes one paragraph per page
 paragraph.
 """
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from retrieval.text.blocks import Block, tree_blocks
+from retrieval.text.chunks import with_sibling_chunks
 from retrieval.text.inserts import drop_inserts
 
 MAX_LINK_SHARE = 0.5  # a block more than half link text is navigation or a promo, not prose (readability's rule)
@@ -76,6 +78,18 @@ def merge_blocks(precise: list[Block], default: list[Block]) -> list[Block]:
     return merged
 
 
+def parse_html(html: str):
+    """The page's HTML tree (lxml), or None when it cannot be parsed."""
+    import lxml.etree
+    import lxml.html
+
+    try:
+        parser = lxml.html.HTMLParser(encoding="utf-8")
+        return lxml.html.fromstring(html.encode("utf-8", errors="replace"), parser=parser)
+    except (lxml.etree.LxmlError, ValueError):
+        return None
+
+
 def extract_page(html: str, url: str | None = None) -> ExtractedPage:
     """Main text blocks and metadata of a page (see module doc)."""
     precise, default = _run(html, url, True), _run(html, url, False)
@@ -85,6 +99,9 @@ def extract_page(html: str, url: str | None = None) -> ExtractedPage:
     blocks_p = tree_blocks(precise.body) if precise is not None and precise.body is not None else []
     blocks_d = tree_blocks(default.body) if default is not None and default.body is not None else []
     blocks = [b for b in merge_blocks(blocks_p, blocks_d) if b.link_share <= MAX_LINK_SHARE]
+    root = parse_html(html)
+    if root is not None:  # a body cut into sibling chunks: the ones the extractor left out go back
+        blocks = with_sibling_chunks(root, blocks, MAX_LINK_SHARE)
     # a page of nothing but a prompt ("Subscribe to read this story.") stays as it is: the length rule refuses it
     # and names the likely cause (a teaser, paywall or error page)
     blocks = drop_inserts(blocks) or blocks

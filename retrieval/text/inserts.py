@@ -5,7 +5,8 @@ General rules, no per-site lists:
 
 - a **teaser** is a short one-line block that points at another story: a "Read more:", "Related:", "ALSO READ"
   … prefix, "Story continues below …", or a short label and a colon before a headline that does not end like a
-  sentence ("Epstein's inner circle eyed: Jeffrey Epstein is dead. Prosecutors could …");
+  sentence ("Epstein's inner circle eyed: Jeffrey Epstein is dead. Prosecutors could …"); a label alone ("More
+  Great WIRED Stories") takes the list of links under it along;
 - a **pull quote** is a short block whose words are repeated, nearly all in one run, by a clearly longer block of
   the same body (exact repeats of a whole paragraph are left alone: a listing may repeat a line);
 - **furniture**: a short block made only of bylines, stamps, credits and contact lines;
@@ -31,6 +32,7 @@ PULL_QUOTE_MIN_LOWER = 3  # a quoted phrase has some lowercase words; a line of 
 PULL_QUOTE_RATIO = 1.5  # the repeating block is clearly longer (a paragraph, not a sibling line)
 PULL_QUOTE_SHARE = 0.8  # share of the short block's words found in one run of a longer block
 POST_MAX_CHARS = 500  # a tweet (280 characters) with its links and line breaks
+LABELLED_LINKS_SHARE = 0.3  # a list under a "More great stories" label, this much link text, is the label's links
 
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
           r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
@@ -50,7 +52,7 @@ _TEASER_CAPS = re.compile(r"^\W*(?:ALSO READ|READ MORE|READ ALSO|SEE ALSO|RELATE
 # a label alone on its line, announcing links that follow ("You may also like...", "DON'T MISS")
 _LABEL_ALONE = re.compile(
     r"^\W*(?:you\s+(?:may|might)\s+(?:also\s+)?(?:like|enjoy)|see\s+more\s+(?:photos|videos|stories)|"
-    r"more\s+(?:stories|news|headlines)|related\s+(?:stories|articles|news|links)|don['’]t\s+miss|read\s+(?:more|next)|"
+    r"more\s+(?:[\w'’-]+\s+){0,3}(?:stories|news|headlines|reads|coverage)|related\s+(?:stories|articles|news|links)|don['’]t\s+miss|read\s+(?:more|next)|"
     r"up\s+next|recommended(?:\s+for\s+you)?|trending(?:\s+now)?)\W*$",
     re.IGNORECASE,
 )
@@ -145,6 +147,10 @@ def drop_inserts(blocks: list[Block]) -> list[Block]:
     """``blocks`` without teasers, pull quotes and embedded posts (see module doc)."""
     drop = pull_quotes(blocks)
     for i, block in enumerate(blocks):
+        if block.kind in ("head", *_PROSE) and points_elsewhere(block.text):
+            following = blocks[i + 1] if i + 1 < len(blocks) else None
+            if following is not None and following.kind == "list" and following.link_share >= LABELLED_LINKS_SHARE:
+                drop.add(i + 1)  # "More Great WIRED Stories" and the headlines under it
         if block.kind == "head" and points_elsewhere(block.text):
             drop.add(i)
         if block.kind not in _PROSE:

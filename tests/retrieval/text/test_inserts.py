@@ -110,3 +110,13 @@ def test_a_byline_block_is_dropped_but_a_sentence_starting_with_by_stays() -> No
     story = [Block("p", "By JOHN SMITH | Staff writer"), Block("p", EPSTEIN[0]),
              Block("p", "By Tuesday the river had risen two metres."), Block("p", "By John Smith and Jane Doe.")]
     assert drop_inserts(story) == story[1:3]
+
+
+def test_a_more_stories_label_goes_with_the_links_under_it_but_a_list_after_prose_stays() -> None:
+    story = Block("p", "The harbour council agreed on Monday to look again at ferry fares after a long debate.")
+    steps = Block("list", "- Check the timetable\n- Buy a ticket at the pier", 0.0)
+    promo = [Block("p", "More Great WIRED Stories"),
+             Block("list", "- The strange life of a coder\n- How to opt out of the sites that sell your data", 0.45)]
+    assert drop_inserts([story, *promo]) == [story]
+    assert drop_inserts([story, steps]) == [story, steps]
+    assert drop_inserts([story, Block("p", "SUBSCRIBE")]) == [story]
