@@ -42,7 +42,7 @@ from bot.config import load_config  # noqa: E402
 from embeddings import DEFAULT_MODEL  # noqa: E402
 from retrieval.evaluation.answers import holds_answer, index_pages, page_ids, page_paths  # noqa: E402
 from retrieval.evaluation.collection import build_collection  # noqa: E402
-from retrieval.evaluation.retrieval import articles_from_paragraphs, read_jsonl  # noqa: E402
+from retrieval.evaluation.retrieval import Conversations, articles_from_paragraphs, read_jsonl  # noqa: E402
 from retrieval.library import Library, open_embedder  # noqa: E402
 from retrieval.query.answerer import Answerer  # noqa: E402
 from retrieval.query.answertypes import KINDS  # noqa: E402
@@ -188,16 +188,10 @@ def coqa_rows(embedder, settings) -> list[dict]:
         collection = build_collection(Path(tmp) / "c", articles, items, embedder)
         answerer = Answerer(collection, embedder, settings)
         recorder = Recorder()
-        out, memo = [], {}
+        replay, out = Conversations(answerer, 3), []
         for q in read_jsonl(EVAL / "coqa-dev" / "questions.jsonl", ("qid", "question")):
-            history = [str(h) for h in q.get("history") or []]
-            answerer.reader = read
-            turns = []
-            for n in range(1, len(history) + 1):
-                key = tuple(history[:n])
-                if key not in memo:
-                    memo[key] = extend(turns, answerer.ask(history[n - 1], k=3, history=turns))
-                turns = memo[key]
+            answerer.reader = read  # the earlier turns answered by the real reader
+            turns = replay.turns([str(h) for h in q.get("history") or []], None)
             answerer.reader = recorder
             answerer.ask(q["question"], k=3, history=turns)
             c = recorder.last

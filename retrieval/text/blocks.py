@@ -30,6 +30,14 @@ BLOCKS = HEADINGS | LISTS | TABLES | QUOTES | PARAGRAPHS | {"div", "section", "a
                                                             "header", "footer", "hr", "center"}
 
 
+_KEY_WORD = re.compile(r"\w+")
+
+
+def text_key(text: str) -> str:
+    """``text``'s words, lower-cased, one space apart: what tells two copies of a paragraph are the same."""
+    return " ".join(_KEY_WORD.findall(text.lower()))
+
+
 @dataclass(frozen=True)
 class Block:
     """One paragraph of a page: ``kind`` is p, head, list, table or quote; ``link_share`` the share of its

@@ -12,16 +12,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from retrieval.text.blocks import Block, tree_blocks
+from retrieval.text.blocks import Block, text_key, tree_blocks
 
 _WORD = re.compile(r"\w+")
 MIN_MATCHED = 3  # extracted paragraphs found in one container before it counts as the body's container
 MIN_CHUNK_WORDS = 25  # a chunk with fewer words of prose is furniture (a caption, a byline), not body text
 MAX_LEVELS = 3  # a chunk's common ancestor with the body's container lies at most this many levels above it
-
-
-def _key(text: str) -> str:
-    return " ".join(_WORD.findall(text.lower()))
 
 
 def _signature(el) -> tuple[str, str] | None:
@@ -34,19 +30,16 @@ def body_chunks(root, blocks: list[Block]) -> list:
     """The containers of the body's chunks, in document order: the elements sharing the tag and class of the one
     holding most of ``blocks`` (the extracted paragraphs) and lying in the same article (a common ancestor at most
     :data:`MAX_LEVELS` above it) — none when fewer than two such elements exist."""
-    keys = {_key(b.text) for b in blocks if b.text}
-    parents: Counter = Counter()
-    for p in root.iter("p"):
-        parent = p.getparent()
-        if parent is not None and _key(p.text_content()) in keys and _signature(parent):
-            parents[_signature(parent)] += 1
-    if not parents:
+    keys = {text_key(b.text) for b in blocks if b.text}
+    homes = [p.getparent() for p in root.iter("p")  # the containers of the extracted paragraphs found on the page
+             if p.getparent() is not None and text_key(p.text_content()) in keys]
+    counts = Counter(sig for sig in map(_signature, homes) if sig)
+    if not counts:
         return []
-    signature, matched = parents.most_common(1)[0]
+    signature, matched = counts.most_common(1)[0]
     if matched < MIN_MATCHED:
         return []
-    main = max((p.getparent() for p in root.iter("p") if _key(p.text_content()) in keys
-                and _signature(p.getparent()) == signature), key=lambda el: len(el.text_content()))
+    main = max((el for el in homes if _signature(el) == signature), key=lambda el: len(el.text_content()))
     near = set(list(main.iterancestors())[:MAX_LEVELS])  # the article around it, not the page's sidebars
     chunks = [el for el in root.iter(signature[0]) if _signature(el) == signature
               and (el is main or near & set(el.iterancestors()))]
@@ -62,24 +55,24 @@ def with_sibling_chunks(root, blocks: list[Block], max_link_share: float) -> lis
     if not chunks:
         return blocks
     per_chunk = [[b for b in tree_blocks(chunk) if b.link_share <= max_link_share] for chunk in chunks]
-    keys = [_key(b.text) for b in blocks]
+    keys = [text_key(b.text) for b in blocks]
     home = {}  # extracted block key -> its chunk
     for n, chunk_blocks in enumerate(per_chunk):
         for b in chunk_blocks:
-            home.setdefault(_key(b.text), n)
+            home.setdefault(text_key(b.text), n)
     seen = set(keys)
     out = list(blocks)
     for n, chunk_blocks in enumerate(per_chunk):
-        missing = [b for b in chunk_blocks if _key(b.text) not in seen and _key(b.text)]
+        missing = [b for b in chunk_blocks if text_key(b.text) not in seen and text_key(b.text)]
         if not missing or any(home.get(k) == n for k in keys):
             continue
         prose = sum(len(_WORD.findall(b.text)) for b in missing if b.kind in ("p", "quote", "list"))
         if prose < MIN_CHUNK_WORDS:
             continue
-        placed = [home.get(_key(b.text)) for b in out]
+        placed = [home.get(text_key(b.text)) for b in out]
         before = [i for i, c in enumerate(placed) if c is not None and c < n]
         after = [i for i, c in enumerate(placed) if c is not None and c > n]
         at = before[-1] + 1 if before else (after[0] if after else len(out))
         out[at:at] = missing
-        seen.update(_key(b.text) for b in missing)
+        seen.update(text_key(b.text) for b in missing)
     return out

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from retrieval.text.blocks import Block, tree_blocks
+from retrieval.text.blocks import Block, text_key, tree_blocks
 from retrieval.text.chunks import with_sibling_chunks
 from retrieval.text.inserts import drop_inserts
 
@@ -45,10 +45,6 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(_CJK.sub(" ", text))) + cjk // 2
 
 
-def _key(text: str) -> str:
-    return " ".join(_WORD.findall(text.lower()))
-
-
 def _run(html: str, url: str | None, precise: bool):
     import trafilatura
 
@@ -62,7 +58,7 @@ def merge_blocks(precise: list[Block], default: list[Block]) -> list[Block]:
     """The precise blocks, plus default-only blocks that sit between two shared blocks and are mostly text."""
     if not precise or not default:
         return precise or default
-    keys_d, keys_p = [_key(b.text) for b in default], [_key(b.text) for b in precise]
+    keys_d, keys_p = [text_key(b.text) for b in default], [text_key(b.text) for b in precise]
     ops = SequenceMatcher(None, keys_d, keys_p, autojunk=False).get_opcodes()
     shared = [i for tag, i1, i2, _, _ in ops if tag == "equal" for i in range(i1, i2)]
     if not shared:
@@ -106,7 +102,7 @@ def extract_page(html: str, url: str | None = None) -> ExtractedPage:
     # and names the likely cause (a teaser, paywall or error page)
     blocks = drop_inserts(blocks) or blocks
     title = doc.title or (default.title if default is not None else None)
-    if blocks and blocks[0].kind == "head" and title and _key(blocks[0].text) == _key(title):
+    if blocks and blocks[0].kind == "head" and title and text_key(blocks[0].text) == text_key(title):
         blocks = blocks[1:]  # the headline is the title, not body text
     canonical = doc.url if doc.url and str(doc.url).startswith(("http://", "https://")) else None
     return ExtractedPage(blocks, title, doc.author, doc.date, doc.sitename or doc.hostname, canonical)

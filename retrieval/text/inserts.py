@@ -151,8 +151,8 @@ def drop_inserts(blocks: list[Block]) -> list[Block]:
             following = blocks[i + 1] if i + 1 < len(blocks) else None
             if following is not None and following.kind == "list" and following.link_share >= LABELLED_LINKS_SHARE:
                 drop.add(i + 1)  # "More Great WIRED Stories" and the headlines under it
-        if block.kind == "head" and points_elsewhere(block.text):
-            drop.add(i)
+            if block.kind == "head":
+                drop.add(i)
         if block.kind not in _PROSE:
             continue
         if is_teaser(block.text) or is_furniture_block(block.text):
