@@ -6,7 +6,9 @@ candidate sentences keep the vectors the index already stores (frozen, so nothin
 ``adapter_fit.py``'s adapters are: a softmax over a question's candidate sentences (``Table``: mostly the same
 article's, the reader's candidates), its answering sentences as targets; AdamW, lr 2e-5, 16 questions a step.
 Data: squad-dev's near-topic split (CC BY-SA 4.0) and, with ``--news-repeat N`` > 0, newsqa-dev; the shipped tower
-uses ``--news-repeat 0``: it never saw a newsqa question, so every newsqa figure is held out for it.
+uses ``--news-repeat 0``: it never saw a newsqa question, so every newsqa figure is held out for it. ``--cloze F``
+adds the news questions ``cloze_questions.py`` makes from cnndm-val's highlights (round 11), in every fold (no
+newsqa page is among cnndm-val's stories).
 
 Folds are split by article / page (``reader_fit.fold_of``); the tower for fold f never sees fold f's articles.
 
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import sys
 import time
 from dataclasses import replace
@@ -80,11 +83,13 @@ class Tower(torch.nn.Module):
 
 def train(table: Table, questions: list[str], rows: list[int], news_repeat: int = NEWS_REPEAT, seed: int = 0,
           epochs: int = EPOCHS, beyond: bool = False, absent: np.ndarray | None = None, scale: float = SCALE,
-          anchor: float = 0.0) -> Tower:
+          anchor: float = 0.0, cloze: dict | None = None, cloze_repeat: int = 1) -> Tower:
     """Fine-tune a tower on the questions ``rows`` (indices into the table) that have an answering sentence, each
     news question ``news_repeat`` times an epoch (0: none). With ``absent`` (per row: no candidate answers), those
     questions train too, against a learned "no sentence answers" cosine (``Tower.null``) that every question's
-    softmax also holds. ``anchor`` > 0 keeps each question's vector near MiniLM's own (1 - cosine, times it)."""
+    softmax also holds. ``anchor`` > 0 keeps each question's vector near MiniLM's own (1 - cosine, times it).
+    ``cloze`` (``cloze_questions.py``'s file) adds its news questions, each ``cloze_repeat`` times an epoch, over
+    their own story's sentences."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     tower = Tower()
@@ -96,16 +101,26 @@ def train(table: Table, questions: list[str], rows: list[int], news_repeat: int 
     usable = [i for i in rows if (table.items[i][2].any() or (nothing[i] and len(table.items[i][0])))
               and (news_repeat or not table.news[i])]
     usable += [i for i in usable if table.news[i]] * max(news_repeat - 1, 0)
+    extra = cloze or {"questions": [], "items": []}
+    if extra["questions"] and (beyond or anchor):
+        raise SystemExit("--cloze trains on the plain cosine only (no --beyond, no --anchor)")
+    extra_q, extra_items, extra_none = list(extra["questions"]), list(extra["items"]), [False] * len(extra["items"])
+    if absent is not None:  # each cloze question again over its story less the answering sentences: a near-miss
+        extra_q += extra["questions"]
+        extra_items += [(vectors[~mask], np.zeros(int((~mask).sum()), dtype=bool)) for vectors, mask in extra["items"]]
+        extra_none += [True] * len(extra["items"])
+    usable += [-1 - k for k in range(len(extra_q))] * cloze_repeat  # negative: a cloze question
     steps, started = 0, time.time()
     for epoch in range(epochs):
         rng.shuffle(usable)
         for b in range(0, len(usable), BATCH):
             batch = usable[b:b + BATCH]
-            sids = np.concatenate([table.items[i][0] for i in batch])
-            seg = torch.from_numpy(np.concatenate([np.full(len(table.items[i][0]), j) for j, i in enumerate(batch)]))
-            pos = torch.from_numpy(np.concatenate([table.items[i][2] for i in batch]))
-            own = tower([questions[i] for i in batch])
-            q, v = own[seg], table.vectors[torch.from_numpy(sids)]
+            parts = [(table.vectors[torch.from_numpy(table.items[i][0])], table.items[i][2]) if i >= 0
+                     else (torch.from_numpy(extra_items[-1 - i][0]), extra_items[-1 - i][1]) for i in batch]
+            seg = torch.from_numpy(np.concatenate([np.full(len(p[1]), j) for j, p in enumerate(parts)]))
+            pos = torch.from_numpy(np.concatenate([p[1] for p in parts]))
+            own = tower([questions[i] if i >= 0 else extra_q[-1 - i] for i in batch])
+            q, v = own[seg], torch.cat([p[0] for p in parts])
             if beyond:  # trained on what the reader reads: both vectors beyond the article's common direction
                 q, v = residualised(q, v, table.centres[torch.from_numpy(np.concatenate(
                     [table.centre_of[i] for i in batch]))])
@@ -114,7 +129,8 @@ def train(table: Table, questions: list[str], rows: list[int], news_repeat: int 
                                                                              len(batch))
             if absent is not None:
                 null = (scale * tower.null).expand(len(batch))
-                none = torch.from_numpy(np.asarray([bool(nothing[i]) for i in batch]))
+                none = torch.from_numpy(np.asarray([bool(nothing[i]) if i >= 0 else extra_none[-1 - i]
+                                                    for i in batch]))
                 every = torch.logaddexp(every, null)
                 right = torch.where(none, null, right)
             loss = every - right
@@ -213,8 +229,13 @@ def read_questions(rows: list[dict], sentences: dict, share: float | None) -> li
 
 def train_options(args, rows: list[dict]) -> dict:
     """:func:`train`'s options from the command line."""
+    cloze = None
+    if args.cloze:
+        with open(args.cloze, "rb") as handle:
+            cloze = pickle.load(handle)
     return {"news_repeat": args.news_repeat, "epochs": args.epochs, "beyond": args.beyond, "scale": args.scale,
-            "anchor": args.anchor, "absent": absent_rows(rows) if args.null else None}
+            "anchor": args.anchor, "absent": absent_rows(rows) if args.null else None, "cloze": cloze,
+            "cloze_repeat": args.cloze_repeat}
 
 
 def first_article_right(rows: list[dict], values: dict[int, np.ndarray], name: str) -> tuple[float, int]:
@@ -326,7 +347,8 @@ def cmd_write(args) -> None:
     values = {i: tower_scores(table, queries, i, len(r["labels"]), True) for i, r in enumerate(rows)}
     rows = with_column(rows, values, FEATURES.index("max_answer"))
     print(json.dumps({"held_out": report(held_out(rows, 0.96))}), flush=True)
-    write_model(rows)
+    if not args.report_only:
+        write_model(rows)
 
 
 def export_int8(tower: Tower, target: Path, work: Path) -> None:
@@ -389,8 +411,12 @@ def main() -> None:
         p.add_argument("--anchor", type=float, default=0.0, help="weight keeping the question's vector near MiniLM's")
         p.add_argument("--null", action="store_true", help="train absent questions against a learned "
                                                              "\"no sentence answers\" cosine too")
+        p.add_argument("--cloze", default=None, help="cloze_questions.py's file: its news questions train too")
+        p.add_argument("--cloze-repeat", type=int, default=1, help="times each cloze question is trained on per epoch")
         if name == "export":
             p.add_argument("--target", required=True, help="the int8 ONNX file to write")
+        if name == "write":
+            p.add_argument("--report-only", action="store_true", help="the held-out report, no reader_model.json")
         if name == "abstain":
             p.add_argument("--details", default=None, help="citebot eval answers --details file (newsqa-dev)")
         p.set_defaults(func=func)

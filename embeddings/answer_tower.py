@@ -1,10 +1,12 @@
 """The question's *answer vector*: all-MiniLM-L6-v2's question side, fine-tuned to point at the sentence that answers.
 
 The index stores MiniLM vectors of every sentence; MiniLM puts a question next to the sentences that repeat its
-words. The answer tower is a copy of MiniLM whose weights were tuned (benchmarks/tower_fit.py) so that a question's
-vector lands next to the stored vector of the sentence that *answers* it — "Which famous soccer player was in the
-crowd?" towards "Brazil star Neymar was among the 12,000 in attendance" — while the stored sentence vectors stay as
-they are (nothing in an index changes). The reader (retrieval/query/reader.py) scores candidate sentences with it.
+words. The answer tower is a copy of MiniLM whose weights were tuned (benchmarks/tower_fit.py, on squad-dev and on
+news questions made from cnndm-val's highlights by benchmarks/cloze_questions.py) so that a question's vector lands
+next to the stored vector of the sentence that *answers* it — "How many people left the town?" towards "Some 3,000
+residents were evacuated overnight", not the story's lead that names the town — while the stored sentence vectors
+stay as they are (nothing in an index changes). The reader (retrieval/query/reader.py) scores candidate sentences
+with it.
 
 Shipped in the repository as dynamic-int8 ONNX (``weights/answer_tower.onnx``), run with ONNX Runtime and the
 packaged MiniLM's tokenizer: no torch at answer time. It only fits collections embedded with all-MiniLM-L6-v2
