@@ -235,7 +235,7 @@ def train_options(args, rows: list[dict]) -> dict:
             cloze = pickle.load(handle)
     return {"news_repeat": args.news_repeat, "epochs": args.epochs, "beyond": args.beyond, "scale": args.scale,
             "anchor": args.anchor, "absent": absent_rows(rows) if args.null else None, "cloze": cloze,
-            "cloze_repeat": args.cloze_repeat}
+            "cloze_repeat": args.cloze_repeat, "seed": args.seed}
 
 
 def first_article_right(rows: list[dict], values: dict[int, np.ndarray], name: str) -> tuple[float, int]:
@@ -413,6 +413,7 @@ def main() -> None:
                                                              "\"no sentence answers\" cosine too")
         p.add_argument("--cloze", default=None, help="cloze_questions.py's file: its news questions train too")
         p.add_argument("--cloze-repeat", type=int, default=1, help="times each cloze question is trained on per epoch")
+        p.add_argument("--seed", type=int, default=0, help="the towers' seed (initial order and draws)")
         if name == "export":
             p.add_argument("--target", required=True, help="the int8 ONNX file to write")
         if name == "write":
