@@ -128,8 +128,7 @@ def main() -> None:
     from embeddings.model import Embedder
 
     embedder = Embedder()
-    flat = [s for sents in sentences for s in dict.fromkeys(sents)]
-    unique = list(dict.fromkeys(flat))
+    unique = list(dict.fromkeys(s for sents in sentences for s in sents))
     vectors = embedder.encode(unique)
     row = {s: i for i, s in enumerate(unique)}
     items = [(np.asarray(vectors[[row[s] for s in sents]], dtype=np.float32), mask)

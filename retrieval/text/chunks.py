@@ -9,12 +9,10 @@ document order between the chunks around it.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from retrieval.text.blocks import Block, text_key, tree_blocks
 
-_WORD = re.compile(r"\w+")
 MIN_MATCHED = 3  # extracted paragraphs found in one container before it counts as the body's container
 MIN_CHUNK_WORDS = 25  # a chunk with fewer words of prose is furniture (a caption, a byline), not body text
 MAX_LEVELS = 3  # a chunk's common ancestor with the body's container lies at most this many levels above it
@@ -54,25 +52,26 @@ def with_sibling_chunks(root, blocks: list[Block], max_link_share: float) -> lis
     chunks = body_chunks(root, blocks)
     if not chunks:
         return blocks
-    per_chunk = [[b for b in tree_blocks(chunk) if b.link_share <= max_link_share] for chunk in chunks]
-    keys = [text_key(b.text) for b in blocks]
-    home = {}  # extracted block key -> its chunk
-    for n, chunk_blocks in enumerate(per_chunk):
-        for b in chunk_blocks:
-            home.setdefault(text_key(b.text), n)
-    seen = set(keys)
-    out = list(blocks)
-    for n, chunk_blocks in enumerate(per_chunk):
-        missing = [b for b in chunk_blocks if text_key(b.text) not in seen and text_key(b.text)]
-        if not missing or any(home.get(k) == n for k in keys):
+    per_chunk = [[(b, text_key(b.text)) for b in tree_blocks(chunk) if b.link_share <= max_link_share]
+                 for chunk in chunks]
+    home = {}  # paragraph key -> the chunk holding it
+    for n, keyed in enumerate(per_chunk):
+        for _, key in keyed:
+            home.setdefault(key, n)
+    out = [(b, text_key(b.text)) for b in blocks]
+    contributed = {home.get(key) for _, key in out}  # chunks the extractor already took paragraphs from
+    seen = {key for _, key in out}
+    for n, keyed in enumerate(per_chunk):
+        missing = [(b, key) for b, key in keyed if key and key not in seen]
+        if not missing or n in contributed:
             continue
-        prose = sum(len(_WORD.findall(b.text)) for b in missing if b.kind in ("p", "quote", "list"))
+        prose = sum(len(key.split()) for b, key in missing if b.kind in ("p", "quote", "list"))
         if prose < MIN_CHUNK_WORDS:
             continue
-        placed = [home.get(text_key(b.text)) for b in out]
+        placed = [home.get(key) for _, key in out]
         before = [i for i, c in enumerate(placed) if c is not None and c < n]
         after = [i for i, c in enumerate(placed) if c is not None and c > n]
         at = before[-1] + 1 if before else (after[0] if after else len(out))
         out[at:at] = missing
-        seen.update(text_key(b.text) for b in missing)
-    return out
+        seen.update(key for _, key in missing)
+    return [b for b, _ in out]
