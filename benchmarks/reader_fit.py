@@ -9,14 +9,20 @@ candidates the reader would re-read, with labels:
 - newsqa-dev (the 41 pages, as ``citebot eval answers`` indexes them): a candidate is right when it comes from the
   question's page and contains an answer (PROVENANCE.md's rule); absent questions have no right candidate.
 
-``fit`` fits the paragraph model (a conditional logit over each question's candidates, L2; news questions weighted
-``NEWS_WEIGHT``), 5 folds by article/page, prints the held-out figures — the ranking's and the reader's choice,
+``fit`` fits the paragraph models (a conditional logit over each question's candidates, L2; news questions weighted
+``NEWS_WEIGHTS``: one model for fresh questions, one for questions read as follow-ups), 5 folds by article/page,
+prints the held-out figures — the ranking's and the reader's choice,
 "not found" by the score alone, by the shipped check of the answer's unit (``retrieval.query.reader.answers``) and by a
 learned "does it answer" model (logistic on the chosen candidate's evidence, threshold calibrated on squad only;
 measured, not shipped) — and with ``--write`` saves the paragraph model fitted on everything.
 
     .venv/bin/python benchmarks/reader_fit.py features --out /tmp/reader/features.pkl
     .venv/bin/python benchmarks/reader_fit.py fit --features /tmp/reader/features.pkl [--write]
+    .venv/bin/python benchmarks/reader_fit.py select --features /tmp/reader/features.pkl --grid 3,10,30
+
+``select`` (also ``tower_fit.py write --select``, on the answer tower's cross-fitted column) measures the choice
+of the fresh questions' news weight itself: per outer fold, the weight of ``--grid`` with the most newsqa single
+questions right first plus absent ones declined on the inner folds, then held out.
 """
 
 from __future__ import annotations
@@ -62,7 +68,10 @@ from retrieval.query.reader import (  # noqa: E402
 EVAL = ROOT.parent / "shared" / "eval"
 FOLDS = 5
 L2 = 1.0
-NEWS_WEIGHT = float(__import__("os").environ.get("NEWS_WEIGHT", 3))
+#: How many times a news question counts against a squad one in the fit, per model: fresh questions (chosen by
+#: ``select``: more news weight finds more details on news, docs/benchmarks.md "Round 12") and questions read as
+#: follow-ups (more weight there costs follow-ups).
+NEWS_WEIGHTS = {"fresh": 10.0, "followup": 3.0}
 
 # A learned "does it answer" model, measured and not shipped (docs/benchmarks.md): the chosen candidate's evidence.
 DECISION_FEATURES = ("top_score", "best_score", "reader", "margin", "holds", "specific", "overlap", "sim",
@@ -90,10 +99,13 @@ class Recorder:
     def __init__(self) -> None:
         self.last: Candidates | None = None
         self.question = ""
+        self.follows_up = False
         self.vector: np.ndarray | None = None
         self.sentences: dict[int, tuple[list[str], np.ndarray]] = {}  # paragraph id -> its sentences, vectors
 
-    def __call__(self, collection, question, query_vector, hits, quoted=frozenset(), answer_vector=None):
+    def __call__(self, collection, question, query_vector, hits, quoted=frozenset(), answer_vector=None,
+                 follows_up=False):
+        self.follows_up = follows_up
         self.last = candidate_features(collection, question, query_vector, hits, quoted, answer_vector=answer_vector)
         self.question, self.vector = question, np.asarray(query_vector, dtype=np.float32)
         texts = collection.paragraphs([h.paragraph_id for h in self.last.hits])
@@ -107,7 +119,7 @@ class Recorder:
 
     def extra(self) -> dict:
         """What the adapter probes read besides the features: the question as the reader saw it and its vector."""
-        return {"read_question": self.question, "vector": self.vector,
+        return {"read_question": self.question, "vector": self.vector, "follows_up": self.follows_up,
                 "paragraph_ids": [h.paragraph_id for h in self.last.hits]}
 
 
@@ -235,7 +247,7 @@ def standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def fit_listwise(items: list[tuple[np.ndarray, np.ndarray, float]], l2: float = L2) -> tuple[np.ndarray, ...]:
     """Conditional logit: each question's softmax over its candidates puts mass on the right ones (each question
-    weighted: news questions count ``NEWS_WEIGHT`` times, squad's many lexical ones would drown them)."""
+    weighted: news questions count ``NEWS_WEIGHTS`` times, squad's many lexical ones would drown them)."""
     stacked = np.vstack([f for f, _, _ in items])
     mean, scale = standardise(stacked)
     xs = [((f - mean) / scale, y.astype(np.float64)) for f, y, _ in items]
@@ -280,39 +292,62 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2) -> tuple[np.ndarr
 READER_SETS = ("squad", "newsqa")
 
 
-def trainable(rows: list[dict]) -> list[tuple[np.ndarray, np.ndarray, float]]:
-    return [(r["candidates"].features, r["labels"], NEWS_WEIGHT if r["set"] == "newsqa" else 1.0)
+def trainable(rows: list[dict], news_weight: float = NEWS_WEIGHTS["fresh"]) -> list[tuple[np.ndarray, ...]]:
+    return [(r["candidates"].features, r["labels"], news_weight if r["set"] == "newsqa" else 1.0)
             for r in rows if r["labels"].any() and r["set"] in READER_SETS]
 
 
-def decision_set(rows: list[dict], mean, scale, w) -> tuple[np.ndarray, np.ndarray]:
+def follows_up(row: dict) -> bool:
+    """Whether the product read the question as a follow-up (feature files from before round 12: a follow-up turn)."""
+    return bool(row.get("follows_up", row["kind"] == "followup"))
+
+
+def fit_models(rows: list[dict], fresh: float | None = None) -> dict[bool, tuple[np.ndarray, ...]]:
+    """The two paragraph models, keyed by "read as a follow-up": (mean, scale, weights) each."""
+    fresh = NEWS_WEIGHTS["fresh"] if fresh is None else fresh
+    first = fit_listwise(trainable(rows, fresh))
+    second = first if fresh == NEWS_WEIGHTS["followup"] else fit_listwise(trainable(rows, NEWS_WEIGHTS["followup"]))
+    return {False: first, True: second}
+
+
+def scores_of(row: dict, models: dict[bool, tuple[np.ndarray, ...]]) -> np.ndarray:
+    mean, scale, w = models[follows_up(row)]
+    return ((row["candidates"].features - mean) / scale) @ w
+
+
+def decision_set(rows: list[dict], models: dict[bool, tuple[np.ndarray, ...]]) -> tuple[np.ndarray, np.ndarray]:
     x, y = [], []
     for r in rows:
         c = r["candidates"]
-        scores = ((c.features - mean) / scale) @ w
+        scores = scores_of(r, models)
         x.append(decision_features(c, scores, int(np.argmax(scores))))
         y.append(float(r["kind"] != "absent"))
     return np.asarray(x), np.asarray(y)
 
 
-def held_out(rows: list[dict], threshold_answered: float, folds: tuple[int, ...] = tuple(range(FOLDS))) -> list[dict]:
-    """Per question of ``folds``: the held-out reader's choice (right or not), the ranking's, and the held-out
-    probability that it answers."""
+def held_out(rows: list[dict], threshold_answered: float, folds: tuple[int, ...] = tuple(range(FOLDS)),
+             fresh: float | None = None, decide: bool = True) -> list[dict]:
+    """Per question of ``folds``: the held-out reader's choice (right or not), the ranking's, and (with ``decide``)
+    the held-out probability that it answers. ``fresh``: the fresh questions' news weight (default
+    ``NEWS_WEIGHTS``)."""
     out = []
     rows = [r for r in rows if r["set"] in READER_SETS]
     for fold in folds:
         train = [r for r in rows if fold_of(r["group"]) != fold]
         test = [r for r in rows if fold_of(r["group"]) == fold]
-        mean, scale, w = fit_listwise(trainable(train))
-        dx, dy = decision_set(train, mean, scale, w)
-        dmean, dscale, dw, db = fit_logistic(dx, dy)
-        tx, _ = decision_set(test, mean, scale, w)
-        probs = 1 / (1 + np.exp(-(((tx - dmean) / dscale) @ dw + db)))
-        train_probs = 1 / (1 + np.exp(-(((dx - dmean) / dscale) @ dw + db)))
-        threshold = threshold_for(train, train_probs, threshold_answered)
+        models = fit_models(train, fresh)
+        if decide:
+            dx, dy = decision_set(train, models)
+            dmean, dscale, dw, db = fit_logistic(dx, dy)
+            tx, _ = decision_set(test, models)
+            probs = 1 / (1 + np.exp(-(((tx - dmean) / dscale) @ dw + db)))
+            train_probs = 1 / (1 + np.exp(-(((dx - dmean) / dscale) @ dw + db)))
+            threshold = threshold_for(train, train_probs, threshold_answered)
+        else:
+            probs, threshold = np.ones(len(test)), 0.0
         for r, prob in zip(test, probs, strict=True):
             c = r["candidates"]
-            scores = ((c.features - mean) / scale) @ w
+            scores = scores_of(r, models)
             order = first_in_top_article(c, scores)
             out.append({**{k: r[k] for k in ("set", "qid", "kind", "qtype", "group")},
                         "right1": bool(r["labels"][order[0]]) if len(order) else False,
@@ -405,21 +440,53 @@ def cmd_fit(args) -> None:
 
 
 def write_model(rows: list[dict]) -> None:
-    """Fit the paragraph model on every row and save it as the reader's ``reader_model.json``."""
+    """Fit the two paragraph models on every row and save them as the reader's ``reader_model.json`` (the fresh
+    questions' at the top, the follow-ups' under "followup")."""
     embedder_name = rows[0].get("model", DEFAULT_MODEL) if rows else DEFAULT_MODEL
-    mean, scale, w = fit_listwise(trainable(rows))
+    models = fit_models(rows)
+    mean, scale, w = models[False]
+    follow_mean, follow_scale, follow_w = models[True]
     model = {
         "about": "retrieval/reader.py; fitted by benchmarks/reader_fit.py on squad-dev (near-topic split) and "
-                 "newsqa-dev (the answer tower's column by benchmarks/tower_fit.py write); figures in "
-                 "docs/benchmarks.md",
+                 "newsqa-dev (the answer tower's column by benchmarks/tower_fit.py write), news weights "
+                 f"{NEWS_WEIGHTS}; figures in docs/benchmarks.md",
         "model": embedder_name,  # its features (cosines) are this model's: other models keep the ranking's order
         "features": list(FEATURES), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
         "weights": w.round(6).tolist(),
+        "followup": {"mean": follow_mean.round(6).tolist(), "scale": follow_scale.round(6).tolist(),
+                     "weights": follow_w.round(6).tolist()},
     }
     MODEL_FILE.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     named = dict(zip(FEATURES, w.round(3).tolist(), strict=True))
     print(json.dumps({"weights": named}, indent=1))
     print(f"wrote {MODEL_FILE}", file=sys.stderr)
+
+
+def fresh_right(results: list[dict]) -> int:
+    """What ``select`` maximises: newsqa's fresh questions right first plus its absent ones declined (by the
+    score threshold and the shipped check)."""
+    return sum(r["right1"] if r["kind"] == "single" else not (r["score_found"] and r["rule"])
+               for r in results if r["set"] == "newsqa" and r["kind"] in ("single", "absent"))
+
+
+def cmd_select(args) -> None:
+    select_weight(load_rows(args.features), args.grid, args.answered)
+
+
+def select_weight(rows: list[dict], grid_text: str, answered: float = 0.96) -> None:
+    """Nested folds: the fresh questions' news weight chosen on each outer fold's inner folds, then held out."""
+    rows = [r for r in rows if r["set"] in READER_SETS]
+    grid = [float(x) for x in grid_text.split(",")]
+    results, chosen = [], []
+    for fold in range(FOLDS):
+        inner = [r for r in rows if fold_of(r["group"]) != fold]
+        inner_folds = tuple(f for f in range(FOLDS) if f != fold)
+        counts = [fresh_right(held_out(inner, answered, inner_folds, fresh=g, decide=False)) for g in grid]
+        best = grid[int(np.argmax(counts))]  # the first (smallest) on a tie
+        chosen.append(best)
+        print(json.dumps({"fold": fold, "inner": dict(zip(grid, counts, strict=True)), "chosen": best}), flush=True)
+        results += held_out(rows, answered, (fold,), fresh=best, decide=False)
+    print(json.dumps({"chosen": chosen, "held_out": report(results)}, indent=1))
 
 
 def main() -> None:
@@ -440,6 +507,11 @@ def main() -> None:
     p.add_argument("--details", default=None)
     p.add_argument("--write", action="store_true")
     p.set_defaults(func=cmd_fit)
+    p = sub.add_parser("select")
+    p.add_argument("--features", required=True)
+    p.add_argument("--grid", default="3,10,30", help="fresh questions' news weights to choose among")
+    p.add_argument("--answered", type=float, default=0.96)
+    p.set_defaults(func=cmd_select)
     args = parser.parse_args()
     args.func(args)
 

@@ -337,7 +337,7 @@ def with_column(rows: list[dict], values: dict[int, np.ndarray], column: int) ->
 def cmd_write(args) -> None:
     """The reader's weights fitted with the answer column of the cross-fitted towers (out of sample for every row,
     as any new question is for the shipped tower): the held-out report, then ``reader_model.json``."""
-    from reader_fit import write_model
+    from reader_fit import select_weight, write_model
 
     from retrieval.query.reader import FEATURES
 
@@ -347,6 +347,8 @@ def cmd_write(args) -> None:
     values = {i: tower_scores(table, queries, i, len(r["labels"]), True) for i, r in enumerate(rows)}
     rows = with_column(rows, values, FEATURES.index("max_answer"))
     print(json.dumps({"held_out": report(held_out(rows, 0.96))}), flush=True)
+    if args.select:
+        select_weight(rows, args.select)
     if not args.report_only:
         write_model(rows)
 
@@ -418,6 +420,9 @@ def main() -> None:
             p.add_argument("--target", required=True, help="the int8 ONNX file to write")
         if name == "write":
             p.add_argument("--report-only", action="store_true", help="the held-out report, no reader_model.json")
+            p.add_argument("--select", default=None, metavar="GRID",
+                           help="also choose the fresh questions' news weight among GRID (e.g. 3,10,30) by nested "
+                                "folds and report it held out (reader_fit.py select)")
         if name == "abstain":
             p.add_argument("--details", default=None, help="citebot eval answers --details file (newsqa-dev)")
         p.set_defaults(func=func)

@@ -193,7 +193,8 @@ class Answerer:
         leaning = follows is not None and inside and is_anaphoric(text)
         bar = self.settings.min_score * (FOLLOW_UP_BAR if leaning else 1.0)
         found = max(hit.score for hit in hits) >= bar
-        reading = self.reader(view, text, query_vector, hits, last_quoted(view, history), answer_vector=answer_vector)
+        reading = self.reader(view, text, query_vector, hits, last_quoted(view, history), answer_vector=answer_vector,
+                              follows_up=follows is not None)
         view.checkpoint()
         hits = reading.hits
         near_miss = found and reading.answers is False  # on the subject, but no sentence answers this

