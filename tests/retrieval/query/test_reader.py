@@ -1,10 +1,13 @@
 """The reader's choices on real news pages (shared/eval/extraction/pages), asked through ``Library.ask``."""
 
+import json
+
+import numpy as np
 import pytest
 
 from retrieval.library import Library
 from retrieval.query.conversation import extend
-from retrieval.query.reader import load_model
+from retrieval.query.reader import MODEL_FILE, load_model, read
 from tests.conftest import SHARED
 
 PAGES = SHARED / "eval" / "extraction" / "pages"
@@ -85,8 +88,6 @@ def test_the_reader_applies_only_to_the_model_it_was_fitted_for() -> None:
 
 
 def test_follow_ups_are_read_with_their_own_weights() -> None:
-    import numpy as np
-
     model = load_model()
     follow = model.for_turn(True)
     assert follow is model.followup and follow is not model and model.for_turn(False) is model
@@ -94,10 +95,6 @@ def test_follow_ups_are_read_with_their_own_weights() -> None:
 
 
 def test_a_reader_file_without_follow_up_weights_reads_follow_ups_with_the_one_set(tmp_path) -> None:
-    import json
-
-    from retrieval.query.reader import MODEL_FILE
-
     data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
     data.pop("followup")
     path = tmp_path / "reader_model.json"
@@ -107,8 +104,6 @@ def test_a_reader_file_without_follow_up_weights_reads_follow_ups_with_the_one_s
 
 
 def test_the_answerer_tells_the_reader_which_questions_it_reads_as_follow_ups(library):
-    from retrieval.query.reader import read
-
     answerer = library.answerer()
     turns = []
 
