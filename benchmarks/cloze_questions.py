@@ -9,7 +9,7 @@ the near negatives the reader must tell it from. Only answers the story holds in
 are kept (a name in every sentence teaches nothing), only highlights with a few words beside the answer, and only
 answers the story first gives after its first ``--skip-lead`` sentences (3): a highlight restating the lead teaches
 the tower that the lead answers, which is what news readers' detail questions must unlearn (all of them: newsqa-dev
-alone .6503; after the lead: .7063; docs/benchmarks.md "Round 11").
+alone .6643; after the first three sentences: .7063; docs/benchmarks.md "Round 11").
 
 Data: ``../shared/eval/cnndm-val`` (CNN/DailyMail 3.0.0 validation, first 1,000 stories; a shared dev set). Its
 stories are cnn-news's too: cnn-news scores the article (R@1 cannot move with the reader's choice inside it).

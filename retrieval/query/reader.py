@@ -107,11 +107,12 @@ def load_model(path: Path = MODEL_FILE) -> ReaderModel | None:
     if tuple(data["features"]) != FEATURES:
         return None  # fitted for other features: ignore rather than misread
     model = data.get("model", "")
-    follow = data.get("followup")
-    followup = (ReaderModel(np.asarray(follow["mean"]), np.asarray(follow["scale"]), np.asarray(follow["weights"]),
-                            model) if follow else None)
-    return ReaderModel(np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["weights"]), model,
-                       followup)
+
+    def weights(part: dict, followup: ReaderModel | None = None) -> ReaderModel:
+        return ReaderModel(np.asarray(part["mean"]), np.asarray(part["scale"]), np.asarray(part["weights"]), model,
+                           followup)
+
+    return weights(data, weights(data["followup"]) if data.get("followup") else None)
 
 
 def article_counts(view: Reading, key: str, terms: list[str], cache: dict) -> tuple[dict[str, int], int]:
