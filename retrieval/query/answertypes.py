@@ -13,11 +13,23 @@ import re
 
 KINDS = ("amount", "date", "person", "place", "reason", "name")
 
+#: Nouns that name a sum of money: "What ransom did they demand?", "What was the company's revenue?".
+_MONEY_NOUNS = ("price|cost(?! of living)|revenue|revenues|profit|profits|salary|salaries|budget|fee|fees|fine|"
+                "ransom|wage|wages|bail|income|earnings|valuation|fare|fares")
+#: Nouns that name an amount: what "what <noun>" or "what was the <noun> of ..." asks for.
+_AMOUNT_NOUNS = ("percentage|percent|proportion|share|number|amount|age|score|size|temperature|sum|rate|total|"
+                 "figure|margin|speed|distance|height|length|weight|count|value|toll|population|turnout|"
+                 + _MONEY_NOUNS)
+#: "what" followed by the noun, or by a copula and the noun's owner: "what was (the | Home Depot's) (net) revenue".
+_WHAT_NOUN = (r"\bwhat\s+(?:(?:is|was|are|were|will be|would be)\s+(?:(?:the|an?|its|their|his|her)\s+"
+              r"|(?:[\w.&-]+\s+){0,2}?[\w.&-]+['’]s\s+)(?:[\w-]+\s+)?)?(?:NOUNS)\b")
+#: "What will the truck cost?", "What did they pay?": a money verb closing the question.
+_WHAT_PAID = r"\bwhat\b.*\b(cost|costs|pay|paid|earn|earned|charge|charged|fetch|fetched)\s*\??$"
 _AMOUNT_Q = re.compile(
     r"\bhow (many|much|long|old|far|big|large|tall|high|often|fast|deep|heavy|wide|close|severe|expensive)\b"
-    r"|\bwhat (percentage|percent|proportion|share|number|amount|price|age|score|size|temperature|sum|cost|rate|"
-    r"total|figure|fine|salary|budget|margin|speed|distance|height|length|weight|count|value)\b"
+    r"|" + _WHAT_NOUN.replace("NOUNS", _AMOUNT_NOUNS) + "|" + _WHAT_PAID +
     r"|\bby how\b|\bhow \w+ (is|are|was|were|did|does|do)\b(?=.*\b(cost|pay|earn|weigh|last|take)\b)")
+_WHAT_MONEY_Q = re.compile(_WHAT_NOUN.replace("NOUNS", _MONEY_NOUNS) + "|" + _WHAT_PAID)
 _DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|time|day|date|month|decade|century|season|week|era|period)\b"
                      r"|\bhow soon\b|\bsince when\b|\buntil when\b")
 _PERSON_Q = re.compile(r"\bwho(m|se)?\b")
@@ -54,7 +66,7 @@ _WORD = re.compile(r"[\w$£€%]+")
 _DURATION = re.compile(r"\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|innings|"
                        r"overtime|sets?|rounds?)\b", re.IGNORECASE)
 _MONEY = re.compile(r"[$£€¥₹]\s?\d|\b(dollars?|pounds|euros?|yuan|rupees?|rs\.?|lakhs?|crores?|cents?|usd|"
-                    r"free)\b", re.IGNORECASE)
+                    r"free of charge|for free|(is|are|was|were|be|remain|remains) free(?! to))\b", re.IGNORECASE)
 _AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|, \d{1,3},", re.IGNORECASE)
 _PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
 _FULL_NAME = re.compile(r"\b[A-Z][a-z'’.-]+(?:\s+[A-Z][a-z'’.-]+)+")
@@ -79,7 +91,7 @@ def unit_pattern(question: str) -> tuple[re.Pattern | None, bool]:
             re.search(r"\bhow much (is|are|was|were|do|does|did|will|would|has|have|had)\b", q)
             or re.search(_MONEY_WORDS, q)):
         return _MONEY, True
-    if re.search(r"\bwhat (price|salary|budget|fee|fine|ransom|revenue|profit)\b", q):
+    if _WHAT_MONEY_Q.search(q):
         return _MONEY, True
     counted = _COUNTED.search(question)
     if counted:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from retrieval.query.answertypes import asks_count, holds, question_kind, question_words
+from retrieval.query.answertypes import asks_count, holds, holds_unit, question_kind, question_words, unit_pattern
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -20,6 +20,11 @@ from retrieval.query.answertypes import asks_count, holds, question_kind, questi
     ("Where did the player who scored the goal grow up?", "place"),
     ("How many people were hurt when the bridge fell?", "amount"),
     ("When did the man who founded the company die?", "date"),
+    ("What ransom did the kidnappers demand?", "amount"),
+    ("What was the retailer's revenue in the third quarter?", "amount"),
+    ("What is the price of the new phone?", "amount"),
+    ("What will the truck cost?", "amount"),
+    ("What is the cost of living crisis doing to rents?", "other"),
 ])
 def test_question_kind(question, kind):
     assert question_kind(question) == kind
@@ -48,3 +53,14 @@ def test_asks_count_only_for_how_many_and_how_much():
     assert not asks_count("How much longer will the strike last?")
     assert not asks_count("At what rate is the county growing?")
     assert not asks_count("Who won the match?")
+
+
+def test_a_question_naming_a_sum_of_money_asks_for_money():
+    for question in ("What ransom did the kidnappers demand?", "What was Acme's net profit last year?",
+                     "What will the truck cost?"):
+        unit, sure = unit_pattern(question)
+        assert sure, question
+        assert holds_unit(unit, "They asked for $2 million.")
+        assert not holds_unit(unit, "Troops tried to free the hostages twice.")  # "free" the verb is no price
+    assert holds_unit(unit_pattern("What is the price of admission?")[0], "Admission is free.")
+    assert unit_pattern("What was the score of the game?") == (None, False)

@@ -58,6 +58,13 @@ def test_a_count_question_whose_article_gives_no_such_count_is_declined_naming_i
     assert answer.on_subject is not None and answer.on_subject.article_id == HONG_KONG
 
 
+def test_a_question_for_a_sum_the_article_never_gives_is_declined_naming_it(library):
+    # the hostage-swap story names the professors and the swap but no sum of money: "what ransom" asks for one
+    answer = library.ask("What ransom did the Taliban demand for King and Weeks?")
+    assert not answer.found
+    assert answer.on_subject is not None and answer.on_subject.article_id == TALIBAN
+
+
 def test_a_count_question_the_article_answers_is_answered(library):
     answer = library.ask("How many students did the police trap inside the university in Hong Kong?")
     assert answer.found and answer.on_subject is None
