@@ -65,8 +65,8 @@ _WORD = re.compile(r"[\w$£€%]+")
 
 _DURATION = re.compile(r"\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|innings|"
                        r"overtime|sets?|rounds?)\b", re.IGNORECASE)
-_MONEY = re.compile(r"[$£€¥₹]\s?\d|\b(dollars?|pounds|euros?|yuan|rupees?|rs\.?|lakhs?|crores?|cents?|usd|"
-                    r"free of charge|for free|(is|are|was|were|be|remain|remains) free(?! to))\b", re.IGNORECASE)
+_MONEY = re.compile(r"[$£€¥₹]\s?\d|\b(dollars?|pounds|euros?|yuan|rupees?|rs\.?|lakhs?|crores?|cents?|pence|penny|"
+                    r"usd|free of charge|for free|(is|are|was|were|be|remain|remains) free(?! to))\b", re.IGNORECASE)
 _AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|, \d{1,3},", re.IGNORECASE)
 _PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
 _FULL_NAME = re.compile(r"\b[A-Z][a-z'’.-]+(?:\s+[A-Z][a-z'’.-]+)+")
@@ -88,7 +88,7 @@ def unit_pattern(question: str) -> tuple[re.Pattern | None, bool]:
     if re.search(r"\b(percent|percentage|proportion)\b", q):
         return _PERCENT, True
     if re.search(r"\bhow much\b", q) and not re.search(r"\bhow much (of|more|less|longer|higher|bigger)\b", q) and (
-            re.search(r"\bhow much (is|are|was|were|do|does|did|will|would|has|have|had)\b", q)
+            re.search(r"(?<!\bby )\bhow much (is|are|was|were|do|does|did|will|would|has|have|had)\b", q)
             or re.search(_MONEY_WORDS, q)):
         return _MONEY, True
     if _WHAT_MONEY_Q.search(q):

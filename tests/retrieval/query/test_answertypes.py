@@ -64,3 +64,9 @@ def test_a_question_naming_a_sum_of_money_asks_for_money():
         assert not holds_unit(unit, "Troops tried to free the hostages twice.")  # "free" the verb is no price
     assert holds_unit(unit_pattern("What is the price of admission?")[0], "Admission is free.")
     assert unit_pattern("What was the score of the game?") == (None, False)
+    assert holds_unit(unit_pattern("How much can the parliament vary income tax?")[0], "by up to 3 pence in the pound")
+
+
+def test_by_how_much_asks_for_a_margin_not_a_price():
+    assert not unit_pattern("By how much did the incumbent hold her seat?")[1]  # 151 votes is an answer
+    assert unit_pattern("By how much did the government raise the price of fuel?")[1]
