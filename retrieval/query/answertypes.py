@@ -69,6 +69,11 @@ _MONEY = re.compile(r"[$£€¥₹]\s?\d|\b(dollars?|pounds|euros?|yuan|rupees?|
                     r"usd|free of charge|for free|(is|are|was|were|be|remain|remains) free(?! to))\b", re.IGNORECASE)
 _AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|, \d{1,3},", re.IGNORECASE)
 _PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
+_MEASURE = re.compile(r"\d[\d,.]*\s*(?:(?:million|billion|thousand)\s+)?(?:metric\s+)?(tons?|tonnes?|"
+                      r"kilo(?:gram)?s?|kg|"
+                      r"grams?|pounds|lbs?|ounces?|oz|lit(?:re|er)s?|gallons?|barrels?|cubic|acres?|hectares?|square|"
+                      r"sq|met(?:re|er)s?|feet|foot|ft|miles?|km|kilomet(?:re|er)s?|inch(?:es)?|cm|mm|[mgk]w|"
+                      r"megawatts?|gigawatts?|kwh|watts?|calories|degrees)\b", re.IGNORECASE)
 _FULL_NAME = re.compile(r"\b[A-Z][a-z'’.-]+(?:\s+[A-Z][a-z'’.-]+)+")
 _COUNTED = re.compile(r"\bhow many\s+(?:more\s+|of\s+the\s+)?((?:(?!(?:is|are|was|were|do|does|did|have|has|had|will|"
                       r"would|can|could|still|in|on|at|of|from|per)\b)[\w'’.-]+\s*){1,3})", re.IGNORECASE)
@@ -93,6 +98,8 @@ def unit_pattern(question: str) -> tuple[re.Pattern | None, bool]:
         return _MONEY, True
     if _WHAT_MONEY_Q.search(q):
         return _MONEY, True
+    if re.search(r"\bhow (much|big|large|heavy|tall|high|far|deep|wide)\b", q):  # a measure, unless a count
+        return _MEASURE, False
     counted = _COUNTED.search(question)
     if counted:
         words = [w for w in re.findall(r"[a-z]+", counted.group(1).lower()) if len(w) > 2][:3]

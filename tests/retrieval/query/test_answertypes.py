@@ -70,3 +70,11 @@ def test_a_question_naming_a_sum_of_money_asks_for_money():
 def test_by_how_much_asks_for_a_margin_not_a_price():
     assert not unit_pattern("By how much did the incumbent hold her seat?")[1]  # 151 votes is an answer
     assert unit_pattern("By how much did the government raise the price of fuel?")[1]
+
+
+def test_how_much_of_a_thing_asks_for_a_measure():
+    unit, sure = unit_pattern("About how much water did the team find in the plume?")
+    assert not sure  # a measure is likely, not certain ("how big was the crowd?" wants a count)
+    assert holds_unit(unit, "about 2,300 tons (2,095 metric tons), the researchers said")
+    assert holds_unit(unit_pattern("How big is the rainforest?")[0], "It covers 5,500,000 square kilometres.")
+    assert not holds_unit(unit, "Researchers detected one such plume for the first time.")
