@@ -69,10 +69,10 @@ _MONEY = re.compile(r"[$£€¥₹]\s?\d|\b(dollars?|pounds|euros?|yuan|rupees?|
                     r"usd|free of charge|for free|(is|are|was|were|be|remain|remains) free(?! to))\b", re.IGNORECASE)
 _AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|, \d{1,3},", re.IGNORECASE)
 _PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
-_MEASURE = re.compile(r"\d[\d,.]*\s*(?:(?:million|billion|thousand)\s+)?(?:metric\s+)?(tons?|tonnes?|"
-                      r"kilo(?:gram)?s?|kg|"
-                      r"grams?|pounds|lbs?|ounces?|oz|lit(?:re|er)s?|gallons?|barrels?|cubic|acres?|hectares?|square|"
-                      r"sq|met(?:re|er)s?|feet|foot|ft|miles?|km|kilomet(?:re|er)s?|inch(?:es)?|cm|mm|[mgk]w|"
+#: A number with a unit of weight, volume, area, length, power or temperature: "about 2,300 tons".
+_MEASURE = re.compile(r"\d[\d,.]*\s*(?:(?:million|billion|thousand)\s+)?(?:metric\s+)?(tons?|tonnes?|kilo(?:gram)?s?|"
+                      r"kg|grams?|pounds|lbs?|ounces?|oz|lit(?:re|er)s?|gallons?|barrels?|cubic|acres?|hectares?|"
+                      r"square|sq|met(?:re|er)s?|feet|foot|ft|miles?|km|kilomet(?:re|er)s?|inch(?:es)?|cm|mm|[mgk]w|"
                       r"megawatts?|gigawatts?|kwh|watts?|calories|degrees)\b", re.IGNORECASE)
 _FULL_NAME = re.compile(r"\b[A-Z][a-z'’.-]+(?:\s+[A-Z][a-z'’.-]+)+")
 _COUNTED = re.compile(r"\bhow many\s+(?:more\s+|of\s+the\s+)?((?:(?!(?:is|are|was|were|do|does|did|have|has|had|will|"
@@ -83,7 +83,8 @@ _MONEY_WORDS = (r"\b(cost|costs|price|prices|pay|paid|paying|worth|revenue|fine|
 
 def unit_pattern(question: str) -> tuple[re.Pattern | None, bool]:
     """For an amount question, what its answer's unit looks like, and whether that is sure: money for "how much
-    does it cost", a duration for "how long", an age for "how old", a percentage (sure); a number next to one of
+    does it cost" or "what ransom", a duration for "how long", an age for "how old", a percentage (sure); a measure
+    for "how much water" or "how big" (not sure: "how big was the crowd?" wants a count); a number next to one of
     the counted words for "how many X" (not sure: the noun may sit elsewhere in the sentence)."""
     q = " ".join(question.lower().split())
     if re.search(r"\bhow old\b|\bwhat age\b", q):
